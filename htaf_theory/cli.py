@@ -1,0 +1,126 @@
+"""The ``htaf`` command: ``params``, ``check``, ``figures``, ``experiment``.
+
+Bad input exits with status 2 and one line naming the parameter and its valid range;
+no traceback reaches the user.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+__all__ = ["main"]
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _cmd_params(args) -> int:
+    from . import params
+
+    if args.table6:
+        rows = params.table6(eps=args.eps, delta=args.delta)
+        if args.json:
+            print(json.dumps([r.__dict__ for r in rows], indent=2))
+            return 0
+        print(f"Table 6 (eps = {args.eps:g}, delta = {args.delta:g}): b_min(a) = artanh(L(eps)/a)/delta")
+        print(f"{'a':>8} {'b_min exact':>14} {'rounded up':>11} {'paper':>8}")
+        for r in rows:
+            paper = "-" if r.b_paper is None else f"{r.b_paper:g}"
+            print(f"{r.a:>8g} {r.b_exact:>14.6g} {r.b_rounded_up:>11g} {paper:>8}")
+        return 0
+    p = params.select(args.eps, args.delta, a=args.a, radius=args.radius)
+    if args.json:
+        print(json.dumps(p.as_dict(), indent=2))
+        return 0
+    labels = [("a (outer gain)", p.a), ("b (inner slope)", p.b), ("eps", p.eps), ("delta", p.delta),
+              ("rule", p.rule), ("slope at 0, ab/4", p.slope_at_zero), ("tail rate, 2b", p.tail_rate),
+              ("tail constant, ab sech^2(a/2)", p.tail_constant),
+              ("achieved sup error, sigma(-a tanh(b delta))", p.approx_error)]
+    if p.radius is not None:
+        labels += [("radius", p.radius), ("log h'(radius)", p.log_grad_at_radius)]
+    width = max(len(k) for k, _ in labels)
+    for k, v in labels:
+        print(f"{k:<{width}}  {_fmt(v) if k != 'b (inner slope)' else f'{v:.10g}'}")
+    return 0
+
+
+def _cmd_check(args) -> int:
+    from proofs_check.report import run_report
+
+    return run_report(include_slow=args.slow, write_docs=not args.no_write)
+
+
+def _cmd_figures(args) -> int:
+    from figures import run_figures
+
+    return run_figures(args.names, quick=args.quick, force=args.force, out_dir=args.out,
+                       results_dir=args.results, run_missing=not args.no_run, workers=args.workers)
+
+
+def _cmd_experiment(args) -> int:
+    from .experiments.sweeps import run_named_sweep
+
+    return run_named_sweep(args.name, quick=args.quick, workers=args.workers, results_dir=args.results,
+                           data_home=args.data_home)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="htaf", description="HTAF h(x) = sigmoid(a tanh(b x)): theory, checks, experiments")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("params", help="choose (a, b) from eps and delta (Proposition 3.1)")
+    p.add_argument("--eps", type=float, default=0.1, help="tolerance, in (0, 1/2) (default 0.1)")
+    p.add_argument("--delta", type=float, default=0.1, help="half-width of the transition zone, > 0 (default 0.1)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--a", type=float, help="outer gain; b = min_b(a)")
+    g.add_argument("--radius", type=float, help="maximise h'(radius) over admissible pairs (radius > delta)")
+    g.add_argument("--table6", action="store_true", help="the paper's Table 6 beside exact values")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_params)
+
+    c = sub.add_parser("check", help="verify every claim of the paper; write docs/claims.md")
+    c.add_argument("--slow", action="store_true", help="also run the long rigorous searches")
+    c.add_argument("--no-write", action="store_true", help="do not write docs/claims.md")
+    c.set_defaults(func=_cmd_check)
+
+    f = sub.add_parser("figures", help="regenerate the paper's figures and tables")
+    f.add_argument("names", nargs="*", help="figure names (default: all)")
+    f.add_argument("--quick", action="store_true", help="few epochs and seeds (minutes, for CI)")
+    f.add_argument("--force", action="store_true", help="redraw even if the output exists")
+    f.add_argument("--out", default=None, help="output folder (default figures/out, or figures/out-quick)")
+    f.add_argument("--results", default=None, help="experiment results folder")
+    f.add_argument("--no-run", action="store_true", help="never train; fail if results are missing")
+    f.add_argument("--workers", type=int, default=None, help="parallel workers for missing cells")
+    f.set_defaults(func=_cmd_figures)
+
+    e = sub.add_parser("experiment", help="run one of the paper's sweeps (resumable)")
+    e.add_argument("name", help="f1 | f21 | f22 | f3")
+    e.add_argument("--quick", action="store_true", help="few epochs and seeds")
+    e.add_argument("--workers", type=int, default=None, help="parallel workers (default: one per core)")
+    e.add_argument("--results", default=None, help="results folder (default results/)")
+    e.add_argument("--data-home", default=None, help="data folder (default $HTAF_DATA, then a cache dir)")
+    e.set_defaults(func=_cmd_experiment)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ValueError as err:
+        print(f"htaf {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"htaf {args.command}: interrupted; finished cells are saved, rerun to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+"""HTAF and its derivatives in numpy float64 (paper Sec. 3.2, Thm. 3.2; our notation).
+
+    h_{a,b}(x) = sigma(a * tanh(b * x)),   a > 0 (outer gain), b > 0 (inner slope)
+
+All functions broadcast over ``x``, ``a`` and ``b``. The gradient is evaluated through its
+logarithm,
+
+    log h'(x) = log(4ab) - 2|y| - |u| - 2 log1p(e^{-2|y|}) - 2 log1p(e^{-|u|}),
+    y = b x,  u = a tanh(y),
+
+which follows from sigma(u) sigma(-u) = e^{-|u|} / (1 + e^{-|u|})^2 and
+sech^2(y) = 4 e^{-2|y|} / (1 + e^{-2|y|})^2. No step subtracts nearly equal numbers, no
+intermediate overflows, and ``log_htaf_grad`` stays finite far past the point where h'
+underflows (x = 1e300, a = 1e6 included). Infinite x gives the limits; nan propagates.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit
+
+from .validation import as_float_array, check_positive
+
+__all__ = [
+    "htaf", "htaf_complement", "htaf_grad", "htaf_grad2", "log_htaf_grad",
+    "heaviside", "scaled_sigmoid", "scaled_sigmoid_grad", "log_scaled_sigmoid_grad",
+]
+
+_LOG4 = float(np.log(4.0))
+
+
+def _scalar_or_array(arr: np.ndarray):
+    return arr[()] if arr.ndim == 0 else arr
+
+
+def _inner(x, a, b):
+    x = as_float_array("x", x)
+    a = check_positive("a", a)
+    b = check_positive("b", b)
+    with np.errstate(over="ignore"):  # b*x -> +-inf is fine: tanh saturates
+        y = b * x
+    return y, a, b, a * np.tanh(y)
+
+
+def htaf(x, a, b):
+    """HTAF, h(x) = sigma(a tanh(b x)).
+
+    Smooth, strictly increasing, h(0) = 1/2, h(-x) = 1 - h(x), range (sigma(-a), sigma(a)).
+
+    Parameters
+    ----------
+    x : array_like
+        Inputs (pre-activations); +-inf give sigma(+-a).
+    a, b : array_like
+        Outer gain and inner slope, finite and > 0.
+
+    Returns
+    -------
+    ndarray or float64
+
+    Examples
+    --------
+    >>> print(htaf(0.0, a=10.0, b=2.0))
+    0.5
+    >>> print(round(float(htaf(1.0, 10.0, 2.0)), 6))
+    0.999935
+    """
+    _, _, _, u = _inner(x, a, b)
+    return _scalar_or_array(expit(u))
+
+
+def htaf_complement(x, a, b):
+    """1 - h(x), computed as h(-x) = sigma(-a tanh(b x)) so that nothing cancels.
+
+    Examples
+    --------
+    >>> print(f"{float(htaf_complement(1.0, 50.0, 2.0)):.6e}")
+    1.165218e-21
+    """
+    _, _, _, u = _inner(x, a, b)
+    return _scalar_or_array(expit(-u))
+
+
+def log_htaf_grad(x, a, b):
+    """log h'(x), finite wherever the exact h'(x) is positive and its log is a float64.
+
+    log h'(x) = log(4ab) - 2|y| - |u| - 2 log1p(e^{-2|y|}) - 2 log1p(e^{-|u|}), y = bx, u = a tanh(y).
+
+    Returns -inf only for x = +-inf (or when b*|x| itself overflows float64).
+
+    Examples
+    --------
+    >>> print(f"{float(log_htaf_grad(1e300, 1e6, 1.0)):.6e}")
+    -2.000000e+300
+    >>> import math; print(round(float(log_htaf_grad(0.0, 10.0, 2.0)), 12) == round(math.log(5.0), 12))
+    True
+    """
+    y, a, b, u = _inner(x, a, b)
+    ay, au = np.abs(y), np.abs(u)
+    out = (_LOG4 + np.log(a) + np.log(b)) - 2.0 * ay - au \
+        - 2.0 * np.log1p(np.exp(-2.0 * ay)) - 2.0 * np.log1p(np.exp(-au))
+    return _scalar_or_array(out)
+
+
+def htaf_grad(x, a, b):
+    """h'(x) = a b sigma(u) sigma(-u) sech^2(b x), u = a tanh(b x) (Thm 3.2).
+
+    Maximal at x = 0 with h'(0) = a b / 4; decays like C e^{-2b|x|}, C = a b sech^2(a/2).
+
+    Examples
+    --------
+    >>> print(float(htaf_grad(0.0, 10.0, 2.0)))
+    5.0
+    """
+    with np.errstate(under="ignore"):
+        return _scalar_or_array(np.exp(np.asarray(log_htaf_grad(x, a, b))))
+
+
+def htaf_grad2(x, a, b):
+    """h''(x) = -h'(x) b (a sech^2(bx) tanh(u/2) + 2 tanh(bx)), u = a tanh(bx).
+
+    Both terms in the bracket share the sign of x, so the sum never cancels.
+
+    Examples
+    --------
+    >>> print(float(htaf_grad2(0.0, 10.0, 2.0)))
+    0.0
+    >>> bool(htaf_grad2(0.1, 10.0, 2.0) < 0)
+    True
+    """
+    y, a, b, u = _inner(x, a, b)
+    with np.errstate(under="ignore"):
+        e2 = np.exp(-2.0 * np.abs(y))
+        sech2 = 4.0 * e2 / (1.0 + e2) ** 2
+        grad = np.asarray(htaf_grad(x, a, b))
+        out = -grad * b * (a * sech2 * np.tanh(u / 2.0) + 2.0 * np.tanh(y))
+    return _scalar_or_array(out)
+
+
+def heaviside(x):
+    """The Heaviside step with H(0) = 1: H(x) = 1 for x >= 0, 0 for x < 0; nan stays nan.
+
+    H(0) = 1 matches the spiking convention (fire when the potential reaches the
+    threshold, SpikingJelly's ``x >= 0``) and ``htaf_theory.nn.Heaviside``. No claim
+    depends on it: Proposition 3.1 looks at |x| >= delta > 0 only.
+
+    Examples
+    --------
+    >>> heaviside([-1.0, 0.0, 2.0]).tolist()
+    [0.0, 1.0, 1.0]
+    """
+    return _scalar_or_array(np.heaviside(as_float_array("x", x), 1.0))
+
+
+def scaled_sigmoid(x, gamma):
+    """Scaled sigmoid (SS) s_gamma(x) = sigma(gamma x); the paper compares at gamma = a b.
+
+    Examples
+    --------
+    >>> print(scaled_sigmoid(0.0, 22.0))
+    0.5
+    """
+    x = as_float_array("x", x)
+    gamma = check_positive("gamma", gamma)
+    with np.errstate(over="ignore"):
+        return _scalar_or_array(expit(gamma * x))
+
+
+def log_scaled_sigmoid_grad(x, gamma):
+    """log s'_gamma(x) = log(gamma) - |z| - 2 log1p(e^{-|z|}), z = gamma x.
+
+    Examples
+    --------
+    >>> print(f"{float(log_scaled_sigmoid_grad(100.0, 22.0)):.4f}")
+    -2196.9090
+    """
+    x = as_float_array("x", x)
+    gamma = check_positive("gamma", gamma)
+    with np.errstate(over="ignore"):
+        az = np.abs(gamma * x)
+    return _scalar_or_array(np.log(gamma) - az - 2.0 * np.log1p(np.exp(-az)))
+
+
+def scaled_sigmoid_grad(x, gamma):
+    """s'_gamma(x) = gamma sigma(gamma x) sigma(-gamma x); s'_gamma(0) = gamma / 4.
+
+    Examples
+    --------
+    >>> print(float(scaled_sigmoid_grad(0.0, 22.0)))
+    5.5
+    """
+    with np.errstate(under="ignore"):
+        return _scalar_or_array(np.exp(np.asarray(log_scaled_sigmoid_grad(x, gamma))))

@@ -1,0 +1,44 @@
+"""Input validation shared by the numeric modules.
+
+Every public function checks its parameters here, so that bad input fails with one kind
+of message: the parameter's name, the value received, and the valid range.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["as_float_array", "check_positive", "check_eps", "check_open_interval"]
+
+
+def as_float_array(name: str, value) -> np.ndarray:
+    """``value`` as a float64 array; a non-numeric value raises ``ValueError`` naming ``name``."""
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a real number or an array of them; got {name}={value!r}") from None
+
+
+def _first_bad(arr: np.ndarray, bad: np.ndarray) -> float:
+    return float(arr[bad].flat[0]) if arr.ndim else float(arr)
+
+
+def check_open_interval(name: str, value, low: float, high: float) -> np.ndarray:
+    """Require ``low < value < high`` (and finite) elementwise."""
+    arr = as_float_array(name, value)
+    bad = ~(np.isfinite(arr) & (arr > low) & (arr < high))
+    if np.any(bad):
+        high_text = "inf" if high == np.inf else f"{high:g}"
+        raise ValueError(
+            f"{name} must lie in the open interval ({low:g}, {high_text}); got {name}={_first_bad(arr, bad)!r}"
+        )
+    return arr
+
+
+def check_positive(name: str, value) -> np.ndarray:
+    """Require a finite ``value > 0`` elementwise."""
+    return check_open_interval(name, value, 0.0, np.inf)
+
+
+def check_eps(value, name: str = "eps") -> np.ndarray:
+    """Require the approximation tolerance to lie in (0, 1/2), where L(eps) > 0."""
+    return check_open_interval(name, value, 0.0, 0.5)

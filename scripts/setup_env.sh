@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Create or reuse ./.venv with everything the project needs, from PyPI only.
+# torch is pinned to 2.13.0 first so that pip takes the CPU wheel and never a multi-GB CUDA build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+stamp=$(cat pyproject.toml scripts/setup_env.sh | sha256sum | cut -c1-16)
+if [ "$(cat .venv/.setup-stamp 2>/dev/null)" != "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet "torch==2.13.0"
+  .venv/bin/python -m pip install --quiet -e ".[all]"
+  echo "$stamp" > .venv/.setup-stamp
+fi

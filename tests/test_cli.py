@@ -1,0 +1,40 @@
+"""Tests for the ``htaf`` command line."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from htaf_theory.cli import main
+
+
+def test_params_with_a(capsys):
+    assert main(["params", "--eps", "0.1", "--delta", "0.1", "--a", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "2.23364" in out and "slope at 0" in out and "tail constant" in out
+
+
+def test_params_json(capsys):
+    assert main(["params", "--eps", "0.1", "--delta", "0.1", "--radius", "1", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["approx_error"] <= 0.1 and data["radius"] == 1.0
+
+
+def test_table6(capsys):
+    assert main(["params", "--table6"]) == 0
+    out = capsys.readouterr().out
+    for v in ("4.72", "2.24", "1.11", "0.74", "0.55", "0.44", "0.22", "0.05", "0.022", "0.005"):
+        assert v in out
+
+
+@pytest.mark.parametrize("argv, word", [
+    (["params", "--eps", "0.7", "--delta", "0.1"], "eps"),
+    (["params", "--eps", "0.1", "--delta", "-1"], "delta"),
+    (["params", "--eps", "0.1", "--delta", "0.1", "--a", "1"], "a must exceed"),
+    (["params", "--eps", "0.1", "--delta", "0.1", "--radius", "0.01"], "radius"),
+])
+def test_bad_input_one_line_no_traceback(argv, word):
+    proc = subprocess.run([sys.executable, "-m", "htaf_theory.cli", *argv], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert word in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
