@@ -1,0 +1,167 @@
+"""Tests for htaf_theory.nn: agreement with the numpy core, gradcheck, extremes, binarize, compile."""
+import pickle
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from htaf_theory import core  # noqa: E402
+from htaf_theory import nn as hnn  # noqa: E402
+
+EXTREMES = [float("inf"), -float("inf"), 1e30, -1e30, 1e-30, -1e-30, 0.0]
+
+
+@pytest.fixture(params=["eager", "compiled"])
+def mode(request, monkeypatch):
+    monkeypatch.setenv("HTAF_COMPILE", "0" if request.param == "eager" else "1")
+    return request.param
+
+
+def test_values_and_gradients_match_numpy_core(mode):
+    x = torch.linspace(-3, 3, 601, dtype=torch.float64, requires_grad=True)
+    for a, b in [(11.0, 2.0), (2.0, 11.0), (8.0, 2.75), (1e3, 0.02)]:
+        y = hnn.htaf(x, a, b)
+        (g,) = torch.autograd.grad(y.sum(), x)
+        xn = x.detach().numpy()
+        np.testing.assert_allclose(y.detach().numpy(), core.htaf(xn, a, b), rtol=1e-14)
+        np.testing.assert_allclose(g.numpy(), core.htaf_grad(xn, a, b), rtol=1e-12, atol=1e-300)
+
+
+def test_gradcheck_float64():
+    x = torch.randn(20, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda t: hnn.htaf(t, 3.0, 1.5), (x,))
+    a = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda t, p, q: hnn.htaf(t, p, q), (x, a, b))
+    assert torch.autograd.gradcheck(lambda t: hnn.scaled_sigmoid(t, 4.0), (x,))
+
+
+def test_tail_gradient_not_rounded_to_zero_in_float32():
+    # autograd's 1 - tanh^2 is exactly 0 in float32 for |bx| > 9; ours keeps the true value
+    x = torch.tensor([6.0], requires_grad=True)
+    a, b = 2.0, 2.0
+    hnn.htaf(x, a, b).sum().backward()
+    naive_x = torch.tensor([6.0], requires_grad=True)
+    torch.sigmoid(a * torch.tanh(b * naive_x)).sum().backward()
+    assert naive_x.grad.item() == 0.0
+    assert x.grad.item() == pytest.approx(core.htaf_grad(6.0, a, b), rel=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32, torch.bfloat16, torch.float16])
+@pytest.mark.parametrize("a, b", [(1e6, 1e-6), (1e6, 1.0), (11.0, 2.0), (2.0, 1e-6), (1e-3, 1e6)])
+def test_extremes_finite(dtype, a, b):
+    if dtype == torch.float16 and not (a * b / 4 <= 65504 and a * b / 4 >= 6e-8):
+        pytest.skip("slope a*b/4 not representable in float16")
+    x = torch.tensor(EXTREMES, dtype=dtype, requires_grad=True)
+    y = hnn.htaf(x, a, b)
+    y.sum().backward()
+    assert torch.isfinite(y).all() and torch.isfinite(x.grad).all()
+    assert y.dtype == dtype and x.grad.dtype == dtype
+    s = torch.tensor(EXTREMES, dtype=dtype, requires_grad=True)
+    hnn.scaled_sigmoid(s, 22.0).sum().backward()
+    assert torch.isfinite(s.grad).all()
+
+
+def test_saves_one_tensor_for_backward():
+    x = torch.randn(1000, requires_grad=True)
+    saved = []
+
+    def pack(t):
+        saved.append(t.numel() * t.element_size())
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        hnn.htaf(x, 11.0, 2.0)
+    assert sum(saved) == 1000 * 4
+
+
+def test_module_repr_state_dict_pickle():
+    m = hnn.HTAF(11.0, 2.0)
+    assert repr(m) == "HTAF(a=11, b=2)"
+    m2 = hnn.HTAF(1.0, 1.0)
+    m2.load_state_dict(m.state_dict())
+    assert (m2.a, m2.b) == (11.0, 2.0)
+    m3 = pickle.loads(pickle.dumps(m))
+    x = torch.randn(10)
+    assert torch.equal(m3(x), m(x))
+    learn = hnn.HTAF(3.0, 0.5, learnable=True)
+    assert learn.a.item() == pytest.approx(3.0) and learn.b.item() == pytest.approx(0.5)
+    assert "learnable=True" in repr(learn)
+    learn(torch.randn(5)).sum().backward()
+    assert learn.a_raw.grad is not None and learn.b_raw.grad is not None
+
+
+def test_binarize_and_flag():
+    net = torch.nn.Sequential(torch.nn.Linear(4, 16), hnn.HTAF(11.0, 2.0), torch.nn.Linear(16, 8),
+                              hnn.ScaledSigmoid(22.0))
+    x = torch.randn(32, 4)
+    before = net(x)
+    with binarize_ctx(net):
+        hidden = net[1](net[0](x))
+        assert set(hidden.unique().tolist()) <= {0.0, 1.0}
+        assert set(net(x).unique().tolist()) <= {0.0, 1.0}
+    assert isinstance(net[1], hnn.HTAF) and isinstance(net[3], hnn.ScaledSigmoid)
+    assert torch.equal(net(x), before)
+    flagged = hnn.HTAF(11.0, 2.0, binary=True)
+    assert set(flagged(x).unique().tolist()) <= {0.0, 1.0}
+
+
+def binarize_ctx(net):
+    return hnn.binarize(net)
+
+
+def test_binarize_restores_after_error():
+    net = torch.nn.Sequential(hnn.HTAF(5.0, 1.0))
+    with pytest.raises(RuntimeError):
+        with hnn.binarize(net):
+            raise RuntimeError("boom")
+    assert isinstance(net[0], hnn.HTAF)
+
+
+def test_heaviside_convention_matches_numpy():
+    x = torch.tensor([-1.0, -0.0, 0.0, 1.0, float("nan")])
+    np.testing.assert_array_equal(hnn.heaviside(x).numpy(), core.heaviside(x.numpy()))
+
+
+@pytest.mark.parametrize("surrogate", hnn.SURROGATES)
+def test_ste_surrogates(surrogate):
+    x = torch.linspace(-2, 2, 4001, dtype=torch.float64, requires_grad=True)
+    y = hnn.heaviside_ste(x, surrogate, slope=4.0)
+    assert set(y.detach().unique().tolist()) <= {0.0, 1.0}
+    y.sum().backward()
+    # each surrogate derivative is a density: it integrates to ~1 and peaks at 0
+    assert torch.trapezoid(x.grad, x.detach()).item() == pytest.approx(1.0, abs=2e-2)
+    assert x.grad[2000] == x.grad.max()
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="a must be a finite number > 0"):
+        hnn.HTAF(-1.0, 1.0)
+    with pytest.raises(ValueError, match="surrogate must be one of"):
+        hnn.HeavisideSTE("relu")
+    with pytest.raises(ValueError, match="gamma must"):
+        hnn.ScaledSigmoid(float("nan"))
+
+
+def test_inside_torch_compile():
+    m = torch.nn.Sequential(torch.nn.Linear(3, 5), hnn.HTAF(11.0, 2.0))
+    x = torch.randn(7, 3)
+    compiled = torch.compile(m)
+    torch.testing.assert_close(compiled(x), m(x))
+    compiled(x).sum().backward()
+
+
+def test_fallback_warns_once(monkeypatch):
+    monkeypatch.setenv("HTAF_COMPILE", "1")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no compiler here")
+
+    monkeypatch.setattr(hnn, "_compiled", {"htaf_fwd": None})
+    monkeypatch.setattr(hnn, "_warned", False)
+    monkeypatch.setattr(torch, "compile", lambda fn, **kw: broken)
+    x = torch.randn(5)
+    with pytest.warns(RuntimeWarning, match="torch.compile unavailable"):
+        y = hnn.htaf(x, 3.0, 1.0)
+    torch.testing.assert_close(y, torch.sigmoid(3.0 * torch.tanh(x)))
