@@ -1,0 +1,304 @@
+"""Tabular data sets of the paper's Appendix F: registry, location, download, validation, splits.
+
+``load_dataset(name, data_home=None)`` finds the file in: the ``data_home`` argument, then the
+environment variable HTAF_DATA, then a per-user cache dir (``default_cache_dir``). A file that
+is nowhere is downloaded from its original source (with pooch: temp file, hash check where the
+original's hash is known, then move) unless HTAF_DOWNLOAD=0; offline, the error says which
+file to put where. FICO HELOC is licensed: it is only read from a file the user supplies.
+
+Every file is validated while it is read (row and column counts, header, value types, target
+values): a truncated, garbled or empty file raises ``DataError`` naming the file and the problem.
+
+Telco Churn: the 11 rows with a blank TotalCharges are exactly the rows with tenure = 0
+(new customers, nothing billed yet); they get TotalCharges = 0, and the loader checks that
+no blank occurs with tenure > 0.
+
+Splits are 70/10/20 and deterministic by seed; min-max scaling is fitted on the training
+split only; categorical columns are one-hot encoded.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["DataError", "Dataset", "Split", "DATASETS", "load_dataset", "split_dataset", "data_home_dir",
+           "default_cache_dir", "file_sha256"]
+
+
+class DataError(ValueError):
+    """A data file is missing, truncated, garbled or otherwise not what it should be."""
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    filename: str
+    url: str | None
+    sha256: str | None     #: hash of the file at ``url`` (None: not known; content is validated instead)
+    rows: int
+    task: str              #: "regression" or "binary"
+    note: str
+
+
+DATASETS = {
+    "abalone": DatasetInfo(
+        "abalone", "abalone.data",
+        "https://archive.ics.uci.edu/ml/machine-learning-databases/abalone/abalone.data",
+        "de37cdcdcaaa50c309d514f248f7c2302a5f1f88c168905eba23fe2fbc78449f", 4177, "regression",
+        "UCI Abalone (id 1), CC BY 4.0; target Rings"),
+    "wine": DatasetInfo(
+        "wine", "winequality-white.csv",
+        "https://archive.ics.uci.edu/ml/machine-learning-databases/wine-quality/winequality-white.csv",
+        None, 4898, "regression",
+        "UCI Wine Quality (id 186), white, CC BY 4.0; ';' or ',' separated; target quality"),
+    "churn": DatasetInfo(
+        "churn", "Telco-Customer-Churn.csv",
+        "https://raw.githubusercontent.com/IBM/telco-customer-churn-on-icp4d/master/data/Telco-Customer-Churn.csv",
+        "16320c9c1ec72448db59aa0a26a0b95401046bef5d02fd3aeb906448e3055e91", 7043, "binary",
+        "IBM Telco Customer Churn, Apache-2.0; target Churn Yes/No"),
+    "fico": DatasetInfo(
+        "fico", "heloc_dataset_v1.csv", None, None, 10459, "binary",
+        "FICO HELOC, licensed: download it from FICO's Explainable ML Challenge page yourself; target RiskPerformance"),
+}
+
+WINE_COLUMNS = ["fixed acidity", "volatile acidity", "citric acid", "residual sugar", "chlorides",
+                "free sulfur dioxide", "total sulfur dioxide", "density", "pH", "sulphates", "alcohol", "quality"]
+CHURN_CATEGORICAL = ["gender", "Partner", "Dependents", "PhoneService", "MultipleLines", "InternetService",
+                     "OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport", "StreamingTV",
+                     "StreamingMovies", "Contract", "PaperlessBilling", "PaymentMethod"]
+CHURN_NUMERIC = ["SeniorCitizen", "tenure", "MonthlyCharges", "TotalCharges"]
+
+
+@dataclass
+class Dataset:
+    name: str
+    X: np.ndarray              #: (n, d) float64 features, one-hot expanded, unscaled
+    y: np.ndarray              #: (n,) float64 target (0/1 for binary tasks)
+    feature_names: list[str]
+    task: str                  #: "regression" or "binary"
+    path: str                  #: the file it was read from
+
+
+@dataclass
+class Split:
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    task: str
+    seed: int
+
+
+def file_sha256(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def default_cache_dir() -> Path:
+    """Per-user cache: $XDG_CACHE_HOME/htaf-theory or ~/.cache/htaf-theory."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "htaf-theory"
+
+
+def data_home_dir(data_home=None) -> Path:
+    """The data folder: the argument, else $HTAF_DATA, else ``default_cache_dir()``."""
+    if data_home is not None:
+        return Path(data_home)
+    env = os.environ.get("HTAF_DATA")
+    return Path(env) if env else default_cache_dir()
+
+
+def _download(info: DatasetInfo, folder: Path) -> Path:
+    if os.environ.get("HTAF_DOWNLOAD", "1") == "0":
+        raise DataError(f"{info.filename} not found in {folder} and downloads are off (HTAF_DOWNLOAD=0): "
+                        f"put {info.filename} ({info.note}) there, or set HTAF_DATA to its folder")
+    try:
+        import pooch
+    except ImportError:
+        raise DataError(f"{info.filename} not found in {folder}; install pooch to download it from {info.url}, "
+                        "or put the file there yourself") from None
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        # pooch writes to a temporary file and moves it into place only after the hash check
+        path = pooch.retrieve(info.url, known_hash=f"sha256:{info.sha256}" if info.sha256 else None,
+                              fname=info.filename, path=folder, progressbar=False)
+    except Exception as err:
+        raise DataError(f"{info.filename} not found in {folder} and the download from {info.url} failed "
+                        f"({type(err).__name__}: {err}). Offline? Put {info.filename} ({info.note}) in {folder}, "
+                        "or set HTAF_DATA to the folder that holds it") from None
+    return Path(path)
+
+
+def locate(name: str, data_home=None, download: bool = True) -> Path:
+    """The path of the data set's file, downloading it when needed and allowed."""
+    info = _info(name)
+    folder = data_home_dir(data_home)
+    path = folder / info.filename
+    if path.is_file():
+        return path
+    if info.url is None:
+        raise DataError(f"{info.filename} not found in {folder}. {info.note}; then put it there or set HTAF_DATA")
+    if not download:
+        raise DataError(f"{info.filename} not found in {folder}")
+    return _download(info, folder)
+
+
+def _info(name: str) -> DatasetInfo:
+    if name not in DATASETS:
+        raise ValueError(f"name must be one of {sorted(DATASETS)}; got name={name!r}")
+    return DATASETS[name]
+
+
+def _read_rows(path: Path) -> list[list[str]]:
+    text = path.read_bytes()
+    if not text.strip():
+        raise DataError(f"{path}: the file is empty")
+    try:
+        decoded = text.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path}: not UTF-8 text ({err})") from None
+    first = decoded.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    return [row for row in csv.reader(io.StringIO(decoded), delimiter=delimiter) if row]
+
+
+def _floats(path: Path, rows: list[list[str]], columns: list[int], names: list[str], first_line: int) -> np.ndarray:
+    out = np.empty((len(rows), len(columns)))
+    for i, row in enumerate(rows):
+        for j, c in enumerate(columns):
+            try:
+                out[i, j] = float(row[c])
+            except ValueError:
+                raise DataError(f"{path}: line {i + first_line}: column {names[j]!r} is {row[c]!r}, not a number") from None
+    if not np.all(np.isfinite(out)):
+        i, j = np.argwhere(~np.isfinite(out))[0]
+        raise DataError(f"{path}: line {i + first_line}: column {names[j]!r} is not finite")
+    return out
+
+
+def _check_shape(path: Path, rows: list[list[str]], n_rows: int, n_cols: int, first_line: int) -> None:
+    for i, row in enumerate(rows):
+        if len(row) != n_cols:
+            raise DataError(f"{path}: line {i + first_line} has {len(row)} fields, expected {n_cols} (garbled?)")
+    if len(rows) != n_rows:
+        raise DataError(f"{path}: {len(rows)} data rows, expected {n_rows} (truncated or padded file?)")
+
+
+def _one_hot(path: Path, values: list[str], column: str, allowed: list[str] | None = None):
+    levels = sorted(set(values)) if allowed is None else allowed
+    bad = sorted(set(values) - set(levels))
+    if bad:
+        raise DataError(f"{path}: column {column!r} has unexpected values {bad[:5]}, expected {levels}")
+    # all levels but the first (a full-rank encoding)
+    return np.array([[v == lev for lev in levels[1:]] for v in values], dtype=float), \
+        [f"{column}={lev}" for lev in levels[1:]]
+
+
+def _load_abalone(path: Path) -> Dataset:
+    rows = _read_rows(path)
+    _check_shape(path, rows, 4177, 9, 1)
+    sex, names = _one_hot(path, [r[0] for r in rows], "Sex", ["F", "I", "M"])
+    names_num = ["Length", "Diameter", "Height", "Whole weight", "Shucked weight", "Viscera weight", "Shell weight"]
+    num = _floats(path, rows, list(range(1, 8)), names_num, 1)
+    rings = _floats(path, rows, [8], ["Rings"], 1)[:, 0]
+    if np.any(rings < 1) or np.any(rings != np.round(rings)):
+        raise DataError(f"{path}: Rings must be positive integers")
+    return Dataset("abalone", np.hstack([sex, num]), rings, names + names_num, "regression", str(path))
+
+
+def _load_wine(path: Path) -> Dataset:
+    rows = _read_rows(path)
+    header = [h.strip().strip('"') for h in rows[0]]
+    if header != WINE_COLUMNS:
+        raise DataError(f"{path}: header is {header[:3]}..., expected the UCI wine columns {WINE_COLUMNS[:3]}...")
+    body = rows[1:]
+    _check_shape(path, body, 4898, 12, 2)
+    values = _floats(path, body, list(range(12)), WINE_COLUMNS, 2)
+    quality = values[:, 11]
+    if np.any((quality < 0) | (quality > 10) | (quality != np.round(quality))):
+        raise DataError(f"{path}: quality must be an integer score in [0, 10]")
+    return Dataset("wine", values[:, :11], quality, WINE_COLUMNS[:11], "regression", str(path))
+
+
+def _load_churn(path: Path) -> Dataset:
+    rows = _read_rows(path)
+    header = rows[0]
+    expected = ["customerID"] + CHURN_CATEGORICAL[:1] + ["SeniorCitizen"]
+    if header[:3] != expected or len(header) != 21 or header[-1] != "Churn":
+        raise DataError(f"{path}: header {header[:4]}... is not the Telco Customer Churn header")
+    body = rows[1:]
+    _check_shape(path, body, 7043, 21, 2)
+    col = {name: i for i, name in enumerate(header)}
+    tc, tenure = col["TotalCharges"], col["tenure"]
+    blanks = [i for i, r in enumerate(body) if not r[tc].strip()]
+    if any(float(body[i][tenure]) != 0 for i in blanks):
+        raise DataError(f"{path}: blank TotalCharges with tenure > 0; only new customers (tenure 0) may have none")
+    for i in blanks:
+        body[i] = body[i][:tc] + ["0"] + body[i][tc + 1:]
+    num = _floats(path, body, [col[c] for c in CHURN_NUMERIC], CHURN_NUMERIC, 2)
+    parts, names = [num], list(CHURN_NUMERIC)
+    for c in CHURN_CATEGORICAL:
+        enc, enc_names = _one_hot(path, [r[col[c]] for r in body], c)
+        parts.append(enc)
+        names += enc_names
+    target = [r[col["Churn"]] for r in body]
+    if set(target) - {"Yes", "No"}:
+        raise DataError(f"{path}: Churn must be Yes or No; found {sorted(set(target) - {'Yes', 'No'})[:5]}")
+    y = np.array([t == "Yes" for t in target], dtype=float)
+    return Dataset("churn", np.hstack(parts), y, names, "binary", str(path))
+
+
+def _load_fico(path: Path) -> Dataset:
+    rows = _read_rows(path)
+    header = rows[0]
+    if header[0] != "RiskPerformance" or len(header) != 24:
+        raise DataError(f"{path}: expected the HELOC header (RiskPerformance + 23 features); got {header[:3]}...")
+    body = rows[1:]
+    _check_shape(path, body, 10459, 24, 2)
+    target = [r[0] for r in body]
+    if set(target) - {"Good", "Bad"}:
+        raise DataError(f"{path}: RiskPerformance must be Good or Bad")
+    X = _floats(path, body, list(range(1, 24)), header[1:], 2)
+    y = np.array([t == "Bad" for t in target], dtype=float)
+    keep = ~np.all(X == -9, axis=1)  # rows with no credit record at all carry no information
+    return Dataset("fico", X[keep], y[keep], header[1:], "binary", str(path))
+
+
+_LOADERS = {"abalone": _load_abalone, "wine": _load_wine, "churn": _load_churn, "fico": _load_fico}
+
+
+def load_dataset(name: str, data_home=None, download: bool = True) -> Dataset:
+    """Load and validate one data set: "abalone", "wine", "churn" or "fico".
+
+    >>> ds = load_dataset("abalone")          # doctest: +SKIP
+    >>> ds.X.shape, ds.task                    # doctest: +SKIP
+    ((4177, 10), 'regression')
+    """
+    path = locate(name, data_home, download)
+    return _LOADERS[name](path)
+
+
+def split_dataset(ds: Dataset, seed: int, fractions=(0.7, 0.1, 0.2)) -> Split:
+    """70/10/20 split by ``seed`` (numpy PCG64), min-max scaled on the training part only.
+
+    Constant training columns are left unscaled (scale 1) instead of dividing by zero.
+    """
+    n = len(ds.y)
+    order = np.random.default_rng(seed).permutation(n)
+    n_train, n_val = int(round(fractions[0] * n)), int(round(fractions[1] * n))
+    idx = order[:n_train], order[n_train:n_train + n_val], order[n_train + n_val:]
+    lo, hi = ds.X[idx[0]].min(axis=0), ds.X[idx[0]].max(axis=0)
+    scale = np.where(hi > lo, hi - lo, 1.0)
+    X = (ds.X - lo) / scale
+    return Split(X[idx[0]], ds.y[idx[0]], X[idx[1]], ds.y[idx[1]], X[idx[2]], ds.y[idx[2]], ds.task, seed)

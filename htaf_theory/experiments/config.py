@@ -1,0 +1,96 @@
+"""Experiment configuration: one frozen dataclass per training run, every default in one place.
+
+Defaults follow the paper's Appendix F protocol (F.1-F.3): MLP (256, 256, 128), no batch
+norm, Adam lr 1e-3, 1000 full-batch epochs, 70/10/20 split, min-max scaled inputs.
+A config's ``key()`` (a hash of its canonical JSON) names its result file.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields
+
+ACTIVATIONS = ("relu", "htaf", "ss", "ste")
+OPTIMIZERS = ("adam", "sgd")
+DATASET_NAMES = ("abalone", "wine", "churn", "fico")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One training run (a sweep cell)."""
+
+    dataset: str = "abalone"                  # one of DATASET_NAMES
+    hidden: tuple[int, ...] = (256, 256, 128)  # hidden layer widths (paper F.1-F.3)
+    activation: str = "htaf"                   # relu | htaf | ss | ste
+    a: float | None = None                     # HTAF outer gain (activation == "htaf")
+    b: float | None = None                     # HTAF inner slope (activation == "htaf")
+    gamma: float | None = None                 # SS slope (activation == "ss")
+    surrogate: str | None = None               # STE surrogate: sigmoid | tanh | rect (activation == "ste")
+    slope: float | None = None                 # STE surrogate slope k
+    optimizer: str = "adam"                    # adam | sgd (paper: Adam)
+    lr: float = 1e-3                           # learning rate (paper: 1e-3)
+    epochs: int = 1000                         # full-batch epochs (paper: 1000)
+    seed: int = 0                              # split seed and weight-init seed
+    record_every: int = 1                      # record loss and gradient norms every k epochs
+    checkpoint_every: int = 100                # save a resumable checkpoint every k epochs (0: never)
+    tag: str = ""                              # which sweep made it (for file names only)
+    extra: dict = field(default_factory=dict, compare=False, hash=False)  # free-form notes, not hashed
+
+    def __post_init__(self):
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        if self.dataset not in DATASET_NAMES:
+            raise ValueError(f"dataset must be one of {DATASET_NAMES}; got dataset={self.dataset!r}")
+        if not self.hidden or any(h <= 0 for h in self.hidden):
+            raise ValueError(f"hidden must be a non-empty tuple of positive widths; got hidden={self.hidden!r}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}; got activation={self.activation!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got optimizer={self.optimizer!r}")
+        if not (isinstance(self.epochs, int) and self.epochs > 0):
+            raise ValueError(f"epochs must be a positive integer; got epochs={self.epochs!r}")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ValueError(f"lr must be a finite number > 0; got lr={self.lr!r}")
+        if self.record_every <= 0:
+            raise ValueError(f"record_every must be >= 1; got record_every={self.record_every!r}")
+        needs = {"htaf": ("a", "b"), "ss": ("gamma",), "ste": ("surrogate", "slope"), "relu": ()}[self.activation]
+        for name in needs:
+            if getattr(self, name) is None:
+                raise ValueError(f"activation={self.activation!r} needs {name}; got {name}=None")
+        for name in ("a", "b", "gamma", "slope"):
+            v = getattr(self, name)
+            if v is not None and not (v > 0 and math.isfinite(v)):
+                raise ValueError(f"{name} must be a finite number > 0 (valid range: (0, inf)); got {name}={v!r}")
+        if self.surrogate is not None and self.surrogate not in ("sigmoid", "tanh", "rect"):
+            raise ValueError(f"surrogate must be one of ('sigmoid', 'tanh', 'rect'); got surrogate={self.surrogate!r}")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["hidden"] = list(self.hidden)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RunConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: (tuple(v) if k == "hidden" else v) for k, v in d.items() if k in known})
+
+    def key(self) -> str:
+        """16 hex digits identifying the run (everything but ``extra`` and ``checkpoint_every``)."""
+        d = self.to_dict()
+        d.pop("extra")
+        d.pop("checkpoint_every")
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+    def label(self) -> str:
+        """A short human label: the activation with its parameters."""
+        if self.activation == "htaf":
+            return f"HTAF a={self.a:g} b={self.b:g}"
+        if self.activation == "ss":
+            return f"SS gamma={self.gamma:g}"
+        if self.activation == "ste":
+            return f"STE {self.surrogate} k={self.slope:g}"
+        return "ReLU"
+
+    def name(self) -> str:
+        arch = "x".join(str(h) for h in self.hidden)
+        return f"{self.tag or 'run'}-{self.dataset}-{self.label().replace(' ', '_')}-{arch}-s{self.seed}"

@@ -1,0 +1,148 @@
+"""Full-batch training of one cell, with per-layer gradient recording and resumable checkpoints.
+
+Recorded per epoch (paper F.2.1, following Glorot & Bengio): the training loss, and for each
+hidden layer the mean over samples of the L2 norm of dLoss_i/d(pre-activation_i), where Loss_i
+is sample i's own loss (= n times the gradient of the mean loss), so the number does not
+depend on the data set size. Evaluation: the smooth network, and the same network with every
+HTAF / SS swapped for the exact Heaviside step (the paper's "DNN + HTAF" deployed as a DHN);
+RMSE (in target units) for regression, AUROC for classification; the binarity score of
+App. G.4 (share of hidden outputs > 0.99 or < 0.01, test set, smooth network).
+"""
+from __future__ import annotations
+
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from scipy.stats import rankdata
+
+from .. import __version__
+from ..data import load_dataset, split_dataset
+from ..nn import binarize
+from .config import RunConfig
+from .model import MLP, make_activation
+
+__all__ = ["run_cell", "auroc", "binarity_score", "grad_norms"]
+
+
+def auroc(y: np.ndarray, score: np.ndarray) -> float:
+    """Area under the ROC curve (Mann-Whitney U with average ranks for ties).
+
+    >>> auroc(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
+    0.75
+    """
+    y = np.asarray(y).astype(bool)
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    if n_pos == 0 or n_neg == 0:
+        raise ValueError("auroc needs both classes in y")
+    ranks = rankdata(score)
+    return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def binarity_score(hidden_outputs: list[torch.Tensor], low: float = 0.01, high: float = 0.99) -> float:
+    """Share of hidden outputs (all layers pooled) that are > high or < low (App. G.4).
+
+    >>> binarity_score([torch.tensor([0.0, 0.5, 0.995, 1.0])])
+    0.75
+    """
+    flat = torch.cat([h.reshape(-1) for h in hidden_outputs])
+    return float(((flat > high) | (flat < low)).double().mean())
+
+
+def grad_norms(pre_activations: list[torch.Tensor], n: int) -> list[float]:
+    """Per layer: mean over samples of ||n * dLoss/dz_i||_2 (the per-sample loss gradient)."""
+    return [float(torch.linalg.vector_norm(z.grad, dim=1).mean()) * n for z in pre_activations]
+
+
+def _metric(task: str, y_true: np.ndarray, pred: np.ndarray) -> float | None:
+    if not np.all(np.isfinite(pred)):
+        return None
+    if task == "regression":
+        return float(np.sqrt(np.mean((pred - y_true) ** 2)))
+    return auroc(y_true, pred)
+
+
+def _save_atomic(obj, path: Path) -> None:
+    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None = None) -> dict:
+    """Train one configuration and return its result record (config, versions, timings, results)."""
+    started = time.time()
+    split = split_dataset(load_dataset(cfg.dataset, data_home), cfg.seed)
+    regression = split.task == "regression"
+    y_mean = float(split.y_train.mean()) if regression else 0.0
+    y_std = float(split.y_train.std()) if regression else 1.0
+    X = torch.tensor(split.X_train, dtype=torch.float32)
+    y = torch.tensor((split.y_train - y_mean) / y_std, dtype=torch.float32)
+    n = X.shape[0]
+
+    torch.manual_seed(cfg.seed)
+    model = MLP(X.shape[1], cfg.hidden, lambda: make_activation(cfg))
+    opt = (torch.optim.Adam if cfg.optimizer == "adam" else torch.optim.SGD)(model.parameters(), lr=cfg.lr)
+    loss_fn = torch.nn.MSELoss() if regression else torch.nn.BCEWithLogitsLoss()
+    history = {"epoch": [], "loss": [], "grad_norm": [[] for _ in cfg.hidden]}
+    start_epoch, diverged = 0, False
+    ckpt = Path(checkpoint_path) if checkpoint_path else None
+    if ckpt is not None and ckpt.exists():
+        state = torch.load(ckpt, weights_only=False)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        history, start_epoch = state["history"], state["epoch"]
+
+    train_started = time.time()
+    for epoch in range(start_epoch, cfg.epochs):
+        record = epoch % cfg.record_every == 0 or epoch == cfg.epochs - 1
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(X, keep=record), y)
+        loss.backward()
+        if record:
+            history["epoch"].append(epoch)
+            history["loss"].append(loss.item())
+            for store, g in zip(history["grad_norm"], grad_norms(model.pre_activations, n)):
+                store.append(g)
+        if not torch.isfinite(loss):
+            diverged = True
+            break
+        opt.step()
+        done = epoch + 1
+        if ckpt is not None and cfg.checkpoint_every and done % cfg.checkpoint_every == 0 and done < cfg.epochs:
+            _save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "history": history, "epoch": done}, ckpt)
+    train_seconds = time.time() - train_started
+
+    model.eval()
+    metrics = {}
+    parts = {"train": (split.X_train, split.y_train), "val": (split.X_val, split.y_val), "test": (split.X_test, split.y_test)}
+    with torch.no_grad():
+        for mode in ("smooth", "binarized"):
+            for part, (Xp, yp) in parts.items():
+                Xt = torch.tensor(Xp, dtype=torch.float32)
+                if mode == "binarized":
+                    with binarize(model):
+                        out = model(Xt).double().numpy()
+                else:
+                    out = model(Xt, keep=(part == "test")).double().numpy()
+                    if part == "test":
+                        binarity = binarity_score(model.hidden_outputs)
+                pred = out * y_std + y_mean if regression else out
+                metrics[f"{part}_{mode}"] = _metric(split.task, yp, pred)
+    tail = max(1, len(history["epoch"]) // 20)
+    final_grad = [float(np.median(g[-tail:])) if g else None for g in history["grad_norm"]]
+    if ckpt is not None and ckpt.exists():
+        ckpt.unlink()
+    return {
+        "config": cfg.to_dict(), "key": cfg.key(), "name": cfg.name(), "seed": cfg.seed,
+        "versions": {"htaf_theory": __version__, "torch": torch.__version__, "numpy": np.__version__,
+                     "python": platform.python_version()},
+        "machine": {"platform": platform.platform(), "torch_threads": torch.get_num_threads()},
+        "timings": {"total_s": time.time() - started, "train_s": train_seconds,
+                    "epochs_trained": len(range(start_epoch, cfg.epochs)), "resumed_from_epoch": start_epoch},
+        "results": {"task": split.task, "metric": "rmse" if regression else "auroc", "metrics": metrics,
+                    "binarity": binarity, "diverged": diverged, "final_grad_norm": final_grad,
+                    "history": history, "n_train": n},
+    }
