@@ -1,0 +1,94 @@
+"""Fig. 2 (paper Sec. 3.2): a min_b(a) decreases strictly in a and tends to L(eps)/delta from above.
+
+With a = L (1 + r) and z = 1/(1 + r) = L/a: a min_b(a) delta = L artanh(z)/z, and
+d/da [a min_b(a)] < 0  <=>  N(z) = z/(1 - z^2) - artanh(z) > 0, where
+N(z)/z^3 = sum_{k>=1} (2k/(2k+1)) z^{2k-2} >= 2/3 (all coefficients positive, so N/z^3 increases in z).
+Hence a b > L/delta is necessary but not sufficient: (a, b) = (2, 11) has a b = 22 > log(9)/0.1 = 21.97,
+yet a = 2 < L(0.1), so its error sigma(-2 tanh(1.1)) = 0.1678 exceeds 0.1.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import sympy as sp
+from flint import arb
+
+from . import common
+from ._impl import library_impl
+from .registry import Check, CheckResult, Claim, register, timed
+from .rigorous import branch_and_bound
+
+
+def point(eps: float, delta: float, impl) -> list[str]:
+    """a min_b(a) strictly decreasing along a grid of a, and above L/delta."""
+    L = float(impl.min_a(eps))
+    a = L * (1 + np.geomspace(1e-6, 1e4, 60))
+    ab = a * np.asarray(impl.min_b(a, eps, delta))
+    limit = L / delta
+    bad = []
+    if not np.all(np.diff(ab) < 0):
+        i = int(np.argmax(np.diff(ab) >= 0))
+        bad.append(f"eps={eps:g}, delta={delta:g}: a min_b(a) not decreasing between a={a[i]:.6g} ({ab[i]!r}) and a={a[i + 1]:.6g} ({ab[i + 1]!r})")
+    if not np.all(ab > limit):
+        i = int(np.argmax(ab <= limit))
+        bad.append(f"eps={eps:g}, delta={delta:g}: a min_b(a) = {ab[i]!r} <= L/delta = {limit!r} at a={a[i]:.6g}")
+    # the limit: artanh(z)/z = 1 + z^2/3 + ...: at a = 1e4 L, relative excess ~ 1/(3 (1e4)^2)
+    if not abs(ab[-1] / limit - 1) < 1e-7:
+        bad.append(f"eps={eps:g}, delta={delta:g}: a min_b(a) / (L/delta) = {ab[-1] / limit!r} at a = {a[-1]:.3g}, not -> 1")
+    return bad
+
+
+@timed
+def precise(impl=None) -> CheckResult:
+    impl = impl or library_impl()
+    bad = []
+    grid = [(e, d) for e in (1e-6, 1e-3, 0.1, 0.3, 0.49) for d in (1e-3, 0.1, 10.0)]
+    for eps, delta in grid:
+        bad += point(eps, delta, impl)
+    ab = 2.0 * 11.0
+    err = float(impl.approx_error(2.0, 11.0, 0.1))
+    if not (ab > math.log(9) / 0.1 and err > 0.1):
+        bad.append(f"(a, b) = (2, 11): a b = {ab}, error {err!r}: expected a b > L/delta and error > eps")
+    domain = "eps in {1e-6..0.49}, delta in {1e-3, 0.1, 10}, 60 a each; (2, 11) shows a b > L/delta is not sufficient"
+    if bad:
+        return CheckResult("fig2.limit", "precise", domain, "counterexample", f"{len(bad)} violations", "; ".join(bad[:8]))
+    return CheckResult("fig2.limit", "precise", domain, "verified", f"(2, 11): error {err:.4f} > 0.1", f"{len(grid)} (eps, delta)")
+
+
+@timed
+def symbolic(impl=None) -> CheckResult:
+    z = sp.symbols("z", positive=True)
+    series = sp.series(z / (1 - z ** 2) - sp.atanh(z), z, 0, 12).removeO()
+    expected = sum(sp.Rational(2 * k, 2 * k + 1) * z ** (2 * k + 1) for k in range(1, 6))
+    ok = sp.expand(series - expected) == 0
+    lim = sp.limit(sp.atanh(z) / z, z, 0)
+    return CheckResult("fig2.limit", "symbolic", "z = L/a in (0, 1)", "verified" if ok and lim == 1 else "undecided",
+                       "exact", f"N(z) series = sum 2k/(2k+1) z^(2k+1) (k <= 5): {ok}; lim artanh(z)/z = {lim}")
+
+
+def margin(v):
+    """N(z)/z^3 at the box's largest r (smallest z): its minimum over the box, by monotonicity."""
+    (rho,) = v
+    r = common.pow10_point(common.hi(rho))
+    z = 1 / (1 + r)
+    y = (2 / r).log1p() / 2            # the library's artanh(L/a), a = L(1 + r)
+    return (z / (1 - z * z) - y) / z ** 3
+
+
+@timed
+def rigorous(impl=None, save: bool = False) -> CheckResult:
+    cert = branch_and_bound("fig2.limit", "fig2_limit", "d/da [a min_b(a)] < 0, as N(z)/z^3 > 0", ["log10 r (a = L(1+r))"],
+                            [(-6.0, 6.0)], margin, None, max_boxes=10_000, prec=192)
+    if save and cert.outcome == "verified":
+        cert.save()
+    return common.rigorous_result("fig2.limit", cert, "a = L(eps)(1+r), r in [1e-6, 1e6], every eps, delta")
+
+
+register(Claim(
+    "fig2.limit",
+    "a min_b(a) is strictly decreasing in a and tends to L(eps)/delta from above; a b > L/delta is necessary, not sufficient",
+    "Sec. 3.2, Fig. 2", "eps in (0, 1/2), delta > 0, a > L(eps)",
+    [Check("symbolic", symbolic), Check("precise", precise), Check("rigorous", rigorous)],
+    note="The paper says a min_b(a) 'converges to 22' (eps = delta = 0.1): the limit is log(9)/0.1 = 21.97, approached "
+         "from above, and a b >= 22 alone does not make h 0.1-close: (a, b) = (2, 11) has error 0.1678."))
