@@ -7,6 +7,7 @@ rejected (tests/test_claims.py does that for every claim).
 """
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -58,13 +59,12 @@ def register(claim: Claim) -> Claim:
 
 def timed(fn: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
     """Fill in ``seconds`` on the returned result."""
+    @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         t0 = time.time()
         result = fn(*args, **kwargs)
         result.seconds = time.time() - t0
         return result
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
     return wrapper
 
 

@@ -1,0 +1,25 @@
+"""Every claim of the HTAF paper as a check that can fail: ``python -m proofs_check`` writes docs/claims.md.
+
+Importing this package registers the claims (one module per paper result) in ``CLAIMS``.
+"""
+from . import appendix, basic, fig2, prop31, tails_claims, thm32  # noqa: F401  (registration)
+from .registry import CLAIMS, CheckResult, Claim
+
+CLAIM_ORDER = ["basic", "prop31.suff", "prop31.sharp", "fig2.limit", "table6", "thm32.a", "thm32.b",
+               "ss.ratio", "binarity", "thmC1", "thmB2"]
+
+__all__ = ["CLAIMS", "CLAIM_ORDER", "Claim", "CheckResult", "run_all"]
+
+
+def run_all(include_slow: bool = False) -> list[CheckResult]:
+    """Run every check of every claim, in ``CLAIM_ORDER``."""
+    results = []
+    for cid in CLAIM_ORDER:
+        for check in CLAIMS[cid].checks:
+            if check.slow and not include_slow:
+                continue
+            try:
+                results.append(check.run())
+            except Exception as err:  # a crash is not a pass
+                results.append(CheckResult(cid, check.method, "-", "undecided", "", f"check crashed: {type(err).__name__}: {err}"))
+    return results

@@ -1,0 +1,21 @@
+"""``python -m proofs_check [--slow] [--no-write] [--save-certificates]``."""
+import argparse
+import sys
+
+from .report import run_report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m proofs_check", description="check every claim of the HTAF paper")
+    parser.add_argument("--slow", action="store_true", help="also run checks marked slow")
+    parser.add_argument("--no-write", action="store_true", help="do not write docs/claims.md")
+    parser.add_argument("--save-certificates", action="store_true", help="rerun the rigorous searches and save certificates")
+    args = parser.parse_args()
+    if args.save_certificates:
+        from .certificates_index import save_all
+        save_all()
+    return run_report(include_slow=args.slow, write_docs=not args.no_write)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""The SS comparison (Fig. 1(c)) and the binarity threshold (App. G.4, F.1).
+
+ss.ratio: h'(x)/s'_{ab}(x) ~ sech^2(a/2) e^{(a-2) b |x|}: HTAF's tail is heavier than SS's iff a > 2.
+binarity: h ranges over (sigma(-a), sigma(a)), so the binarity score (share of outputs > 0.99 or < 0.01)
+          is 0 unless a > log(99) = 4.595.
+"""
+from __future__ import annotations
+
+import math
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from ._impl import library_impl
+from .registry import Check, CheckResult, Claim, register, timed
+
+
+def ss_point(a: float, b: float, impl, threshold: float = 2.0) -> list[str]:
+    """Far in the tail the log ratio grows iff a > threshold; its slope is (a - 2) b."""
+    bad = []
+    # both tails must be asymptotic: h' converges like e^{-2bx}, s' like e^{-abx}
+    x1 = 40.0 / min(2 * b, a * b)
+    x2 = 2 * x1
+    r1, r2 = float(impl.log_ss_tail_ratio(x1, a, b)), float(impl.log_ss_tail_ratio(x2, a, b))
+    slope = (r2 - r1) / (x2 - x1)
+    with mpmath.workdps(60):
+        A, B = mpmath.mpf(a), mpmath.mpf(b)
+
+        def log_ratio(x):
+            X = mpmath.mpf(x)
+            u = A * mpmath.tanh(B * X)
+            lh = mpmath.log(A * B / (1 + mpmath.exp(-u)) / (1 + mpmath.exp(u)) * mpmath.sech(B * X) ** 2)
+            z = A * B * X
+            ls = mpmath.log(A * B / (1 + mpmath.exp(-z)) / (1 + mpmath.exp(z)))
+            return lh - ls
+        ref_slope = float((log_ratio(x2) - log_ratio(x1)) / (x2 - x1))
+    if abs(slope - ref_slope) > 1e-9 * max(1.0, abs(ref_slope)):
+        bad.append(f"a={a:g}, b={b:g}: library log-ratio slope {slope!r} vs mpmath {ref_slope!r}")
+    if abs(ref_slope - float(impl.ss_tail_exponent(a, b))) > 1e-6 * max(1.0, abs(ref_slope)):
+        bad.append(f"a={a:g}, b={b:g}: tail slope {ref_slope:.6g} != ss_tail_exponent {float(impl.ss_tail_exponent(a, b)):.6g}")
+    heavier = ref_slope > 0
+    if heavier != (a > threshold) and a != threshold:
+        bad.append(f"a={a:g}, b={b:g}: tail heavier than SS is {heavier}, but 'a > {threshold:g}' is {a > threshold}")
+    return bad
+
+
+@timed
+def ss_precise(impl=None, threshold: float = 2.0) -> CheckResult:
+    impl = impl or library_impl()
+    bad = []
+    pairs = [(a, b) for a in (0.5, 1.5, 1.9, 2.1, 3.0, 11.0, 50.0) for b in (0.1, 2.0, 11.0)]
+    for a, b in pairs:
+        bad += ss_point(a, b, impl, threshold)
+    domain = "a in {0.5, 1.5, 1.9, 2.1, 3, 11, 50}, b in {0.1, 2, 11}; slope of log(h'/s') between x1 = 40/min(2b, ab) and 2 x1"
+    if bad:
+        return CheckResult("ss.ratio", "precise", domain, "counterexample", f"{len(bad)} violations", "; ".join(bad[:8]))
+    return CheckResult("ss.ratio", "precise", domain, "verified", "slope = (a-2) b to 1e-6", f"{len(pairs)} pairs")
+
+
+@timed
+def ss_symbolic(impl=None) -> CheckResult:
+    from htaf_theory import symbolic as S
+    ok = sp.expand(S.ss_exponent_expr() - (S.a_pos - 2) * S.b_pos) == 0
+    return CheckResult("ss.ratio", "symbolic", "all a, b > 0", "verified" if ok else "undecided", "exact",
+                       "log(h'/s'_{ab}) ~ log sech^2(a/2) + (a - 2) b |x|: exponent (a-2) b")
+
+
+def binarity_point(a: float, impl, threshold: float | None = None) -> list[str]:
+    """Outputs of h over a huge input range: can any exceed 0.99 (or fall below 0.01)?"""
+    thr = float(impl.binarity_min_a()) if threshold is None else threshold
+    x = np.concatenate([-np.geomspace(1e-3, 1e6, 500), np.geomspace(1e-3, 1e6, 500)])
+    h = np.asarray(impl.htaf(x, a, 1.0))
+    score = float(np.mean((h > 0.99) | (h < 0.01)))
+    bad = []
+    if (score > 0) != (a > thr):
+        bad.append(f"a={a:g}: binarity score over x in +-[1e-3, 1e6] is {score:.3f}, but 'a > {thr:.4g}' is {a > thr}")
+    return bad
+
+
+@timed
+def binarity_precise(impl=None, threshold: float | None = None) -> CheckResult:
+    impl = impl or library_impl()
+    bad = []
+    a_values = (2.0, 3.0, 4.0, 4.59, 4.6, 5.0, 10.0, 100.0)
+    for a in a_values:
+        bad += binarity_point(a, impl, threshold)
+    if abs(float(impl.binarity_min_a()) - math.log(99)) > 1e-15 * math.log(99):
+        bad.append(f"binarity_min_a() = {float(impl.binarity_min_a())!r} != log(99)")
+    domain = f"a in {a_values}, 1000 inputs in +-[1e-3, 1e6]"
+    if bad:
+        return CheckResult("binarity", "precise", domain, "counterexample", f"{len(bad)} violations", "; ".join(bad[:8]))
+    return CheckResult("binarity", "precise", domain, "verified", "threshold log 99 = 4.5951", f"{len(a_values)} values of a")
+
+
+@timed
+def binarity_symbolic(impl=None) -> CheckResult:
+    a = sp.symbols("a", positive=True)
+    sol = sp.solve(sp.Eq(1 / (1 + sp.exp(-a)), sp.Rational(99, 100)), a)
+    ok = len(sol) == 1 and sp.simplify(sol[0] - sp.log(99)) == 0
+    return CheckResult("binarity", "symbolic", "a > 0", "verified" if ok else "undecided", "exact",
+                       f"sigma(a) = 0.99 <=> a = {sol}")
+
+
+register(Claim("ss.ratio", "h'(x)/s'_{ab}(x) ~ sech^2(a/2) e^{(a-2) b |x|}: HTAF has heavier tails than SS (same slope at 0) iff a > 2",
+               "Fig. 1(c); the a > 2 criterion is ours", "a, b > 0",
+               [Check("symbolic", ss_symbolic), Check("precise", ss_precise)],
+               note="The paper presents HTAF's tails as heavier than SS's without condition. That holds only for a > 2: "
+                    "at a = 2 both decay at rate a b, and for a < 2 HTAF's tail is lighter. The pair (a, b) = (2, 11) "
+                    "of App. F.2.1 sits exactly at a = 2."))
+
+register(Claim("binarity", "the binarity score (share of outputs > 0.99 or < 0.01) is 0 unless a > log(99) = 4.595",
+               "App. G.4, F.1", "a, b > 0", [Check("symbolic", binarity_symbolic), Check("precise", binarity_precise)],
+               note="Not stated in the paper; it explains why a = 5 (Table 6) is the smallest a with any binary outputs."))
