@@ -14,6 +14,9 @@ from dataclasses import asdict, dataclass, field, fields
 ACTIVATIONS = ("relu", "htaf", "ss", "ste")
 OPTIMIZERS = ("adam", "sgd")
 DATASET_NAMES = ("abalone", "wine", "churn", "fico")
+TARGET_SCALINGS = ("standardize", "none")
+#: fields added after results existed: left out of the hash at their default, so old results keep their keys
+_HASH_OMIT_AT_DEFAULT = {"target_scaling": "standardize"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class RunConfig:
     seed: int = 0                              # split seed and weight-init seed
     record_every: int = 1                      # record loss and gradient norms every k epochs
     checkpoint_every: int = 100                # save a resumable checkpoint every k epochs (0: never)
+    target_scaling: str = "standardize"        # regression target: standardize (train mean/std) | none (raw units)
     tag: str = ""                              # which sweep made it (for file names only)
     extra: dict = field(default_factory=dict, compare=False, hash=False)  # free-form notes, not hashed
 
@@ -61,6 +65,8 @@ class RunConfig:
             v = getattr(self, name)
             if v is not None and not (v > 0 and math.isfinite(v)):
                 raise ValueError(f"{name} must be a finite number > 0 (valid range: (0, inf)); got {name}={v!r}")
+        if self.target_scaling not in TARGET_SCALINGS:
+            raise ValueError(f"target_scaling must be one of {TARGET_SCALINGS}; got target_scaling={self.target_scaling!r}")
         if self.surrogate is not None and self.surrogate not in ("sigmoid", "tanh", "rect"):
             raise ValueError(f"surrogate must be one of ('sigmoid', 'tanh', 'rect'); got surrogate={self.surrogate!r}")
 
@@ -79,6 +85,9 @@ class RunConfig:
         d = self.to_dict()
         d.pop("extra")
         d.pop("checkpoint_every")
+        for name, default in _HASH_OMIT_AT_DEFAULT.items():
+            if d.get(name) == default:
+                d.pop(name)
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
     def label(self) -> str:
@@ -93,4 +102,5 @@ class RunConfig:
 
     def name(self) -> str:
         arch = "x".join(str(h) for h in self.hidden)
-        return f"{self.tag or 'run'}-{self.dataset}-{self.label().replace(' ', '_')}-{arch}-s{self.seed}"
+        raw = "-rawtarget" if self.target_scaling == "none" else ""
+        return f"{self.tag or 'run'}-{self.dataset}-{self.label().replace(' ', '_')}-{arch}{raw}-s{self.seed}"

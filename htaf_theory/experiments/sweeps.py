@@ -3,6 +3,7 @@
 * f1  (F.1, Fig 6): Churn; a over Table 6 with b = min_b(a) rounded up as printed; 3 seeds
   (the paper does not say how many; 3 keeps all four sweeps near an hour on 2 cores).
 * f21 (F.2.1, Fig 7): Abalone; HTAF (a, b) in {(11, 2), (8, 2.75), (2, 11), (2.75, 8)}, ReLU, SS gamma = 22.
+* f21raw: the same on the raw ring counts (no target standardization; the paper does not say which).
 * f22 (F.2.2, Fig 8, Table 7): Abalone; 7 architectures (1 to 5 hidden layers) x ReLU / HTAF / SS.
 * f3  (F.3, Table 8): Wine, Abalone, Churn; DNN, DNN+HTAF, DNN+SS, DHN+STE; 5 splits. Stage 1 runs
   every candidate of ``F3_GRID`` on split 0 and picks, per method, the best validation score of
@@ -17,7 +18,7 @@ from .config import RunConfig
 from .runner import run_cells
 from .store import ResultStore
 
-__all__ = ["SWEEPS", "build_sweep", "run_named_sweep", "f3_plan", "select_on_validation", "F22_ARCHITECTURES",
+__all__ = ["SWEEPS", "build_sweep", "run_named_sweep", "load_records", "MissingResultsError", "sweep_cells", "f3_plan", "select_on_validation", "F22_ARCHITECTURES",
            "F3_GRID", "VANISHING_THRESHOLD"]
 
 SEEDS = (0, 1, 2, 3, 4)                 # the paper's 5 random splits (F.3)
@@ -118,7 +119,11 @@ def _quick(c: RunConfig) -> RunConfig:
     return replace(c, epochs=QUICK_EPOCHS, tag=c.tag + "-quick", checkpoint_every=10)
 
 
-SWEEPS = {"f1": _f1, "f21": _f21, "f22": _f22, "f3": _f3}
+def _f21raw(quick: bool) -> list[RunConfig]:
+    return [replace(c, target_scaling="none", tag="f21raw") for c in _f21(quick) if c.seed == 0]
+
+
+SWEEPS = {"f1": _f1, "f21": _f21, "f21raw": _f21raw, "f22": _f22, "f3": _f3}
 
 
 def build_sweep(name: str, quick: bool = False) -> list[RunConfig]:
@@ -127,6 +132,33 @@ def build_sweep(name: str, quick: bool = False) -> list[RunConfig]:
         raise ValueError(f"name must be one of {sorted(SWEEPS)}; got name={name!r}")
     cells = SWEEPS[name](quick)
     return [_quick(c) for c in cells] if quick else cells
+
+
+class MissingResultsError(RuntimeError):
+    """Results a figure needs are not in the store; the message names the experiment that makes them."""
+
+
+def sweep_cells(name: str, quick: bool, store: ResultStore) -> list[RunConfig]:
+    """Every cell of a sweep, stage 2 of f3 included (as far as stage 1 allows)."""
+    cells = build_sweep(name, quick)
+    if name == "f3":
+        cells += list(f3_plan(store, quick)[1].values())
+    return cells
+
+
+def load_records(name: str, quick: bool = False, results_dir=None, allow_partial: bool = False) -> list[dict]:
+    """The stored records of a sweep; ``MissingResultsError`` if any cell is missing (unless partial is allowed)."""
+    store = ResultStore(results_dir)
+    cells = sweep_cells(name, quick, store)
+    records = [store.load(c) for c in cells]
+    missing = sum(r is None for r in records)
+    stage2_pending = name == "f3" and len(cells) == len(build_sweep(name, quick))
+    if (missing or stage2_pending) and not allow_partial:
+        raise MissingResultsError(
+            f"{missing} of {len(cells)} cells of sweep {name!r} are not in {store.root}"
+            f"{' (and stage 2 is not planned yet)' if stage2_pending else ''}: run "
+            f"`htaf experiment {name}{' --quick' if quick else ''} --results {store.root}` (or `htaf figures` without --no-run)")
+    return [r for r in records if r is not None]
 
 
 def run_named_sweep(name: str, quick: bool = False, workers: int | None = None, results_dir=None,

@@ -76,8 +76,9 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
     started = time.time()
     split = split_dataset(load_dataset(cfg.dataset, data_home), cfg.seed)
     regression = split.task == "regression"
-    y_mean = float(split.y_train.mean()) if regression else 0.0
-    y_std = float(split.y_train.std()) if regression else 1.0
+    scale = regression and cfg.target_scaling == "standardize"
+    y_mean = float(split.y_train.mean()) if scale else 0.0
+    y_std = float(split.y_train.std()) if scale else 1.0
     X = torch.tensor(split.X_train, dtype=torch.float32)
     y = torch.tensor((split.y_train - y_mean) / y_std, dtype=torch.float32)
     n = X.shape[0]

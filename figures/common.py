@@ -1,0 +1,66 @@
+"""Shared helpers of the figure scripts: matplotlib (Agg) set-up, saving PNG + numbers, loading results."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from htaf_theory.experiments.sweeps import load_records  # noqa: E402
+
+__all__ = ["FigureContext", "plt", "save_png", "write_csv", "write_markdown", "load_records", "mean_se"]
+
+
+@dataclass
+class FigureContext:
+    out_dir: Path
+    results_dir: Path | None
+    quick: bool
+
+    def path(self, name: str) -> Path:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        return self.out_dir / name
+
+    def records(self, sweep: str, allow_partial: bool = False) -> list[dict]:
+        return load_records(sweep, self.quick, self.results_dir, allow_partial=allow_partial)
+
+
+def save_png(fig, ctx: FigureContext, name: str) -> Path:
+    path = ctx.path(f"{name}.png")
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def write_csv(ctx: FigureContext, name: str, header: list[str], rows: list[list]) -> Path:
+    path = ctx.path(f"{name}.csv")
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def write_markdown(ctx: FigureContext, name: str, title: str, header: list[str], rows: list[list], notes: str = "") -> Path:
+    path = ctx.path(f"{name}.md")
+    lines = [f"# {title}", ""]
+    if ctx.quick:
+        lines += ["**Quick run (few epochs and seeds): not comparable with the paper.**", ""]
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    if notes:
+        lines += ["", notes]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def mean_se(values) -> tuple[float, float]:
+    import numpy as np
+    v = np.asarray([x for x in values if x is not None], dtype=float)
+    if v.size == 0:
+        return float("nan"), float("nan")
+    return float(v.mean()), float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else 0.0

@@ -1,0 +1,51 @@
+"""Fig. 6 (paper App. F.1): Churn, a over Table 6 with b = min_b(a) (printed, rounded up): test AUROC
+(smooth HTAF and binarized DHN) and binarity score against a, mean and spread over seeds."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from .common import FigureContext, mean_se, plt, save_png, write_csv, write_markdown
+
+NAME = "fig6_ablation"
+SWEEPS = ("f1",)
+
+
+def summarize(records: list[dict]) -> list[dict]:
+    by_a = defaultdict(list)
+    for rec in records:
+        by_a[rec["config"]["a"]].append(rec)
+    out = []
+    for a in sorted(by_a):
+        recs = by_a[a]
+        m = [r["results"]["metrics"] for r in recs]
+        row = {"a": a, "b": recs[0]["config"]["b"], "seeds": len(recs),
+               "diverged": sum(r["results"]["diverged"] for r in recs)}
+        for key, values in (("auroc_smooth", [x["test_smooth"] for x in m]), ("auroc_binarized", [x["test_binarized"] for x in m]),
+                            ("binarity", [r["results"]["binarity"] for r in recs])):
+            row[key], row[key + "_se"] = mean_se(values)
+        out.append(row)
+    return out
+
+
+def make(ctx: FigureContext) -> list:
+    rows = summarize(ctx.records("f1"))
+    a = np.array([r["a"] for r in rows])
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for key, label in (("auroc_smooth", "AUROC, HTAF (smooth)"), ("auroc_binarized", "AUROC, Heaviside swapped in (DHN)")):
+        axes[0].errorbar(a, [r[key] for r in rows], yerr=[r[key + "_se"] for r in rows], marker="o", capsize=3, label=label)
+    axes[0].set(xscale="log", xlabel="a (b = min_b(a), Table 6)", ylabel="test AUROC", title="Churn: AUROC vs a")
+    axes[1].errorbar(a, [r["binarity"] for r in rows], yerr=[r["binarity_se"] for r in rows], marker="s", capsize=3, color="C2")
+    axes[1].axvline(np.log(99), color="gray", ls=":", label="a = log 99: binarity possible only above")
+    axes[1].set(xscale="log", xlabel="a", ylabel="binarity score (hidden outputs >0.99 or <0.01)", title="binarity vs a")
+    for ax in axes:
+        ax.legend(fontsize=8)
+    n = rows[0]["seeds"] if rows else 0
+    fig.suptitle(f"F.1 reproduction (mean +- s.e. over {n} seeds)" + (" [QUICK]" if ctx.quick else ""))
+    header = ["a", "b", "seeds", "diverged", "AUROC smooth", "AUROC binarized", "binarity"]
+    table = [[f"{r['a']:g}", f"{r['b']:g}", r["seeds"], r["diverged"], f"{r['auroc_smooth']:.4f} ({r['auroc_smooth_se']:.4f})",
+              f"{r['auroc_binarized']:.4f} ({r['auroc_binarized_se']:.4f})", f"{r['binarity']:.3f} ({r['binarity_se']:.3f})"]
+             for r in rows]
+    return [save_png(fig, ctx, NAME), write_csv(ctx, NAME, header, table),
+            write_markdown(ctx, NAME, "Fig. 6 numbers: Churn, mean (s.e.) over seeds", header, table)]
