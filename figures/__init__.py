@@ -21,7 +21,7 @@ def run_figures(names=None, *, quick: bool = False, force: bool = False, out_dir
                 run_missing: bool = True, workers=None) -> int:
     """Regenerate the named figures (all by default). Returns 0, or 1 if any figure could not be made."""
     from htaf_theory.experiments.store import ResultStore
-    from htaf_theory.experiments.sweeps import MissingResultsError, run_named_sweep
+    from htaf_theory.experiments.sweeps import MissingResultsError, run_named_sweep, sweep_cells
 
     names = list(names or FIGURES)
     unknown = [n for n in names if n not in FIGURES]
@@ -36,7 +36,9 @@ def run_figures(names=None, *, quick: bool = False, force: bool = False, out_dir
         if run_missing:
             for sweep in module.SWEEPS:
                 run_named_sweep(sweep, quick=quick, workers=workers, results_dir=store_root)
-        newest = max((p.stat().st_mtime for p in store_root.glob("*.json")), default=0.0) if module.SWEEPS else 0.0
+        store = ResultStore(store_root)
+        own = [store.path(c) for s in module.SWEEPS for c in sweep_cells(s, quick, store) if store.done(c)]
+        newest = max((p.stat().st_mtime for p in own), default=0.0)
         existing = list(out.glob(f"{name}.*"))
         if existing and not force and min(p.stat().st_mtime for p in existing) > newest:
             print(f"{name}: up to date ({len(existing)} files in {out})")

@@ -1,0 +1,128 @@
+"""Tests for htaf_theory.data: loading, validation of bad files, location order, offline errors, splits."""
+import os
+
+import numpy as np
+import pytest
+
+from htaf_theory import data
+
+
+@pytest.mark.parametrize("name, shape, task", [("abalone", (4177, 9), "regression"), ("wine", (4898, 11), "regression"),
+                                               ("churn", (7043, 30), "binary")])
+def test_load_real_files(data_home, name, shape, task):
+    ds = data.load_dataset(name, data_home)
+    assert ds.X.shape == shape and ds.task == task and np.all(np.isfinite(ds.X))
+    assert len(ds.feature_names) == shape[1]
+
+
+def test_checksums_of_shared_copies(data_home):
+    sums = dict(reversed(line.split()) for line in (data_home / "SHA256SUMS").read_text().splitlines() if line.strip())
+    for info in data.DATASETS.values():
+        if info.filename in sums:
+            assert data.file_sha256(data_home / info.filename) == sums[info.filename]
+
+
+def test_churn_blank_total_charges_become_zero(data_home):
+    ds = data.load_dataset("churn", data_home)
+    tenure = ds.X[:, ds.feature_names.index("tenure")]
+    total = ds.X[:, ds.feature_names.index("TotalCharges")]
+    assert np.sum(tenure == 0) == 11 and np.all(total[tenure == 0] == 0)
+    assert set(np.unique(ds.y)) == {0.0, 1.0}
+
+
+def test_churn_blank_with_tenure_is_an_error(data_home, tmp_path):
+    lines = (data_home / "Telco-Customer-Churn.csv").read_text().splitlines()
+    fields = lines[1].split(",")
+    fields[19] = " "  # blank TotalCharges for a customer with tenure 1
+    lines[1] = ",".join(fields)
+    (tmp_path / "Telco-Customer-Churn.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(data.DataError, match="blank TotalCharges with tenure > 0"):
+        data.load_dataset("churn", tmp_path)
+
+
+def test_wine_semicolon_format_is_accepted(data_home, tmp_path):
+    text = (data_home / "winequality-white.csv").read_text().splitlines()
+    header = ";".join(f'"{h}"' for h in text[0].split(","))
+    body = [row.replace(",", ";") for row in text[1:]]
+    (tmp_path / "winequality-white.csv").write_text("\n".join([header, *body]) + "\n")
+    a, b = data.load_dataset("wine", data_home), data.load_dataset("wine", tmp_path)
+    np.testing.assert_array_equal(a.X, b.X)
+    np.testing.assert_array_equal(a.y, b.y)
+
+
+def test_truncated_file(data_home, tmp_path):
+    lines = (data_home / "abalone.data").read_text().splitlines()[:1000]
+    (tmp_path / "abalone.data").write_text("\n".join(lines) + "\n")
+    with pytest.raises(data.DataError, match=r"abalone.data: 1000 data rows, expected 4177"):
+        data.load_dataset("abalone", tmp_path)
+
+
+def test_garbled_file(data_home, tmp_path):
+    lines = (data_home / "abalone.data").read_text().splitlines()
+    lines[41] = lines[41].replace("0.", "O.", 1)
+    (tmp_path / "abalone.data").write_text("\n".join(lines) + "\n")
+    with pytest.raises(data.DataError, match=r"line 42: column 'Length' is 'O\.\d+', not a number"):
+        data.load_dataset("abalone", tmp_path)
+    lines = (data_home / "abalone.data").read_text().splitlines()
+    lines[7] = lines[7] + ",3"
+    (tmp_path / "abalone.data").write_text("\n".join(lines) + "\n")
+    with pytest.raises(data.DataError, match="line 8 has 10 fields, expected 9"):
+        data.load_dataset("abalone", tmp_path)
+
+
+def test_empty_file(tmp_path):
+    (tmp_path / "abalone.data").write_text("")
+    with pytest.raises(data.DataError, match="abalone.data: the file is empty"):
+        data.load_dataset("abalone", tmp_path)
+
+
+def test_location_order(tmp_path, monkeypatch):
+    monkeypatch.setenv("HTAF_DATA", str(tmp_path / "env"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert data.data_home_dir(tmp_path / "arg") == tmp_path / "arg"
+    assert data.data_home_dir() == tmp_path / "env"
+    monkeypatch.delenv("HTAF_DATA")
+    assert data.data_home_dir() == tmp_path / "cache" / "htaf-theory"
+
+
+def test_offline_errors_say_what_to_put_where(tmp_path, monkeypatch):
+    monkeypatch.setenv("HTAF_DOWNLOAD", "0")
+    with pytest.raises(data.DataError, match=f"abalone.data not found in {tmp_path}.*put abalone.data"):
+        data.load_dataset("abalone", tmp_path)
+    monkeypatch.setenv("HTAF_DOWNLOAD", "1")
+    import pooch
+
+    def no_network(*args, **kwargs):
+        raise ConnectionError("network unreachable")
+    monkeypatch.setattr(pooch, "retrieve", no_network)
+    with pytest.raises(data.DataError, match="download from https://archive.ics.uci.edu.* failed.*Offline\\?"):
+        data.load_dataset("abalone", tmp_path)
+    with pytest.raises(data.DataError, match="heloc_dataset_v1.csv not found.*licensed"):
+        data.load_dataset("fico", tmp_path)
+    with pytest.raises(ValueError, match="name must be one of"):
+        data.load_dataset("mnist", tmp_path)
+
+
+def test_download_uses_pooch_with_hash(tmp_path, monkeypatch):
+    import pooch
+    seen = {}
+
+    def fake_retrieve(url, known_hash, fname, path, progressbar):
+        seen.update(url=url, known_hash=known_hash)
+        raise ConnectionError("stop here")
+    monkeypatch.setattr(pooch, "retrieve", fake_retrieve)
+    with pytest.raises(data.DataError):
+        data.load_dataset("churn", tmp_path)
+    assert seen["known_hash"] == "sha256:" + data.DATASETS["churn"].sha256
+
+
+def test_splits_deterministic_and_scaled_on_train(data_home):
+    ds = data.load_dataset("abalone", data_home)
+    s1, s2, s3 = data.split_dataset(ds, 0), data.split_dataset(ds, 0), data.split_dataset(ds, 1)
+    np.testing.assert_array_equal(s1.X_test, s2.X_test)
+    assert not np.array_equal(s1.y_test, s3.y_test)
+    n = len(ds.y)
+    assert (len(s1.y_train), len(s1.y_val), len(s1.y_test)) == (round(0.7 * n), round(0.1 * n), n - round(0.7 * n) - round(0.1 * n))
+    assert np.allclose(s1.X_train.min(axis=0), 0) and np.allclose(s1.X_train.max(axis=0), 1)
+    # test rows are scaled with the training range, so they may leave [0, 1]
+    assert s1.X_test.max() >= 1.0 or s1.X_test.min() <= 0.0

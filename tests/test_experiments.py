@@ -1,0 +1,153 @@
+"""Tests for htaf_theory.experiments: configs, gradient recorder, metrics, store, resume, runner, CLI."""
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+import torch
+
+from htaf_theory.experiments import sweeps
+from htaf_theory.experiments.config import RunConfig
+from htaf_theory.experiments.model import MLP
+from htaf_theory.experiments.runner import run_cells
+from htaf_theory.experiments.store import ResultStore
+from htaf_theory.experiments.train import auroc, binarity_score, grad_norms, run_cell
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(activation="gelu"), "activation must be one of"),
+    (dict(epochs=0), "epochs must be a positive integer"),
+    (dict(activation="htaf", a=1.0), "needs b"),
+    (dict(activation="htaf", a=-1.0, b=1.0), "a must be a finite number > 0"),
+    (dict(activation="ste", surrogate="relu", slope=1.0), "surrogate must be one of"),
+    (dict(dataset="mnist", activation="relu"), "dataset must be one of"),
+    (dict(activation="relu", lr=0.0), "lr must be"),
+    (dict(activation="relu", hidden=()), "hidden must be"),
+    (dict(activation="relu", target_scaling="log"), "target_scaling must be one of"),
+])
+def test_invalid_configs_fail_at_construction(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        RunConfig(**kwargs)
+
+
+def test_config_key_is_stable():
+    cfg = RunConfig(dataset="abalone", activation="htaf", a=11.0, b=2.0, tag="f21")
+    assert cfg.key() == "988cccd80da8850c"  # pinned: a change here orphans every stored result
+    assert RunConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+    # a field at its default does not enter the hash (results made before it existed keep their keys)
+    assert cfg.key() == RunConfig(**{**cfg.to_dict(), "hidden": tuple(cfg.hidden), "target_scaling": "standardize"}).key()
+    assert cfg.key() != RunConfig(**{**cfg.to_dict(), "hidden": tuple(cfg.hidden), "target_scaling": "none"}).key()
+
+
+def test_grad_norm_recorder_hand_computed():
+    # one hidden ReLU layer, MSE: dLoss_i/dz_i = 2 (out_i - y_i) * w2 * 1[z_i > 0]
+    torch.manual_seed(0)
+    model = MLP(2, (3,), torch.nn.ReLU)
+    with torch.no_grad():
+        model.linears[0].weight.copy_(torch.tensor([[1.0, -1.0], [0.5, 2.0], [-1.0, 0.0]]))
+        model.linears[0].bias.copy_(torch.tensor([0.1, -0.2, 0.3]))
+        model.head.weight.copy_(torch.tensor([[2.0, -1.0, 0.5]]))
+        model.head.bias.copy_(torch.tensor([0.0]))
+    X = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5], [-1.0, 0.2]])
+    y = torch.tensor([1.0, -1.0, 0.0, 2.0])
+    out = model(X, keep=True)
+    torch.nn.functional.mse_loss(out, y).backward()
+    z = (X @ model.linears[0].weight.T + model.linears[0].bias).detach()
+    w2 = model.head.weight.detach()[0]
+    per_sample = [float(torch.linalg.vector_norm(2 * (out[i].detach() - y[i]) * w2 * (z[i] > 0))) for i in range(4)]
+    assert grad_norms(model.pre_activations, 4)[0] == pytest.approx(np.mean(per_sample), rel=1e-6)
+
+
+def test_auroc_matches_brute_force():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    s = np.round(rng.normal(size=200) + y, 1)  # ties included
+    pos, neg = s[y == 1], s[y == 0]
+    brute = np.mean([(p > q) + 0.5 * (p == q) for p in pos for q in neg])
+    assert auroc(y, s) == pytest.approx(brute)
+
+
+def test_binarity_score():
+    assert binarity_score([torch.tensor([0.0, 0.005, 0.5, 0.995]), torch.tensor([1.0])]) == pytest.approx(0.8)
+
+
+@pytest.mark.parametrize("activation, kw", [("htaf", dict(a=11.0, b=2.0)), ("ss", dict(gamma=22.0)),
+                                            ("ste", dict(surrogate="rect", slope=4.0)), ("relu", {})])
+def test_run_cell_records_everything(data_home, activation, kw):
+    cfg = RunConfig(dataset="abalone", hidden=(16, 8), activation=activation, epochs=5, **kw)
+    rec = run_cell(cfg, data_home)
+    res = rec["results"]
+    assert rec["config"] == cfg.to_dict() and rec["versions"]["htaf_theory"] and rec["seed"] == 0
+    assert len(res["history"]["loss"]) == 5 and len(res["history"]["grad_norm"]) == 2
+    assert all(np.isfinite(v) for v in res["history"]["grad_norm"][0])
+    for key in ("train_smooth", "test_smooth", "test_binarized", "val_binarized"):
+        assert res["metrics"][key] is not None and res["metrics"][key] > 0
+    assert 0.0 <= res["binarity"] <= 1.0
+
+
+def test_checkpoint_resume_gives_the_same_history(data_home, tmp_path, monkeypatch):
+    cfg = RunConfig(dataset="abalone", hidden=(8,), activation="htaf", a=5.0, b=2.0, epochs=6, checkpoint_every=2)
+    full = run_cell(cfg, data_home)
+    ckpt = tmp_path / "c.pt"
+    calls = {"n": 0}
+    real_step = torch.optim.Adam.step
+
+    def dying_step(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt  # killed during epoch 5
+        return real_step(self, *args, **kwargs)
+    monkeypatch.setattr(torch.optim.Adam, "step", dying_step)
+    with pytest.raises(KeyboardInterrupt):
+        run_cell(cfg, data_home, ckpt)
+    assert ckpt.exists()
+    monkeypatch.setattr(torch.optim.Adam, "step", real_step)
+    resumed = run_cell(cfg, data_home, ckpt)
+    assert resumed["timings"]["resumed_from_epoch"] == 4
+    assert resumed["results"]["history"]["loss"] == pytest.approx(full["results"]["history"]["loss"], rel=1e-6)
+    assert not ckpt.exists()
+
+
+def test_store_is_atomic_and_sweeps_resume(data_home, tmp_path, monkeypatch):
+    store = ResultStore(tmp_path)
+    cells = [RunConfig(dataset="abalone", hidden=(4,), activation="relu", epochs=2, seed=s) for s in range(3)]
+    run_cells(cells, store, workers=1, data_home=data_home, progress=False)
+    assert all(store.done(c) for c in cells)
+    assert not list(tmp_path.glob(".tmp-*"))
+    store.path(cells[1]).unlink()  # as if the sweep had been killed before this cell finished
+    ran = []
+    import htaf_theory.experiments.train as train_mod
+    real = train_mod.run_cell
+    monkeypatch.setattr(train_mod, "run_cell", lambda cfg, *a, **k: ran.append(cfg.seed) or real(cfg, *a, **k))
+    records = run_cells(cells, store, workers=1, data_home=data_home, progress=False)
+    assert ran == [1] and all(r is not None for r in records)
+
+
+def test_user_supplied_executor(data_home, tmp_path):
+    cells = [RunConfig(dataset="abalone", hidden=(4,), activation="relu", epochs=2, seed=s) for s in range(2)]
+    with ThreadPoolExecutor(2) as pool:
+        records = run_cells(cells, ResultStore(tmp_path), executor=pool, data_home=data_home, progress=False)
+    assert [r["seed"] for r in records] == [0, 1]
+
+
+def test_sweeps_defined_and_quick_variants():
+    assert len(sweeps.build_sweep("f1")) == 30 and len(sweeps.build_sweep("f21")) == 18
+    assert len(sweeps.build_sweep("f22")) == 21 and len(sweeps.build_sweep("f3")) == 24
+    for name in sweeps.SWEEPS:
+        quick = sweeps.build_sweep(name, quick=True)
+        assert quick and all(c.epochs == sweeps.QUICK_EPOCHS and c.tag.endswith("-quick") for c in quick)
+    with pytest.raises(ValueError, match="name must be one of"):
+        sweeps.build_sweep("f9")
+
+
+def test_cli_experiment_quick_and_rerun(data_home, tmp_path, capsys, monkeypatch):
+    from htaf_theory.cli import main
+    monkeypatch.setattr(sweeps, "QUICK_EPOCHS", 3)
+    args = ["experiment", "f21raw", "--quick", "--workers", "1", "--results", str(tmp_path), "--data-home", str(data_home)]
+    assert main(args) == 0
+    files = sorted(tmp_path.glob("*.json"))
+    assert len(files) == 6
+    mtimes = [f.stat().st_mtime for f in files]
+    assert main(args) == 0
+    assert [f.stat().st_mtime for f in files] == mtimes  # finished cells were skipped
+    assert main(["experiment", "nope"]) == 2

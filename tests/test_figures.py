@@ -1,0 +1,74 @@
+"""Tests for figures/: quick regeneration of every item into a temporary folder, and the CLI's errors.
+
+This runs the quick sweeps (30 epochs, one seed) for real: every file must exist and hold what it should.
+"""
+import csv
+
+import matplotlib.image as mpimg
+import pytest
+
+from htaf_theory.cli import main
+
+EXPECTED = {
+    "fig1_shape": ["fig1_shape.png", "fig1_shape.csv"],
+    "fig2_bounds": ["fig2_bounds.png", "fig2_bounds.csv"],
+    "table6": ["table6.csv", "table6.md"],
+    "fig6_ablation": ["fig6_ablation.png", "fig6_ablation.csv", "fig6_ablation.md"],
+    "fig7_vanishing": ["fig7_vanishing.png", "fig7_vanishing.csv", "fig7_vanishing_raw_target.png",
+                       "fig7_vanishing_raw_target.csv"],
+    "fig8_depth": ["fig8_depth.png", "table7.csv", "table7.md"],
+    "table8_tabular": ["table8_tabular.png", "table8_tabular.csv", "table8_tabular.md"],
+}
+
+
+@pytest.fixture(scope="module")
+def quick_figures(tmp_path_factory, data_home):
+    import os
+    out = tmp_path_factory.mktemp("figures")
+    results = tmp_path_factory.mktemp("results")
+    os.environ.setdefault("HTAF_DATA", str(data_home))
+    assert main(["figures", "--quick", "--out", str(out), "--results", str(results)]) == 0
+    return out, results
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_quick_figure_files(quick_figures, name):
+    out, _ = quick_figures
+    for fname in EXPECTED[name]:
+        path = out / fname
+        assert path.is_file() and path.stat().st_size > 0, fname
+        if fname.endswith(".png"):
+            img = mpimg.imread(path)
+            assert img.ndim == 3 and img.shape[0] > 100 and img.shape[1] > 100
+        if fname.endswith(".csv"):
+            rows = list(csv.reader(open(path)))
+            assert len(rows) >= 2 and all(len(r) == len(rows[0]) for r in rows), fname
+
+
+def test_quick_tables_have_every_row_and_column(quick_figures):
+    out, _ = quick_figures
+    table6 = list(csv.reader(open(out / "table6.csv")))
+    assert len(table6) == 11 and all(r[-1] == "yes" for r in table6[1:])
+    table7 = list(csv.reader(open(out / "table7.csv")))
+    assert table7[0][2:] == ["ReLU", "HTAF a=11 b=2", "SS gamma=22"] and len(table7) == 4  # 3 architectures in quick
+    table8 = list(csv.reader(open(out / "table8_tabular.csv")))
+    assert [r[0] for r in table8[1:]] == ["abalone", "fico"]
+    assert all(cell for cell in table8[1])
+    assert "QUICK" in (out / "table8_tabular.md").read_text().upper()
+
+
+def test_rerun_is_up_to_date(quick_figures, capsys):
+    out, results = quick_figures
+    assert main(["figures", "table6", "fig7_vanishing", "--quick", "--no-run", "--out", str(out), "--results", str(results)]) == 0
+    assert "fig7_vanishing: up to date" in capsys.readouterr().out
+
+
+def test_unknown_figure_lists_valid_names(capsys):
+    assert main(["figures", "fig99"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown figure name" in err and "fig7_vanishing" in err and "table8_tabular" in err
+
+
+def test_missing_results_name_the_experiment(tmp_path, capsys):
+    assert main(["figures", "fig6_ablation", "--no-run", "--out", str(tmp_path / "o"), "--results", str(tmp_path / "r")]) == 1
+    assert "htaf experiment f1" in capsys.readouterr().err
