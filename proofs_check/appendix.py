@@ -17,7 +17,7 @@ import numpy as np
 import sympy as sp
 
 from ._impl import library_impl
-from .registry import Check, CheckResult, Claim, register, timed
+from .registry import Check, CheckResult, Claim, from_violations, register, timed
 
 
 def _network(seed: int, m: int = 6):
@@ -61,9 +61,7 @@ def c1_precise(impl=None, drop_k_term: bool = False) -> CheckResult:
     for case in cases:
         bad += c1_point(*case, impl, drop_k_term=drop_k_term)
     domain = "20 random 6-neuron nets, X ~ U[0,1], (a, b, delta) from Table 6 and beyond"
-    if bad:
-        return CheckResult("thmC1", "precise", domain, "counterexample", f"{len(bad)} violations", "; ".join(bad[:6]))
-    return CheckResult("thmC1", "precise", domain, "verified", "E|f - f_h| <= ||beta||_1 (eps + K delta)", f"{len(cases)} cases")
+    return from_violations("thmC1", "precise", domain, bad, "E|f - f_h| <= ||beta||_1 (eps + K delta)", f"{len(cases)} cases")
 
 
 @timed
@@ -109,9 +107,7 @@ def b2_precise(impl=None, quotient=None) -> CheckResult:
     for case in cases:
         bad += b2_point(*case, impl, quotient=quotient)
     domain = "(a, b, x0) in 4 cases with h''(x0) != 0, x = 1.7, t = (1e-1..1e-4)/b"
-    if bad:
-        return CheckResult("thmB2", "precise", domain, "counterexample", f"{len(bad)} violations", "; ".join(bad))
-    return CheckResult("thmB2", "precise", domain, "verified", "error shrinks >= 5x per decade of t (O(t^2) seen)", f"{len(cases)} cases")
+    return from_violations("thmB2", "precise", domain, bad, "error shrinks >= 5x per decade of t (O(t^2) seen)", f"{len(cases)} cases")
 
 
 @timed

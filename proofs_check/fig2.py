@@ -16,7 +16,7 @@ from flint import arb
 
 from . import common
 from ._impl import library_impl
-from .registry import Check, CheckResult, Claim, register, timed
+from .registry import Check, CheckResult, Claim, from_violations, register, timed
 from .rigorous import branch_and_bound
 
 
@@ -51,9 +51,7 @@ def precise(impl=None) -> CheckResult:
     if not (ab > math.log(9) / 0.1 and err > 0.1):
         bad.append(f"(a, b) = (2, 11): a b = {ab}, error {err!r}: expected a b > L/delta and error > eps")
     domain = "eps in {1e-6..0.49}, delta in {1e-3, 0.1, 10}, 60 a each; (2, 11) shows a b > L/delta is not sufficient"
-    if bad:
-        return CheckResult("fig2.limit", "precise", domain, "counterexample", f"{len(bad)} violations", "; ".join(bad[:8]))
-    return CheckResult("fig2.limit", "precise", domain, "verified", f"(2, 11): error {err:.4f} > 0.1", f"{len(grid)} (eps, delta)")
+    return from_violations("fig2.limit", "precise", domain, bad, f"(2, 11): error {err:.4f} > 0.1", f"{len(grid)} (eps, delta)")
 
 
 @timed

@@ -20,7 +20,7 @@ from flint import arb
 
 from . import common
 from ._impl import library_impl
-from .registry import Check, CheckResult, Claim, register, timed
+from .registry import Check, CheckResult, Claim, from_violations, register, timed
 from .rigorous import Tight, branch_and_bound
 
 EPS_RANGE = (1e-6, 0.49)
@@ -61,9 +61,7 @@ def suff_precise(impl=None) -> CheckResult:
         n += 1
         bad += suff_point(eps, delta, a, impl)
     domain = "grid 7 eps x 4 delta x 7 a, x/delta in {1,...,1e3}"
-    if bad:
-        return CheckResult("prop31.suff", "precise", domain, "counterexample", f"{len(bad)} violations", "; ".join(bad[:8]))
-    return CheckResult("prop31.suff", "precise", domain, "verified", "sup error <= eps (rel slack 1e-12)", f"{n} parameter points")
+    return from_violations("prop31.suff", "precise", domain, bad, "sup error <= eps (rel slack 1e-12)", f"{n} parameter points")
 
 
 def sharp_point(eps: float, delta: float, a: float, b: float, impl) -> list[str]:
@@ -97,9 +95,7 @@ def sharp_precise(impl=None) -> CheckResult:
             b = float(impl.min_b(a, eps, delta)) * bscale
             bad += sharp_point(eps, delta, a, b, impl)
     domain = "grid 7 eps x 4 delta x 7 a x 2 b; sup by sampling |x| >= delta; b = min_b (1 - 1e-6) must fail"
-    if bad:
-        return CheckResult("prop31.sharp", "precise", domain, "counterexample", f"{len(bad)} violations", "; ".join(bad[:8]))
-    return CheckResult("prop31.sharp", "precise", domain, "verified", "rel diff <= 1e-13 a", f"{n} parameter points")
+    return from_violations("prop31.sharp", "precise", domain, bad, "rel diff <= 1e-13 a", f"{n} parameter points")
 
 
 # ---- rigorous ---------------------------------------------------------------------------------

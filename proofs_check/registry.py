@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-__all__ = ["Claim", "Check", "CheckResult", "CLAIMS", "register", "timed", "compare"]
+__all__ = ["Claim", "Check", "CheckResult", "CLAIMS", "register", "timed", "compare", "from_violations"]
 
 
 @dataclass
@@ -66,6 +66,13 @@ def timed(fn: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
         result.seconds = time.time() - t0
         return result
     return wrapper
+
+
+def from_violations(claim: str, method: str, domain: str, bad: list[str], margin: str, detail: str) -> CheckResult:
+    """``counterexample`` listing the first violations, or ``verified`` with the given margin and detail."""
+    if bad:
+        return CheckResult(claim, method, domain, "counterexample", f"{len(bad)} violations", "; ".join(bad[:8]))
+    return CheckResult(claim, method, domain, "verified", margin, detail)
 
 
 def compare(claim: str, method: str, domain: str, points, got, want, *, rtol: float, atol: float = 0.0,

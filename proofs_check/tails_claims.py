@@ -13,7 +13,7 @@ import numpy as np
 import sympy as sp
 
 from ._impl import library_impl
-from .registry import Check, CheckResult, Claim, register, timed
+from .registry import Check, CheckResult, Claim, from_violations, register, timed
 
 
 def ss_point(a: float, b: float, impl, threshold: float = 2.0) -> list[str]:
@@ -53,9 +53,7 @@ def ss_precise(impl=None, threshold: float = 2.0) -> CheckResult:
     for a, b in pairs:
         bad += ss_point(a, b, impl, threshold)
     domain = "a in {0.5, 1.5, 1.9, 2.1, 3, 11, 50}, b in {0.1, 2, 11}; slope of log(h'/s') between x1 = 40/min(2b, ab) and 2 x1"
-    if bad:
-        return CheckResult("ss.ratio", "precise", domain, "counterexample", f"{len(bad)} violations", "; ".join(bad[:8]))
-    return CheckResult("ss.ratio", "precise", domain, "verified", "slope = (a-2) b to 1e-6", f"{len(pairs)} pairs")
+    return from_violations("ss.ratio", "precise", domain, bad, "slope = (a-2) b to 1e-6", f"{len(pairs)} pairs")
 
 
 @timed
@@ -88,9 +86,7 @@ def binarity_precise(impl=None, threshold: float | None = None) -> CheckResult:
     if abs(float(impl.binarity_min_a()) - math.log(99)) > 1e-15 * math.log(99):
         bad.append(f"binarity_min_a() = {float(impl.binarity_min_a())!r} != log(99)")
     domain = f"a in {a_values}, 1000 inputs in +-[1e-3, 1e6]"
-    if bad:
-        return CheckResult("binarity", "precise", domain, "counterexample", f"{len(bad)} violations", "; ".join(bad[:8]))
-    return CheckResult("binarity", "precise", domain, "verified", "threshold log 99 = 4.5951", f"{len(a_values)} values of a")
+    return from_violations("binarity", "precise", domain, bad, "threshold log 99 = 4.5951", f"{len(a_values)} values of a")
 
 
 @timed
