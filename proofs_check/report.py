@@ -13,7 +13,9 @@ from pathlib import Path
 from . import CLAIM_ORDER, CLAIMS, run_all
 from .registry import CheckResult
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "claims.md"
+_REPO = Path(__file__).resolve().parent.parent
+#: docs/claims.md in a checkout; ./claims.md when run from an installed copy (never into site-packages)
+DOCS = _REPO / "docs" / "claims.md" if (_REPO / "pyproject.toml").is_file() else Path.cwd() / "claims.md"
 
 
 def _versions() -> str:
