@@ -49,6 +49,7 @@ class ResultStore:
         try:
             with os.fdopen(fd, "w") as fh:
                 json.dump(record, fh, allow_nan=False, default=lambda o: None)
+            os.chmod(tmp, 0o644)  # mkstemp makes 0600; results are meant to be shared and read
             os.replace(tmp, path)
         except BaseException:
             if os.path.exists(tmp):
