@@ -117,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         print(f"htaf {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as err:  # an optional extra (python-flint, torch, matplotlib, ...) is missing
+        print(f"htaf {args.command}: error: needs the optional package {err.name!r}: "
+              "pip install 'htaf-theory[all]' (torch: pip install torch==2.13.0 first)", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"htaf {args.command}: interrupted; finished cells are saved, rerun to resume", file=sys.stderr)
         return 130

@@ -27,6 +27,20 @@ def test_table6(capsys):
         assert v in out
 
 
+def test_missing_optional_dependency_is_one_line(monkeypatch, capsys):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_flint(name, *args, **kwargs):
+        if name == "flint" or name.startswith("proofs_check"):
+            raise ModuleNotFoundError("No module named 'flint'", name="flint")
+        return real_import(name, *args, **kwargs)
+    monkeypatch.setattr(builtins, "__import__", no_flint)
+    assert main(["check", "--no-write"]) == 2
+    err = capsys.readouterr().err
+    assert "needs the optional package 'flint'" in err and len(err.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("argv, word", [
     (["params", "--eps", "0.7", "--delta", "0.1"], "eps"),
     (["params", "--eps", "0.1", "--delta", "-1"], "delta"),
