@@ -9,8 +9,11 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=$(cat pyproject.toml scripts/setup_env.sh | sha256sum | cut -c1-16)
 if [ "$(cat .venv/.setup-stamp 2>/dev/null)" != "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet "torch==2.13.0"
-  .venv/bin/python -m pip install --quiet -e ".[all]"
+  echo "setting up .venv (log: .venv/setup.log)"
+  {
+    .venv/bin/python -m pip install --upgrade pip &&
+    .venv/bin/python -m pip install "torch==2.13.0" &&
+    .venv/bin/python -m pip install -e ".[all]"
+  } > .venv/setup.log 2>&1 || { tail -40 .venv/setup.log; echo "setup failed: see .venv/setup.log" >&2; exit 1; }
   echo "$stamp" > .venv/.setup-stamp
 fi
