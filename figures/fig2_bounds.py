@@ -1,7 +1,6 @@
 """Fig. 2 (paper Sec. 3.2): min_b(a) and a min_b(a) against a, with the asymptote L(eps)/delta (eps = delta = 0.1)."""
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
@@ -31,5 +30,4 @@ def make(ctx: FigureContext) -> list:
     sample = [5, 10, 20, 50, 100, 1000, 1e4]
     rows = [[x, float(min_b(x, eps, delta)), x * float(min_b(x, eps, delta))] for x in sample]
     rows.append(["inf (limit)", 0.0, L / delta])
-    _ = math
     return [save_png(fig, ctx, NAME), write_csv(ctx, NAME, ["a", "min_b", "a*min_b"], rows)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from htaf_theory.experiments.sweeps import F22_ARCHITECTURES, F22_HTAF, F22_SS_GAMMA, VANISHING_THRESHOLD
+from htaf_theory.experiments.sweeps import F22_HTAF, F22_SS_GAMMA, VANISHING_THRESHOLD
 
 from .common import FigureContext, plt, save_png, write_csv, write_markdown
 

@@ -53,7 +53,7 @@ def c1_point(seed: int, a: float, b: float, delta: float, impl, drop_k_term: boo
 @timed
 def c1_precise(impl=None, drop_k_term: bool = False) -> CheckResult:
     impl = impl or library_impl()
-    bad, worst = [], 0.0
+    bad = []
     # the last triple makes the transition zone dominate (eps ~ 1e-10, delta = 1 > most |w_j x + c_j|):
     # there the K delta term is what keeps the bound true
     cases = [(s, a, b, d) for s in range(4) for (a, b, d) in ((5.0, 4.72, 0.1), (11.0, 2.0, 0.1), (100.0, 0.22, 0.1),

@@ -1,16 +1,11 @@
 """Shared pieces of the claim checks: arb sigmoid, parameter maps, sympy face identities, mp cross-checks."""
 from __future__ import annotations
 
-import math
-
 import mpmath
 import sympy as sp
 from flint import arb
 
 from .registry import CheckResult
-
-LN10 = arb(10).log
-
 
 def sigmoid(u: arb) -> arb:
     return 1 / (1 + (-u).exp())
@@ -75,7 +70,3 @@ def rigorous_result(claim: str, cert, domain: str) -> CheckResult:
         detail += f"; tight face {cert.tight_face}; {cert.face_evidence}"
     return CheckResult(claim, "rigorous", domain, cert.outcome, margin, detail)
 
-
-def finite_float(x) -> float:
-    v = float(x)
-    return v if math.isfinite(v) else float("nan")

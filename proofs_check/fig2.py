@@ -12,7 +12,6 @@ import math
 
 import numpy as np
 import sympy as sp
-from flint import arb
 
 from . import common
 from ._impl import library_impl

@@ -37,13 +37,18 @@ def _grid():
                 yield float(eps), float(delta), float(L * (1 + r))
 
 
+def _distance_to_step(x, a, b):
+    """|h(x) - H(x)| = sigma(-a tanh(bx)) for x > 0, in mpmath."""
+    return 1 / (1 + mpmath.exp(mpmath.mpf(a) * mpmath.tanh(mpmath.mpf(b) * mpmath.mpf(x))))
+
+
 def suff_point(eps: float, delta: float, a: float, impl) -> list[str]:
     """Violations of prop31.suff at one parameter point, with b = impl.min_b (mpmath, 50 digits)."""
     b = float(impl.min_b(a, eps, delta))
     bad = []
     for f in X_FACTORS:
         x = delta * f
-        err = common.mp_checked(lambda: 1 / (1 + mpmath.exp(mpmath.mpf(a) * mpmath.tanh(mpmath.mpf(b) * mpmath.mpf(x)))))
+        err = common.mp_checked(_distance_to_step, x, a, b)
         # b is a float: allow the rounding of b (relative 1e-15, amplified by a tanh' b delta)
         if err > eps * (1 + 1e-12):
             bad.append(f"eps={eps:.6g}, delta={delta:.6g}, a={a:.6g}, b={b:.6g}, x={x:.6g}: |h-H|={mpmath.nstr(err, 10)} > eps")

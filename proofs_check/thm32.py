@@ -11,18 +11,16 @@ t = tanh(b|x|) = (1 - w)/(1 + w), w in [0, 1] (w = 0 is x = inf, w = 1 is x = 0)
 """
 from __future__ import annotations
 
-import math
 
 import mpmath
 import numpy as np
 import sympy as sp
-from flint import arb
 
 from htaf_theory.precise import htaf_grad_mp
 
 from . import common
 from ._impl import library_impl
-from .registry import Check, CheckResult, Claim, from_violations, compare, register, timed
+from .registry import Check, CheckResult, Claim, from_violations, register, timed
 from .rigorous import Tight, branch_and_bound
 
 A_LOG10 = (-3.0, 4.0)
@@ -60,7 +58,7 @@ def a_point(a: float, b: float, impl) -> list[str]:
         bad.append(f"a={a:g}, b={b:g}: h'(x) e^(tail_rate x) / C = {mpmath.nstr(scaled / exact_C, 10)} at x={mpmath.nstr(x, 6)}, not 1")
     lo, hi = impl.tail_ratio_bounds(np.array([0.0, 0.1 / b, 1.0 / b, 5.0 / b]), a, b)
     for xv, l_, h_ in zip((0.0, 0.1 / b, 1.0 / b, 5.0 / b), lo, hi):
-        r = float(common.mp_checked(lambda: _tail_ratio_mp(xv, a, b)))
+        r = float(common.mp_checked(_tail_ratio_mp, xv, a, b))
         if not (l_ * (1 - 1e-12) <= r <= h_ * (1 + 1e-12)):
             bad.append(f"a={a:g}, b={b:g}, x={xv:g}: ratio {r!r} outside the bounds [{l_!r}, {h_!r}]")
     return bad

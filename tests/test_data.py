@@ -1,5 +1,4 @@
 """Tests for htaf_theory.data: loading, validation of bad files, location order, offline errors, splits."""
-import os
 
 import numpy as np
 import pytest
