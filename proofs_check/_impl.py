@@ -9,7 +9,7 @@ from htaf_theory import core, params, tails
 def library_impl(**overrides) -> SimpleNamespace:
     """A namespace of the library's functions; keyword arguments replace some of them."""
     impl = SimpleNamespace(
-        htaf=core.htaf, htaf_complement=core.htaf_complement, htaf_grad=core.htaf_grad,
+        htaf=core.htaf, htaf_complement=core.htaf_complement, htaf_grad=core.htaf_grad, htaf_grad2=core.htaf_grad2,
         log_htaf_grad=core.log_htaf_grad, heaviside=core.heaviside,
         scaled_sigmoid_grad=core.scaled_sigmoid_grad,
         min_a=params.min_a, min_b=params.min_b, approx_error=params.approx_error, table6=params.table6,

@@ -78,9 +78,7 @@ def c1_symbolic(impl=None) -> CheckResult:
 
 def b2_point(a: float, b: float, x0: float, impl, quotient=None) -> list[str]:
     """The quotient at t = 1e-1..1e-4 with mpmath rho, the library's rho''(x0): error -> 0 like t^2."""
-    rho2 = float(impl.htaf_grad2(x0, a, b)) if hasattr(impl, "htaf_grad2") else None
-    from htaf_theory.core import htaf_grad2
-    rho2 = float(htaf_grad2(x0, a, b)) if rho2 is None else rho2
+    rho2 = float(impl.htaf_grad2(x0, a, b))
     x = 1.7
     with mpmath.workdps(60):
         A, B, X0 = mpmath.mpf(a), mpmath.mpf(b), mpmath.mpf(x0)

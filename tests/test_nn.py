@@ -100,7 +100,7 @@ def test_binarize_and_flag():
                               hnn.ScaledSigmoid(22.0))
     x = torch.randn(32, 4)
     before = net(x)
-    with binarize_ctx(net):
+    with hnn.binarize(net):
         hidden = net[1](net[0](x))
         assert set(hidden.unique().tolist()) <= {0.0, 1.0}
         assert set(net(x).unique().tolist()) <= {0.0, 1.0}
@@ -108,10 +108,6 @@ def test_binarize_and_flag():
     assert torch.equal(net(x), before)
     flagged = hnn.HTAF(11.0, 2.0, binary=True)
     assert set(flagged(x).unique().tolist()) <= {0.0, 1.0}
-
-
-def binarize_ctx(net):
-    return hnn.binarize(net)
 
 
 def test_binarize_restores_after_error():
