@@ -4,10 +4,10 @@ prop31.suff:  eps in (0, 1/2), delta > 0, a > L(eps), b >= min_b(a) = artanh(L/a
               => sup_{|x| >= delta} |h(x) - H(x)| <= eps.
 prop31.sharp: the sup equals sigma(-a tanh(b delta)) exactly (so both conditions are necessary).
 
-Reduction used by the rigorous checks (exact): for x >= delta, |h(x) - H(x)| = sigma(-a tanh(bx))
-(and the same for x <= -delta by symmetry), a function of t = tanh(bx) only; b >= min_b and
-x >= delta sweep t over [tanh(min_b delta), 1). Writing a = L (1 + r), the library's
-min_b delta = log1p(2L/(a - L))/2 = log1p(2/r)/2.
+The rigorous checks certify one sympy relational per statement (``suff_inequality``,
+``sharp_inequality``), built from ``htaf_theory.symbolic`` by substitutions only: for x >= delta,
+|h(x) - H(x)| = h(-x) (and the same for x <= -delta by symmetry), a function of t = tanh(bx);
+b >= min_b and x >= delta sweep t over [tanh(min_b delta), 1).
 """
 from __future__ import annotations
 
@@ -16,12 +16,11 @@ import math
 import mpmath
 import numpy as np
 import sympy as sp
-from flint import arb
 
 from . import common
 from ._impl import library_impl
 from .registry import Check, CheckResult, Claim, from_violations, register, timed
-from .rigorous import Tight, branch_and_bound
+from .certified import CertifiedInequality
 
 EPS_RANGE = (1e-6, 0.49)
 DELTA_RANGE = (1e-3, 10.0)
@@ -103,116 +102,50 @@ def sharp_precise(impl=None) -> CheckResult:
     return from_violations("prop31.sharp", "precise", domain, bad, "rel diff <= 1e-13 a", f"{n} parameter points")
 
 
-# ---- rigorous ---------------------------------------------------------------------------------
+# ---- rigorous: one sympy definition per inequality, certificates replayed --------------------
 
-def _suff_parts(v, y0_arb):
-    e, rho, tau = v
-    eps = common.pow10(e)
-    L = common.log_odds(eps)
-    r = common.pow10(rho)
-    a = L * (1 + r)
-    y0 = y0_arb(r)
-    t0 = y0.tanh()
-    one_minus_t0 = 2 * common.sigmoid(-2 * y0)   # 1 - tanh(y) = 2 sigma(-2y), positive for any ball
-    t = t0 + tau * one_minus_t0
-    return eps, a, t, one_minus_t0
+E, RHO, TAU = sp.Symbol("e", real=True), sp.Symbol("rho", real=True), sp.Symbol("tau", nonnegative=True)
+LA, LQ = sp.Symbol("la", real=True), sp.Symbol("lq", real=True)
 
 
-def suff_rigorous_spec(y0_arb=None, y0_sym=None):
-    """(margin, Tight) for prop31.suff; y0 = min_b * delta as a function of r (a = L (1 + r))."""
-    y0_arb = y0_arb or (lambda r: (2 / r).log1p() / 2)   # the library's formula
-    r_s, L_s = sp.symbols("r L", positive=True)
-    library_sym = y0_sym or (lambda r: sp.log(1 + 2 / r) / 2)   # the same formula, in sympy
-    paper_sym = y0_sym or (lambda r: sp.atanh(1 / (1 + r)))     # artanh(L/a), a = L(1+r)
-
-    def margin(v):
-        eps, a, t, _ = _suff_parts(v, y0_arb)
-        return 1 - common.sigmoid(-a * t) / eps
-
-    def derivative(v):
-        # d margin / d tau = a (1 - t0) sigma(at) sigma(-at) / eps: each factor's lower bound from the
-        # box's endpoints (L decreases in eps, y0 decreases in r, t <= 1), so no wide ball loses its sign
-        e, rho, _ = v
-        eps_lo, eps_hi = common.pow10_point(common.lo(e)), common.pow10_point(common.hi(e))
-        r_lo, r_hi = common.pow10_point(common.lo(rho)), common.pow10_point(common.hi(rho))
-        a_lo = common.log_odds(eps_hi) * (1 + r_lo)
-        a_hi = common.log_odds(eps_lo) * (1 + r_hi)
-        one_minus_t0 = 2 * common.sigmoid(-2 * y0_arb(r_lo))
-        return [a_lo, one_minus_t0, arb("0.5"), common.sigmoid(-a_hi), 1 / eps_hi]
-
-    def identity():
-        # on tau = 0: a tanh(min_b delta) = L, so sigma(-a t) = sigma(-L) = eps
-        same = common.face_identity(library_sym(r_s) - paper_sym(r_s), {"r": r_s}, [{"r": 1}, {"r": 1e-3}],
-                                    "log1p(2/r)/2 - artanh(1/(1+r))")
-        if same[0] != "verified":
-            return same
-        face = common.face_identity(L_s * (1 + r_s) * sp.tanh(paper_sym(r_s)) - L_s, {"r": r_s, "L": L_s},
-                                    [{"r": 1, "L": 1}, {"r": 1e-3, "L": 2}], "a tanh(min_b delta) - L")
-        return face[0], same[1] + "; " + face[1]
-
-    return margin, Tight(var=2, side="lo", derivative=derivative, face_identity=identity,
-                         description="x = delta and b = min_b: |h - H| = eps exactly")
+def _gap_at(t):
+    """|h(x) - H(x)| for x > 0 is 1 - h(x) = h(-x) (claim ``basic``, symbolic), written at tanh(bx) = t."""
+    from htaf_theory import symbolic as S
+    return S.htaf_expr().subs(S.x, -S.x).subs(S.x, sp.atanh(t) / S.b_pos)
 
 
-SUFF_BOX = [(-6.0, math.log10(0.49)), R_LOG10, (0.0, 1.0)]
-SUFF_VARS = ["log10 eps", "log10 r (a = L(1+r))", "tau (t = tanh(bx) from tanh(min_b delta) to 1)"]
-SUFF_DOMAIN = "eps in [1e-6, 0.49], a = L(eps)(1+r) with r in [1e-6, 1e6], any delta > 0, b >= min_b, |x| >= delta"
+def suff_inequality(min_b=None):
+    """Prop 3.1 as one relational: h(-x) <= eps for x >= delta and b >= min_b (paper's min_b by default).
 
-
-@timed
-def suff_rigorous(impl=None, y0_arb=None, y0_sym=None, save: bool = False, max_boxes: int = 60_000) -> CheckResult:
-    margin, tight = suff_rigorous_spec(y0_arb, y0_sym)
-    cert = branch_and_bound("prop31.suff", "prop31_suff", "eps - sup |h - H| >= 0 (relative form)", SUFF_VARS,
-                            SUFF_BOX, margin, tight, max_boxes=max_boxes)
-    if save and cert.outcome == "verified":
-        cert.save()
-    return common.rigorous_result("prop31.suff", cert, SUFF_DOMAIN)
-
-
-def sharp_rigorous_spec():
-    """sigma(-a tanh(b delta)) - sigma(-a tanh(b x)) >= 0 for x >= delta, i.e. the sup sits at x = delta.
-
-    Variables: log10 a in [-3, 4]; log10(1 - s0) with s0 = tanh(b delta) (b delta from 1e-6 to ~345,
-    beyond which h is within 1e-300 of H); tau: t = s0 + tau (1 - s0) sweeps x from delta to inf.
+    Substitutions only: bx = atanh(t) with t = t0 + tau (1 - t0) sweeping x in [delta, inf) as tau in [0, 1),
+    t0 = tanh(min_b delta); a = L(eps) (1 + 10^rho); eps = 10^e. ``min_b`` (a sympy expression in a, eps, delta)
+    lets a test feed a wrong bound.
     """
-    def parts(v):
-        la, lq, tau = v
-        a = common.pow10(la)
-        q = common.pow10(lq)          # 1 - s0, exact: no cancellation as s0 -> 1
-        s0 = 1 - q
-        t = s0 + tau * q
-        return a, s0, t, q
-
-    def margin(v):
-        a, s0, t, _ = parts(v)
-        return (common.sigmoid(-a * s0) - common.sigmoid(-a * t)) / common.sigmoid(-a * s0)
-
-    def derivative(v):
-        # a q sigma(at) sigma(-at) / sigma(-a s0) >= a_lo q_lo (1/2) sigma(-a_hi) (1): t in [0, 1]
-        la, lq, _ = v
-        a_hi = common.pow10_point(common.hi(la))
-        return [common.pow10_point(common.lo(la)), common.pow10_point(common.lo(lq)), arb("0.5"),
-                common.sigmoid(-a_hi), arb(1)]
-
-    def identity():
-        return "verified", "tau = 0 is x = delta, where both terms are the same expression"
-
-    return margin, Tight(var=2, side="lo", derivative=derivative, face_identity=identity,
-                         description="x = delta: the sup is attained")
+    from htaf_theory import symbolic as S
+    min_b = S.min_b_expr() if min_b is None else min_b
+    t0 = sp.tanh(min_b * S.delta)
+    inequality = _gap_at(t0 + TAU * (1 - t0)) <= S.eps
+    L = sp.log((1 - S.eps) / S.eps)
+    return inequality.subs(S.a_pos, L * (1 + 10 ** RHO)).subs(S.eps, 10 ** E)
 
 
-SHARP_BOX = [(-3.0, 4.0), (-300.0, math.log10(1 - math.tanh(1e-6))), (0.0, 1.0)]
-SHARP_VARS = ["log10 a", "log10(1 - tanh(b delta))", "tau (t = tanh(bx) from tanh(b delta) to 1)"]
+def sharp_inequality():
+    """sup over x >= delta sits at x = delta: h(-x) <= h(-delta), with tanh(b delta) = 1 - 10^lq, a = 10^la."""
+    s0 = 1 - 10 ** LQ
+    from htaf_theory import symbolic as S
+    return (_gap_at(s0 + TAU * (1 - s0)) <= _gap_at(s0)).subs(S.a_pos, 10 ** LA)
 
 
-@timed
-def sharp_rigorous(impl=None, save: bool = False, max_boxes: int = 60_000) -> CheckResult:
-    margin, tight = sharp_rigorous_spec()
-    cert = branch_and_bound("prop31.sharp", "prop31_sharp", "sigma(-a tanh(b delta)) >= |h(x) - H(x)| for |x| >= delta",
-                            SHARP_VARS, SHARP_BOX, margin, tight, max_boxes=max_boxes)
-    if save and cert.outcome == "verified":
-        cert.save()
-    return common.rigorous_result("prop31.sharp", cert, "a in [1e-3, 1e4], b delta in [1e-6, 345], |x| >= delta")
+SUFF_BOX = {E: (-6, sp.Rational(-31, 100)), RHO: (-6, 6), TAU: (0, 1)}
+SHARP_BOX = {LA: (-3, 4), LQ: (-300, sp.Rational(-1, 10**6)), TAU: (0, 1)}
+SUFF_DOMAIN = ("eps in [1e-6, 0.49], a = L(eps)(1 + r) with r in [1e-6, 1e6], any delta > 0, b >= min_b, "
+               "x >= delta (x <= -delta by symmetry)")
+SHARP_DOMAIN = "a in [1e-3, 1e4], tanh(b delta) in [2.3e-6, 1 - 1e-300], x >= delta"
+
+CERTIFIED = [
+    CertifiedInequality("prop31_suff", "prop31.suff", suff_inequality, lambda: SUFF_BOX, lambda: (TAU, "lo"), SUFF_DOMAIN),
+    CertifiedInequality("prop31_sharp", "prop31.sharp", sharp_inequality, lambda: SHARP_BOX, lambda: (TAU, "lo"), SHARP_DOMAIN),
+]
 
 
 @timed
@@ -230,11 +163,11 @@ register(Claim(
     "prop31.suff",
     "eps in (0, 1/2), delta > 0, a > L(eps), b >= artanh(L(eps)/a)/delta  =>  sup_{|x|>=delta} |h(x) - H(x)| <= eps",
     "Prop. 3.1, App. A.1", "eps in (0, 1/2), delta > 0, a > L(eps)",
-    [Check("precise", suff_precise), Check("rigorous", suff_rigorous)]))
+    [Check("precise", suff_precise), CERTIFIED[0].replay_check(), CERTIFIED[0].search_check()]))
 
 register(Claim(
     "prop31.sharp",
     "sup_{|x|>=delta} |h(x) - H(x)| = sigma(-a tanh(b delta)) exactly; so a > L and b >= min_b are also necessary",
     "not in the paper (sharpens Prop. 3.1)", "a, b, delta > 0",
-    [Check("symbolic", symbolic), Check("precise", sharp_precise), Check("rigorous", sharp_rigorous)],
+    [Check("symbolic", symbolic), Check("precise", sharp_precise), CERTIFIED[1].replay_check(), CERTIFIED[1].search_check()],
     note="The paper states only sufficiency; the bound is attained at |x| = delta, so the conditions are also necessary."))

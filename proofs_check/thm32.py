@@ -5,9 +5,10 @@ thm32.a: h'(x) = a b sigma(u) sigma(-u) sech^2(bx), u = a tanh(bx); h'(x) e^{2b|
          (1 + w)^-2 <= h'(x)/(C e^{-2b|x|}) <= e^{2aw/(1+w)} (1 + w)^-2.
 thm32.b: h'(0) = a b / 4 is the global maximum of h' (strict: h'(x) < h'(0) for x != 0).
 
-Exact reductions used by the rigorous checks: h'(x)/h'(0) = sech^2(u/2) sech^2(bx) = (1 - s) sech^2(a sqrt(s)/2)
-with s = tanh^2(bx) in [0, 1]; h'(x)/(C e^{-2b|x|}) = [cosh(a/2)/cosh(a t/2)]^2 (1 + w)^-2 with
-t = tanh(b|x|) = (1 - w)/(1 + w), w in [0, 1] (w = 0 is x = inf, w = 1 is x = 0). b drops out.
+The rigorous checks certify relationals built from sympy's h' by substitution (b drops out):
+h'(x)/h'(0) at q = tanh(b|x|) in [0, 1], and h'(x)/(C e^{-2b|x|}) at w = e^{-2b|x|} in [0, 1]
+(w = 0 is x = inf, w = 1 is x = 0). The upper tail bound is sharp to a factor 1 + O(e^{-a t}), so
+arb at 128-1024 bits certifies it for a <= 10 only; larger a is covered by the precise check.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from htaf_theory.precise import htaf_grad_mp
 from . import common
 from ._impl import library_impl
 from .registry import Check, CheckResult, Claim, from_violations, register, timed
-from .rigorous import Tight, branch_and_bound
+from .certified import CertifiedInequality
 
 A_LOG10 = (-3.0, 4.0)
 AB_GRID = [(a, b) for a in (1e-3, 0.5, 2.0, 11.0, 100.0, 1e3) for b in (1e-3, 0.1, 2.0, 50.0)]
@@ -80,73 +81,30 @@ def a_precise(impl=None) -> CheckResult:
     return from_violations("thm32.a", "precise", domain, bad, "rel err <= 1e-12", f"{len(AB_GRID)} (a, b) pairs")
 
 
-def tail_spec(side: str):
-    """Margins of the two-sided tail bound in (log10 a, w); tight at w = 0 (x = inf)."""
-    def parts_at(a, w):
-        t = (1 - w) / (1 + w)
-        return t
-
-    def log_cosh(z):
-        return z.cosh().log()
-
-    def margin(v):
-        la, w = v
-        # monotone in a (see docstrings): evaluate at the worst corner, at points
-        t_hi = parts_at(None, common.lo(w))
-        if side == "lower":
-            # 2 log cosh(a/2) - 2 log cosh(a t/2) increases in a and decreases in t
-            a_lo = common.pow10_point(common.lo(la))
-            return 2 * (log_cosh(a_lo / 2) - log_cosh(a_lo * t_hi / 2))
-        # upper: a(1-t) - 2 log cosh(a/2) + 2 log cosh(a t/2); its w-derivative is > 0, so it is
-        # only ever certified through the tight face
-        a = common.pow10(la)
-        t = (1 - w) / (1 + w)
-        return a * (1 - t) - 2 * log_cosh(a / 2) + 2 * log_cosh(a * t / 2)
-
-    def derivative(v):
-        la, w = v
-        a_lo, a_hi = common.pow10_point(common.lo(la)), common.pow10_point(common.hi(la))
-        w_hi = common.hi(w)
-        if side == "lower":
-            # d/dw = 2 a tanh(a t/2) / (1+w)^2, t >= t(w_hi)
-            return [2 * a_lo, (a_lo * parts_at(None, w_hi) / 2).tanh(), 1 / (1 + w_hi) ** 2]
-        # d/dw = (2a/(1+w)^2) (1 - tanh(a t/2)) = (2a/(1+w)^2) 2 sigma(-a t), t <= 1
-        return [2 * a_lo, 1 / (1 + w_hi) ** 2, 2 * common.sigmoid(-a_hi)]
-
-    def identity():
-        a, w = sp.symbols("a w", positive=True)
-        t = (1 - w) / (1 + w)
-        if side == "lower":
-            expr = 2 * sp.log(sp.cosh(a / 2)) - 2 * sp.log(sp.cosh(a * t / 2))
-        else:
-            expr = a * (1 - t) - 2 * sp.log(sp.cosh(a / 2)) + 2 * sp.log(sp.cosh(a * t / 2))
-        return common.face_identity(expr.subs(w, 0), {"a": a}, [{"a": 3}], f"{side} margin at w = 0")
-
-    return margin, Tight(var=1, side="lo", derivative=derivative, face_identity=identity,
-                         description="x = inf: ratio and both bounds equal 1")
+LA, W, Q = sp.Symbol("la", real=True), sp.Symbol("w", nonnegative=True), sp.Symbol("q", nonnegative=True)
 
 
-TAIL_VARS = ["log10 a", "w = exp(-2 b |x|)"]
-TAIL_BOX = [A_LOG10, (0.0, 1.0)]
+def tail_ratio_expr():
+    """h'(x) / (C e^{-2bx}) at x = -log(w)/(2b) (so w = e^{-2bx} in (0, 1]), with h' = sympy's derivative of h and
+    C = sympy's limit (``symbolic.tail_limit_expr``); simplified and factored by sympy so that w = 0 (x = inf) is finite."""
+    from htaf_theory import symbolic as S
+    at_w = {S.x: -sp.log(W) / (2 * S.b_pos)}
+    ratio = S.htaf_grad_expr().subs(at_w) / (S.tail_limit_expr() * sp.exp(-2 * S.b_pos * S.x).subs(at_w))
+    return sp.factor(sp.simplify(ratio.rewrite(sp.exp)))
 
 
-@timed
-def tail_rigorous(impl=None, save: bool = False, max_boxes: int = 100_000) -> CheckResult:
-    outcomes, details, worst = [], [], []
-    for side in ("lower", "upper"):
-        margin, tight = tail_spec(side)
-        cert = branch_and_bound("thm32.a", f"thm32a_tail_{side}", f"{side} tail bound (log form)", TAIL_VARS, TAIL_BOX,
-                                margin, tight, max_boxes=max_boxes)
-        if save and cert.outcome == "verified":
-            cert.save()
-        outcomes.append(cert.outcome)
-        details.append(f"{side}: {cert.summary()}")
-        if cert.worst_margin is not None:
-            worst.append(cert.worst_margin)
-    outcome = "verified" if all(o == "verified" for o in outcomes) else (
-        "counterexample" if "counterexample" in outcomes else "undecided")
-    return CheckResult("thm32.a", "rigorous", "a in [1e-3, 1e4], all b > 0, all x (w = e^{-2b|x|} in [0, 1])", outcome,
-                       f"worst leaf margin {min(worst):.3g}" if worst else "", "; ".join(details))
+def tail_inequality(side: str, factor=1):
+    """Our two-sided tail bound, one side, in log form (both sides are positive, so log is an equivalence):
+    lower: (1 + w)^-2 <= ratio;  upper: ratio <= factor * e^{2aw/(1+w)} (1 + w)^-2;  a = 10^la."""
+    from htaf_theory import symbolic as S
+    ratio = tail_ratio_expr()
+    lower = (1 + W) ** -2
+    relation = (lower <= ratio) if side == "lower" else (ratio <= factor * sp.exp(2 * S.a_pos * W / (1 + W)) * lower)
+    logged = type(relation)(sp.expand_log(sp.log(relation.lhs), force=True), sp.expand_log(sp.log(relation.rhs), force=True))
+    return logged.subs(S.a_pos, 10 ** LA)
+
+
+TAIL_BOXES = {"lower": {LA: (-3, 2), W: (0, 1)}, "upper": {LA: (-3, 1), W: (0, 1)}}
 
 
 # ---- thm32.b ------------------------------------------------------------------------------------
@@ -178,37 +136,21 @@ def b_precise(impl=None) -> CheckResult:
     return from_violations("thm32.b", "precise", domain, bad, "h'(x) <= h'(0) (1e-14 rel)", f"{len(AB_GRID)} pairs")
 
 
-def max_spec():
-    """1 - h'(x)/h'(0) = 1 - (1 - s) sech^2(a sqrt(s)/2) >= 0 on s = tanh^2(bx) in [0, 1]; tight at s = 0.
-
-    d/ds = sech^2(a sqrt(s)/2) + (1 - s) sech^2(.) tanh(a sqrt(s)/2) a/(2 sqrt(s)) >= sech^2(a/2).
-    """
-    def margin(v):
-        la, s = v
-        a = common.pow10(la)
-        return 1 - (1 - s) * (a * s.sqrt() / 2).sech() ** 2
-
-    def derivative(v):
-        la, _ = v
-        a_hi = common.pow10_point(common.hi(la))
-        return [(a_hi / 2).sech() ** 2]
-
-    def identity():
-        a = sp.symbols("a", positive=True)
-        return common.face_identity(1 - (1 - 0) * sp.sech(a * 0 / 2) ** 2, {"a": a}, [{"a": 1}], "margin at s = 0")
-
-    return margin, Tight(var=1, side="lo", derivative=derivative, face_identity=identity,
-                         description="x = 0: h'(0)/h'(0) = 1")
+def max_inequality():
+    """h'(x) <= h'(0), from sympy's h', at bx = atanh(q) (q = tanh(b|x|) in [0, 1]; h' is even), a = 10^la."""
+    from htaf_theory import symbolic as S
+    grad = S.htaf_grad_expr()
+    return (grad.subs(S.x, sp.atanh(Q) / S.b_pos) / grad.subs(S.x, 0) <= 1).subs(S.a_pos, 10 ** LA)
 
 
-@timed
-def b_rigorous(impl=None, save: bool = False, max_boxes: int = 50_000) -> CheckResult:
-    margin, tight = max_spec()
-    cert = branch_and_bound("thm32.b", "thm32b_max", "1 - h'(x)/h'(0) >= 0", ["log10 a", "s = tanh^2(bx)"],
-                            [A_LOG10, (0.0, 1.0)], margin, tight, max_boxes=max_boxes)
-    if save and cert.outcome == "verified":
-        cert.save()
-    return common.rigorous_result("thm32.b", cert, "a in [1e-3, 1e4], all b > 0, all x")
+CERTIFIED = [
+    CertifiedInequality("thm32a_tail_lower", "thm32.a", lambda: tail_inequality("lower"), lambda: TAIL_BOXES["lower"],
+                        lambda: (W, "lo"), "lower tail bound: a in [1e-3, 100], every b > 0, every x (w = e^{-2b|x|} in [0, 1])"),
+    CertifiedInequality("thm32a_tail_upper", "thm32.a", lambda: tail_inequality("upper"), lambda: TAIL_BOXES["upper"],
+                        lambda: (W, "lo"), "upper tail bound: a in [1e-3, 10], every b > 0, every x (w = e^{-2b|x|} in [0, 1])"),
+    CertifiedInequality("thm32b_max", "thm32.b", max_inequality, lambda: {LA: (-3, 4), Q: (0, 1)}, lambda: (Q, "lo"),
+                        "a in [1e-3, 1e4], every b > 0, every x"),
+]
 
 
 register(Claim(
@@ -216,10 +158,11 @@ register(Claim(
     "h'(x) = a b sigma(u) sigma(-u) sech^2(bx); h'(x) e^{2b|x|} -> C(a,b) = a b sech^2(a/2); non-asymptotic: "
     "(1+w)^-2 <= h'(x)/(C e^{-2b|x|}) <= e^{2aw/(1+w)} (1+w)^-2, w = e^{-2b|x|}",
     "Thm 3.2(a), App. A.2 (the two-sided bound is ours)", "a, b > 0",
-    [Check("symbolic", a_symbolic), Check("precise", a_precise), Check("rigorous", tail_rigorous)],
+    [Check("symbolic", a_symbolic), Check("precise", a_precise), CERTIFIED[0].replay_check(), CERTIFIED[1].replay_check(),
+     CERTIFIED[0].search_check(), CERTIFIED[1].search_check()],
     note="The paper gives the tail only asymptotically ('for large x'); the bound shows the tail regime starts "
          "near x = log(2a)/(2b), where the upper factor drops below e."))
 
 register(Claim(
     "thm32.b", "h'(0) = a b / 4, and it is the (strict) global maximum of h'", "Thm 3.2(b)", "a, b > 0",
-    [Check("symbolic", b_symbolic), Check("precise", b_precise), Check("rigorous", b_rigorous)]))
+    [Check("symbolic", b_symbolic), Check("precise", b_precise), CERTIFIED[2].replay_check(), CERTIFIED[2].search_check()]))
