@@ -18,8 +18,14 @@ settings.load_profile(os.environ.get("HTAF_HYPOTHESIS_PROFILE", "ci" if os.envir
 
 @pytest.fixture(autouse=True)
 def _reset_numeric_state():
-    """Each test starts at mpmath's default precision and a fixed torch seed/dtype."""
+    """Each test starts at mpmath's and arb's default precision and a fixed torch seed/dtype."""
     mpmath.mp.dps = 15
+    try:
+        from flint import ctx as flint_ctx
+    except ImportError:
+        flint_ctx = None
+    if flint_ctx is not None:
+        flint_ctx.prec = 53
     try:
         import torch
     except ImportError:
@@ -29,5 +35,7 @@ def _reset_numeric_state():
         torch.set_default_dtype(torch.float32)
     yield
     mpmath.mp.dps = 15
+    if flint_ctx is not None:
+        flint_ctx.prec = 53
     if torch is not None:
         torch.set_default_dtype(torch.float32)

@@ -166,3 +166,4 @@ register(Claim(
 register(Claim(
     "thm32.b", "h'(0) = a b / 4, and it is the (strict) global maximum of h'", "Thm 3.2(b)", "a, b > 0",
     [Check("symbolic", b_symbolic), Check("precise", b_precise), CERTIFIED[2].replay_check(), CERTIFIED[2].search_check()]))
+

@@ -1,0 +1,200 @@
+"""The certificate engine (proofs_check.certify): false statements are never certified, true ones are,
+and replay refuses any certificate that does not prove today's definition on today's box."""
+import dataclasses
+from fractions import Fraction
+
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from proofs_check import certify as certify_mod
+from proofs_check import certified, fig2, prop31, thm32
+from proofs_check.arbcode import Iv, UnsupportedExpression, compile_arb
+from proofs_check.certify import Certificate, certify, replay
+from htaf_theory import symbolic as S
+
+x = sp.Symbol("x", nonnegative=True)
+a = sp.Symbol("a", positive=True)
+
+
+def _false_statements():
+    """(id, inequality, box, tight): each is false somewhere in its box."""
+    gap_ineq = prop31.sharp_inequality()
+    half_bound = type(gap_ineq)(gap_ineq.lhs, gap_ineq.rhs / 2)                 # sup error <= half the bound
+    suff = prop31.suff_inequality()
+    half_eps = type(suff)(suff.lhs, suff.rhs / 2)                              # approximation error <= eps / 2
+    grad_max = thm32.max_inequality()
+    grad_min = type(grad_max)(grad_max.rhs, grad_max.lhs)                      # h'(x) >= h'(0): equal at x = 0 only
+    return [
+        ("x - 2 >= 0, face x = 0", x - 2 >= 0, {x: (0, 3)}, (x, "lo")),
+        ("-1 >= 0", sp.Integer(-1) >= 0, {}, None),
+        ("-1 >= 0 written with a variable", x * 0 + sp.exp(-x) - sp.exp(-x) - 1 >= 0, {x: (0, 1)}, None),
+        ("sup error <= half the bound", half_bound, prop31.SHARP_BOX, (prop31.TAU, "lo")),
+        ("h'(x) >= h'(0), face x = 0", grad_min, {thm32.LA: (-3, 4), thm32.Q: (0, 1)}, (thm32.Q, "lo")),
+        ("approximation error <= eps / 2", half_eps, prop31.SUFF_BOX, (prop31.TAU, "lo")),
+        ("Thm 3.2 upper bound / 2", thm32.tail_inequality("upper", factor=sp.Rational(1, 2)), thm32.TAIL_BOXES["upper"],
+         (thm32.W, "lo")),
+        ("margin -1e-12 on its face", sp.exp(x) - 1 - x - sp.Rational(1, 10**12) >= 0, {x: (0, 1)}, (x, "lo")),
+        ("tight face claimed where the margin is not 0", sp.cos(x) <= sp.Rational(999, 1000), {x: (0, 1)}, (x, "lo")),
+        ("order-2 face with a negative second derivative", 1 - x**2 >= 1, {x: (0, 1)}, (x, "lo")),
+    ]
+
+
+@pytest.mark.parametrize("case", _false_statements(), ids=lambda c: c[0])
+def test_false_statements_are_never_certified(case):
+    _, ineq, box, tight = case
+    cert = certify(ineq, box, tight=tight, max_boxes=20_000)
+    assert cert.outcome in ("counterexample", "undecided"), cert.summary()
+
+
+@pytest.mark.parametrize("ineq, box, tight", [
+    (sp.exp(x) >= 1 + x, {x: (0, 3)}, (x, "lo")),                   # equal at 0 with zero slope: order 2
+    (sp.cos(x) <= 1, {x: (0, 1)}, (x, "lo")),
+    (sp.tanh(x) <= x, {x: (0, 5)}, (x, "lo")),
+    (sp.log(1 + x) <= x, {x: (0, 100)}, (x, "lo")),
+    (1 - x <= sp.exp(-x), {x: (0, 1)}, (x, "lo")),
+    (sp.tanh(a) <= a, {a: (0.001, 10)}, None),
+    (sp.exp(-x) >= 1 - x, {x: (0, 2)}, (x, "lo")),
+])
+def test_true_statements_with_tight_faces_verify(ineq, box, tight):
+    cert = certify(ineq, box, tight=tight, max_boxes=50_000)
+    assert cert.outcome == "verified", cert.summary()
+    assert replay(cert, ineq)
+
+
+def test_tight_face_on_the_upper_end():
+    y = sp.Symbol("y", real=True)
+    cert = certify(1 - y**3 >= 0, {y: (-1, 1)}, tight=(y, "hi"))
+    assert cert.outcome == "verified", cert.summary()
+    assert certify(y**3 - 1 >= 0, {y: (-1, 1)}, tight=(y, "hi")).outcome == "counterexample"
+
+
+def test_counterexample_is_an_exact_point_where_the_margin_is_negative():
+    cert = certify(x - 2 >= 0, {x: (0, 3)}, tight=(x, "lo"))
+    point = Fraction(cert.counterexample["exact point"]["x"])
+    assert point - 2 < 0
+
+
+def test_wrong_b_bound_is_refuted():
+    L = sp.log((1 - S.eps) / S.eps)
+    for wrong in (sp.atanh(L / S.a_pos) / (2 * S.delta), L / (S.a_pos * S.delta)):   # half the slope; no artanh
+        cert = certify(prop31.suff_inequality(min_b=wrong), prop31.SUFF_BOX, tight=(prop31.TAU, "lo"), max_boxes=5000)
+        assert cert.outcome == "counterexample", cert.summary()
+
+
+def test_symbol_assumptions_must_hold_on_the_box():
+    with pytest.raises(ValueError, match="declared positive"):
+        certify(sp.log(a) >= -100, {a: (-1, 1)})
+
+
+def test_bad_input_names_the_problem():
+    with pytest.raises(ValueError, match="no range in the box"):
+        certify(sp.log(x + a) >= -100, {x: (0, 1)})
+    with pytest.raises(ValueError, match="lo <= hi"):
+        certify(sp.tanh(x) >= x - 5, {x: (1, 0)})
+    with pytest.raises(ValueError, match="relational"):
+        certify(sp.Eq(x, 1), {x: (0, 1)})
+    with pytest.raises(UnsupportedExpression, match="Abs"):
+        certify(sp.Abs(x - 1) >= x / 10, {x: (0, 2)})
+
+
+def test_interval_runtime_keeps_signs_of_wide_ranges():
+    # a midpoint-radius ball loses the sign of exp([365, 437]); the interval runtime must not
+    f = compile_arb(sp.exp(x), [x])
+    from flint import arb
+    value = f([Iv(arb(365), arb(437))])
+    assert value.lower() > 0 and value.upper() > arb(10) ** 189
+    g = compile_arb((1 + sp.exp(x)) ** 2 * x, [x])
+    assert g([Iv(arb(1), arb(20))]).lower() > 0
+
+
+# ---- replay refuses what it must refuse ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def small_certificate():
+    ineq = x * (2 + sp.cos(3 * x)) >= 0          # 0 on the face, not monotone: needs splits and both leaf kinds
+    cert = certify(ineq, {x: (0, 10)}, tight=(x, "lo"))
+    assert cert.outcome == "verified" and cert.leaves > 3 and 0 < cert.tight_leaves < cert.leaves
+    return ineq, cert
+
+
+def test_replay_accepts_the_certificate(small_certificate):
+    ineq, cert = small_certificate
+    assert replay(cert, ineq)
+
+
+@pytest.mark.parametrize("tamper, why", [
+    (lambda c: dataclasses.replace(c, tree=c.tree[:-1]), "truncated"),
+    (lambda c: dataclasses.replace(c, tree=c.tree + [-1]), "trailing"),
+    (lambda c: dataclasses.replace(c, tree=[-2]), "fails"),                              # one tight leaf for the whole box
+    (lambda c: dataclasses.replace(c, tree=[-1 if t == -2 else t for t in c.tree]), "fails"),
+    (lambda c: dataclasses.replace(c, box=[["0", "20"]]), "fails"),       # doubled box: leaves no longer cover it
+    (lambda c: dataclasses.replace(c, engine="1.0"), "engine"),
+    (lambda c: dataclasses.replace(c, outcome="undecided"), "outcome"),
+    (lambda c: dataclasses.replace(c, inequality_hash="0" * 64), "hash"),
+    (lambda c: dataclasses.replace(c, tight=None), "tight"),
+])
+def test_replay_refuses_tampered_certificates(small_certificate, tamper, why):
+    ineq, cert = small_certificate
+    result = replay(tamper(cert), ineq)
+    assert not result and why in result.reason, result.reason
+
+
+def test_replay_refuses_another_inequality(small_certificate):
+    ineq, cert = small_certificate
+    assert not replay(cert, x * (2 + sp.cos(3 * x)) >= x / 2)
+    assert not replay(cert, ineq, box={x: (0, 20)})
+
+
+def test_certificate_round_trips_through_json(small_certificate, tmp_path):
+    ineq, cert = small_certificate
+    loaded = Certificate.load(cert.save(tmp_path))
+    assert loaded == cert and replay(loaded, ineq)
+
+
+# ---- the committed certificates -------------------------------------------------------------------
+
+def test_every_committed_certificate_replays():
+    results = certified.replay_all()
+    assert results and all(results.values()), {k: getattr(v, "reason", v) for k, v in results.items()}
+
+
+def test_a_tampered_committed_certificate_fails_the_check(tmp_path, monkeypatch):
+    import shutil
+    for item in certified.all_certified():
+        shutil.copy(item.path(), tmp_path / item.path().name)
+    path = tmp_path / "thm32b_max.json"
+    cert = Certificate.load(path)
+    dataclasses.replace(cert, tree=cert.tree[: len(cert.tree) // 2]).save(tmp_path)
+    monkeypatch.setattr(certified, "CERT_DIR", tmp_path)
+    results = {item.name: item.replay_check().run() for item in thm32.CERTIFIED}
+    assert results["thm32b_max"].outcome != "verified"
+    # a certificate moved onto another claim's name is refused by its hash
+    shutil.copy(tmp_path / "prop31_suff.json", tmp_path / "prop31_sharp.json")
+    cert_sharp = Certificate.load(tmp_path / "prop31_sharp.json")
+    assert not replay(cert_sharp, prop31.sharp_inequality(), prop31.SHARP_BOX, (prop31.TAU, "lo"))
+
+
+# ---- property: perturbing a certified margin so that it is negative somewhere is never certified ----
+
+_FAST = {"prop31_suff": prop31.CERTIFIED[0], "prop31_sharp": prop31.CERTIFIED[1], "fig2_limit": fig2.CERTIFIED[0]}
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.sampled_from(sorted(_FAST)), st.lists(st.floats(0, 1), min_size=3, max_size=3), st.floats(1e-6, 1.0))
+def test_perturbed_margins_are_never_certified(name, fractions, excess):
+    from flint import arb, ctx
+    item = _FAST[name]
+    ineq, box, tight = item.problem()
+    problem = certify_mod.Problem(ineq, box, tight)
+    point = [lo + (hi - lo) * Fraction(f) for (lo, hi), f in zip(problem.box, fractions)]
+    ctx.prec = 128
+    value = problem.point_margin(point)
+    assert value.is_finite()
+    # subtract more than the margin at that point: the perturbed statement is false there
+    shift = sp.Rational(str(abs(float(value.upper())) * (1 + excess) + 1e-300))
+    margin, strict = certify_mod._relational_margin(ineq)
+    perturbed = margin - shift >= 0
+    cert = certify(perturbed, box, tight=tight, max_boxes=3000)
+    assert cert.outcome != "verified", (name, point, cert.summary())
