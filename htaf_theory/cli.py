@@ -53,7 +53,7 @@ def _cmd_params(args) -> int:
 def _cmd_check(args) -> int:
     from proofs_check.report import run_report
 
-    return run_report(include_slow=args.slow, write_docs=not args.no_write)
+    return run_report(include_slow=args.slow, write_docs=not args.no_write, mutants=args.mutants or None)
 
 
 def _cmd_figures(args) -> int:
@@ -85,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_params)
 
     c = sub.add_parser("check", help="verify every claim of the paper; write docs/claims.md")
-    c.add_argument("--slow", action="store_true", help="also run the long rigorous searches")
+    c.add_argument("--slow", action="store_true", help="also rerun every rigorous search from scratch (minutes)")
+    c.add_argument("--mutants", action="store_true", help="also run the mutation tests (always when writing docs)")
     c.add_argument("--no-write", action="store_true", help="do not write docs/claims.md")
     c.set_defaults(func=_cmd_check)
 

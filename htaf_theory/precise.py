@@ -158,3 +158,155 @@ def htaf_grad_arb(x, a, b):
     y = b * x
     u = a * y.tanh()
     return a * b * arb_sigmoid(u) * arb_sigmoid(-u) * y.sech() ** 2
+
+
+# --- references for the rest of the public float API (core, params, tails) -------------------
+
+def scaled_sigmoid_mp(x, gamma, dps: int = 50):
+    """s_gamma(x) = sigma(gamma x).
+
+    >>> print(scaled_sigmoid_mp(0, 22))
+    0.5
+    """
+    with mp.workdps(dps):
+        return +_sigmoid(mpf(gamma) * mpf(x))
+
+
+def log_scaled_sigmoid_grad_mp(x, gamma, dps: int = 50):
+    """log s'_gamma(x) = log(gamma) - |z| - 2 log(1 + e^{-|z|}), z = gamma x (no underflow in mpmath either way).
+
+    >>> print(mpmath.nstr(log_scaled_sigmoid_grad_mp(100, 22), 10))
+    -2196.908958
+    """
+    with mp.workdps(dps):
+        z = abs(mpf(gamma) * mpf(x))
+        return mpmath.log(mpf(gamma)) - z - 2 * mpmath.log1p(mpmath.exp(-z))
+
+
+def _log_grad_parts(x, a, b):
+    # log h' = log(4ab) - 2|y| - |u| - 2 log(1 + e^{-2|y|}) - 2 log(1 + e^{-|u|}): exact, and free of the
+    # tanh(y) -> 1 rounding that makes sech^2(y) = 1 - tanh^2(y) vanish at huge |y|
+    x, a, b = mpf(x), mpf(a), mpf(b)
+    y = abs(b * x)
+    u = a * mpmath.tanh(y)
+    return mpmath.log(4 * a * b) - 2 * y - u - 2 * mpmath.log1p(mpmath.exp(-2 * y)) - 2 * mpmath.log1p(mpmath.exp(-u))
+
+
+def log_htaf_grad_exact_mp(x, a, b, dps: int = 50):
+    """log h'(x) through the exact identity of ``core`` (valid for every finite x, however large).
+
+    >>> print(mpmath.nstr(log_htaf_grad_exact_mp(1e300, 1e6, 1), 12))
+    -2.0e+300
+    """
+    with mp.workdps(dps):
+        return +_log_grad_parts(x, a, b)
+
+
+def log_tail_constant_mp(a, b, dps: int = 50):
+    """log C(a, b) = log(a b sech^2(a/2)).
+
+    >>> print(mpmath.nstr(log_tail_constant_mp(1e4, 1), 10))
+    -9989.403365
+    """
+    with mp.workdps(dps):
+        a, b = mpf(a), mpf(b)
+        return mpmath.log(4 * a * b) - a - 2 * mpmath.log1p(mpmath.exp(-a))
+
+
+def tail_ratio_mp(x, a, b, dps: int = 50):
+    """h'(x) / (C e^{-2b|x|}), in log space.
+
+    >>> print(mpmath.nstr(tail_ratio_mp(10, 11, 2), 12))
+    1.0
+    """
+    with mp.workdps(dps):
+        return mpmath.exp(_log_grad_parts(x, a, b) - log_tail_constant_mp(a, b, dps) + 2 * mpf(b) * abs(mpf(x)))
+
+
+def tail_ratio_bounds_mp(x, a, b, dps: int = 50):
+    """((1 + w)^-2, e^{2aw/(1+w)} (1 + w)^-2) with w = e^{-2b|x|}.
+
+    >>> lo, hi = tail_ratio_bounds_mp(0, 11, 2); print(lo, mpmath.nstr(hi, 9))
+    0.25 14968.5354
+    """
+    with mp.workdps(dps):
+        w = mpmath.exp(-2 * mpf(b) * abs(mpf(x)))
+        lower = 1 / (1 + w) ** 2
+        return lower, mpmath.exp(2 * mpf(a) * w / (1 + w)) * lower
+
+
+def ss_tail_exponent_mp(a, b, dps: int = 50):
+    """(a - 2) b, exact in mpmath for float inputs.
+
+    >>> print(ss_tail_exponent_mp(11, 2))
+    18.0
+    """
+    with mp.workdps(dps):
+        return (mpf(a) - 2) * mpf(b)
+
+
+def log_ss_tail_ratio_mp(x, a, b, dps: int = 50):
+    """log(h'(x) / s'_{ab}(x)).
+
+    >>> print(mpmath.nstr(log_ss_tail_ratio_mp(0, 11, 2), 12))
+    0.0
+    """
+    with mp.workdps(dps):
+        return _log_grad_parts(x, a, b) - log_scaled_sigmoid_grad_mp(x, mpf(a) * mpf(b), dps)
+
+
+def transition_width_mp(a, b, eps, dps: int = 50):
+    """artanh(L(eps)/a)/b (inf when a <= L).
+
+    >>> print(mpmath.nstr(transition_width_mp(10, 2, 0.1), 8))
+    0.1116822
+    """
+    with mp.workdps(dps):
+        L = min_a_mp(eps, dps)
+        return mpmath.inf if mpf(a) <= L else mpmath.atanh(L / mpf(a)) / mpf(b)
+
+
+def tail_onset_mp(a, b, dps: int = 50):
+    """log(2a)/(2b).
+
+    >>> print(mpmath.nstr(tail_onset_mp(11, 2), 8))
+    0.77276061
+    """
+    with mp.workdps(dps):
+        return mpmath.log(2 * mpf(a)) / (2 * mpf(b))
+
+
+def slope_at_zero_mp(a, b, dps: int = 50):
+    """h'(0), evaluated from the general h' formula at x = 0 (not from a b / 4).
+
+    >>> print(slope_at_zero_mp(11, 2))
+    5.5
+    """
+    return htaf_grad_mp(0, a, b, dps=dps)
+
+
+def tail_rate_mp(a, b, dps: int = 50):
+    """-d log h'/dx far in the tail, as a difference quotient of log h' (not from the formula 2b).
+
+    Between x1 = (log(2a) + 60)/(2b) and x1 + 1/b the tail ratio is within e^-60 of 1.
+
+    >>> print(mpmath.nstr(tail_rate_mp(11, 2), 15))
+    4.0
+    """
+    with mp.workdps(dps + 20):
+        a_, b_ = mpf(a), mpf(b)
+        x1 = (mpmath.log(2 * a_) + 60) / (2 * b_)
+        x2 = x1 + 1 / b_
+        rate = -(_log_grad_parts(x2, a, b) - _log_grad_parts(x1, a, b)) / (x2 - x1)
+    with mp.workdps(dps):
+        return +rate
+
+
+def ss_tail_ratio_mp(x, a, b, dps: int = 50):
+    """h'(x) / s'_{ab}(x).
+
+    >>> print(mpmath.nstr(ss_tail_ratio_mp(1, 11, 2), 8))
+    6283.2429
+    """
+    with mp.workdps(dps):
+        return mpmath.exp(log_ss_tail_ratio_mp(x, a, b, dps))

@@ -57,7 +57,8 @@ def log_tail_constant(a, b):
     """
     a = check_positive("a", a)
     b = check_positive("b", b)
-    return _scalar_or_array(np.log(4.0 * a) + np.log(b) - a - 2.0 * np.log1p(np.exp(-a)))
+    # log 4 + log a + log b: 4 a alone overflows for a > 4.5e307
+    return _scalar_or_array(np.log(4.0) + np.log(a) + np.log(b) - a - 2.0 * np.log1p(np.exp(-a)))
 
 
 def tail_constant(a, b):
@@ -84,13 +85,25 @@ def tail_onset(a, b):
 def tail_ratio(x, a, b):
     """h'(x) / (C e^{-2b|x|}), which tends to 1 as |x| -> inf (value 1 at +-inf).
 
+    With w = e^{-2b|x|} and t = tanh(b|x|) (so 1 - t = 2w/(1 + w)), exactly:
+
+        log ratio = 2aw/(1 + w) + 2 log1p(e^{-a}) - 2 log1p(e^{-at}) - 2 log1p(w),
+
+    every term of which is small in the tail: nothing of the size of 2b|x| is ever subtracted.
+
     >>> print(round(float(tail_ratio(10.0, 11.0, 2.0)), 12))
+    1.0
+    >>> print(float(tail_ratio(1e16, 11.0, 2.0)))
     1.0
     """
     x = as_float_array("x", x)
-    with np.errstate(over="ignore", invalid="ignore"):
-        log_ratio = np.asarray(log_htaf_grad(x, a, b)) - np.asarray(log_tail_constant(a, b)) \
-            + 2.0 * np.asarray(b) * np.abs(x)
+    a = check_positive("a", a)
+    b = check_positive("b", b)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        y = np.abs(b * x)
+        w = np.exp(-2.0 * y)
+        t = np.tanh(y)
+        log_ratio = 2.0 * a * w / (1.0 + w) + 2.0 * np.log1p(np.exp(-a)) - 2.0 * np.log1p(np.exp(-a * t)) - 2.0 * np.log1p(w)
         return _scalar_or_array(np.where(np.isinf(x), 1.0, np.exp(log_ratio)))
 
 

@@ -2,13 +2,14 @@
 
 Importing this package registers the claims (one module per paper result) in ``CLAIMS``.
 """
-from . import appendix, basic, fig2, prop31, tails_claims, thm32  # noqa: F401  (registration)
+from . import appendix, basic, fig2, library, prop31, tails_claims, thm32  # noqa: F401  (registration)
+from .engine import certify, replay
 from .registry import CLAIMS, CheckResult, Claim
 
-CLAIM_ORDER = ["basic", "prop31.suff", "prop31.sharp", "fig2.limit", "table6", "thm32.a", "thm32.b",
+CLAIM_ORDER = ["library", "basic", "prop31.suff", "prop31.sharp", "fig2.limit", "table6", "thm32.a", "thm32.b",
                "ss.ratio", "binarity", "thmC1", "thmB2"]
 
-__all__ = ["CLAIMS", "CLAIM_ORDER", "Claim", "CheckResult", "run_all"]
+__all__ = ["CLAIMS", "CLAIM_ORDER", "Claim", "CheckResult", "run_all", "certify", "replay"]
 
 
 def run_all(include_slow: bool = False) -> list[CheckResult]:

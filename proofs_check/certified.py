@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .certify import Certificate, certify, replay
+from .engine import Certificate, certify, replay
 from .registry import Check, CheckResult, timed
 
 __all__ = ["CertifiedInequality", "CERT_DIR", "all_certified", "replay_all", "save_all"]

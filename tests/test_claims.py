@@ -13,7 +13,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import proofs_check
-from proofs_check import appendix, basic, certified, fig2, prop31, tails_claims, thm32
+from proofs_check import appendix, basic, certified, fig2, library, prop31, tails_claims, thm32
 from proofs_check._impl import library_impl
 from htaf_theory import core, params, tails
 
@@ -22,7 +22,7 @@ ALL_CHECKS = [(cid, check) for cid in proofs_check.CLAIM_ORDER for check in proo
 
 def test_every_claim_is_registered_with_checks():
     assert set(proofs_check.CLAIM_ORDER) == set(proofs_check.CLAIMS)
-    assert len(proofs_check.CLAIMS) == 11
+    assert len(proofs_check.CLAIMS) == 12
     for cid, claim in proofs_check.CLAIMS.items():
         assert claim.checks, cid
     rigorous = {cid for cid, c in ALL_CHECKS if c.method == "rigorous"}
@@ -50,6 +50,7 @@ def _wrong_tail_rate(a, b):
 
 
 WRONG = {
+    "library": lambda: library.references_precise(library_impl(htaf_grad=lambda x, a, b: core.htaf_grad(x, a, b) * (1 + 1e-10))),
     "basic": lambda: basic.basic_precise(library_impl(htaf=lambda x, a, b: core.htaf(np.asarray(x) + 1e-3, a, b))),
     "prop31.suff": lambda: prop31.suff_precise(library_impl(min_b=_wrong_min_b_no_artanh)),
     "prop31.sharp": lambda: prop31.sharp_precise(library_impl(approx_error=_wrong_approx_error_at_2delta)),

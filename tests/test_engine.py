@@ -1,4 +1,4 @@
-"""The certificate engine (proofs_check.certify): false statements are never certified, true ones are,
+"""The certificate engine (proofs_check.engine): false statements are never certified, true ones are,
 and replay refuses any certificate that does not prove today's definition on today's box."""
 import dataclasses
 from fractions import Fraction
@@ -8,10 +8,10 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from proofs_check import certify as certify_mod
+from proofs_check import engine as certify_mod
 from proofs_check import certified, fig2, prop31, thm32
 from proofs_check.arbcode import Iv, UnsupportedExpression, compile_arb
-from proofs_check.certify import Certificate, certify, replay
+from proofs_check.engine import Certificate, certify, replay
 from htaf_theory import symbolic as S
 
 x = sp.Symbol("x", nonnegative=True)
