@@ -8,7 +8,7 @@ from __future__ import annotations
 import sympy as sp
 
 __all__ = ["symbols", "htaf_expr", "htaf_grad_expr", "htaf_grad2_expr", "slope_at_zero_expr",
-           "tail_limit_expr", "ss_exponent_expr", "min_b_expr", "derivations"]
+           "tail_limit_expr", "scaled_sigmoid_grad_expr", "ss_exponent_expr", "min_b_expr", "derivations"]
 
 x, a, b, eps, delta, t, u, s = sp.symbols("x a b epsilon delta t u s", real=True)
 a_pos, b_pos = sp.symbols("a b", positive=True)
@@ -61,16 +61,23 @@ def tail_limit_expr():
     return sp.simplify(sp.limit(in_w, w, 0, "+").rewrite(sp.exp))
 
 
-def ss_exponent_expr():
-    """The exponent of h'(x)/s'_{ab}(x) ~ sech^2(a/2) e^{k x}: k = (a - 2) b.
+def scaled_sigmoid_grad_expr(gamma=None):
+    """s'_gamma(x), differentiated by sympy from s_gamma(x) = sigma(gamma x); gamma = a b by default."""
+    gamma = a_pos * b_pos if gamma is None else gamma
+    return sp.diff(_sigma(gamma * x), x)
 
-    h' ~ C e^{-2bx} and s'_{ab}(x) ~ a b e^{-a b x}, so k = a b - 2 b.
+
+def ss_exponent_expr():
+    """The exponent k of h'(x)/s'_{ab}(x) ~ const e^{k x}, derived from the two derivatives themselves:
+    k = lim_{x->inf} d/dx log h'(x) - lim_{x->inf} d/dx log s'_{ab}(x) (sympy limits).
 
     >>> ss_exponent_expr()
     b*(a - 2)
     """
-    k = sp.expand(a_pos * b_pos - 2 * b_pos)
-    return sp.factor(k)
+    xp = sp.Symbol("x", positive=True)
+    slope_h = sp.limit(sp.diff(sp.log(htaf_grad_expr()), x).subs(x, xp), xp, sp.oo)
+    slope_s = sp.limit(sp.diff(sp.log(scaled_sigmoid_grad_expr()), x).subs(x, xp), xp, sp.oo)
+    return sp.factor(sp.simplify(slope_h - slope_s))
 
 
 def min_b_expr():

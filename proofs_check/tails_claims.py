@@ -59,9 +59,11 @@ def ss_precise(impl=None, threshold: float = 2.0) -> CheckResult:
 @timed
 def ss_symbolic(impl=None) -> CheckResult:
     from htaf_theory import symbolic as S
-    ok = sp.expand(S.ss_exponent_expr() - (S.a_pos - 2) * S.b_pos) == 0
-    return CheckResult("ss.ratio", "symbolic", "all a, b > 0", "verified" if ok else "undecided", "exact",
-                       "log(h'/s'_{ab}) ~ log sech^2(a/2) + (a - 2) b |x|: exponent (a-2) b")
+    exponent = S.ss_exponent_expr()      # from sympy limits of d/dx log h' and d/dx log s'_{ab}
+    ok = sp.expand(exponent - (S.a_pos - 2) * S.b_pos) == 0
+    return CheckResult("ss.ratio", "symbolic", "all a, b > 0", "verified" if ok else "counterexample", "exact",
+                       f"lim d/dx log h'(x) - lim d/dx log s'_ab(x) (x -> inf, sympy) = {exponent}, "
+                       f"{'equal to' if ok else 'not'} (a - 2) b: heavier tail iff a > 2")
 
 
 def binarity_point(a: float, impl, threshold: float | None = None) -> list[str]:
