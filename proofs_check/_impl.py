@@ -16,7 +16,7 @@ def library_impl(**overrides) -> SimpleNamespace:
         log_tail_constant=tails.log_tail_constant, tail_onset=tails.tail_onset, tail_ratio=tails.tail_ratio,
         ss_tail_ratio=tails.ss_tail_ratio,
         min_a=params.min_a, min_b=params.min_b, approx_error=params.approx_error, table6=params.table6,
-        binarity_min_a=params.binarity_min_a,
+        binarity_min_a=params.binarity_min_a, select=params.select,
         slope_at_zero=tails.slope_at_zero, tail_rate=tails.tail_rate, tail_constant=tails.tail_constant,
         log_ss_tail_ratio=tails.log_ss_tail_ratio, ss_tail_exponent=tails.ss_tail_exponent,
         tail_ratio_bounds=tails.tail_ratio_bounds,

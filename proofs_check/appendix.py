@@ -135,3 +135,95 @@ register(Claim("thmC1", "E|f(X) - f_h(X)| <= ||beta||_1 (eps + K delta) for a on
 register(Claim("thmB2", "(rho(x0+tx) + rho(x0-tx) - 2 rho(x0)) / (t^2 rho''(x0)) -> x^2 with error O(t); h_ab(x) = g_a(bx)",
                "App. B.2", "rho in C^3, rho''(x0) != 0", [Check("symbolic", b2_symbolic), Check("precise", b2_precise)],
                note="For a C^4 activation the error is O(t^2), not just O(t): the odd terms of the expansion cancel (seen numerically)."))
+
+
+# ---- B.2: what the constants depend on --------------------------------------------------------------
+
+def _square_error(a: float, b: float, x0s: float, ts: float, x: float = 1.7):
+    """|quotient - x^2| of the B.2 construction at x0 = x0s/b, t = ts/b (mpmath, 40 digits)."""
+    with mpmath.workdps(40):
+        A, B = mpmath.mpf(a), mpmath.mpf(b)
+        x0, t = mpmath.mpf(x0s) / B, mpmath.mpf(ts) / B
+
+        def rho(v):
+            return 1 / (1 + mpmath.exp(-A * mpmath.tanh(B * v)))
+        second = mpmath.diff(rho, x0, 2)
+        return abs((rho(x0 + t * x) + rho(x0 - t * x) - 2 * rho(x0)) / (t ** 2 * second) - x ** 2)
+
+
+@timed
+def b2_constants_numerical(impl=None, vary: str = "b") -> CheckResult:
+    """The error at fixed scaled (x0 b, t b) is the same for every b (exact scaling h_ab(x) = g_a(bx)); it varies with a.
+
+    ``vary="a"`` (a wrong variant) claims the same independence of a.
+    """
+    bad, by_a = [], []
+    for a in (0.5, 2.0, 5.0, 11.0, 50.0):
+        if vary == "a":
+            errs = [_square_error(av, 1.0, 0.3, 1e-2) for av in (a, 2 * a)]
+        else:
+            errs = [_square_error(a, b, 0.3, 1e-2) for b in (0.1, 1.0, 10.0)]
+        spread = max(errs) / min(errs) - 1
+        if spread > 1e-25:
+            bad.append(f"a={a:g}: error at b in (0.1, 1, 10) differs (relative spread {mpmath.nstr(spread, 3)})")
+        by_a.append(f"a={a:g}: {mpmath.nstr(errs[0], 3)}")
+    return from_violations("thmB2.constants", "numerical", "a in {0.5, 2, 5, 11, 50} x b in {0.1, 1, 10}, x0 b = 0.3, t b = 0.01",
+                           bad, "independent of b to 1e-25", "error at t b = 0.01 by a (the dependence on a): " + ", ".join(by_a))
+
+
+# ---- C.1 beyond one hidden layer: numerical evidence ------------------------------------------------
+
+def _deep_gap(delta: float, seed: int, impl, n: int = 200_001, fixed_b: float | None = None) -> float:
+    """E|f(X) - f_h(X)|, X ~ U[0, 1], for a random 2-hidden-layer Heaviside net and its HTAF copy (eps = delta, b = min_b)."""
+    rng = np.random.default_rng(seed)
+    w1, c1 = rng.normal(size=(6, 1)) * 3, rng.uniform(-1.5, 1.5, 6)
+    w2, c2 = rng.normal(size=(6, 6)), rng.uniform(-1.5, 1.5, 6)
+    beta = rng.normal(size=6)
+    a = max(10.0, 2.0 * float(impl.min_a(delta)))
+    b = float(impl.min_b(a, delta, delta)) if fixed_b is None else fixed_b
+    xs = (np.arange(n) + 0.5) / n
+    z1 = xs[:, None] * w1[:, 0] + c1
+    hard = np.asarray(impl.heaviside(np.asarray(impl.heaviside(z1)) @ w2.T + c2)) @ beta
+    soft = np.asarray(impl.htaf(np.asarray(impl.htaf(z1, a, b)) @ w2.T + c2, a, b)) @ beta
+    return float(np.mean(np.abs(hard - soft)))
+
+
+@timed
+def c1_deep_numerical(impl=None, fixed_b: float | None = None) -> CheckResult:
+    """``fixed_b`` (a wrong variant) keeps b fixed instead of b = min_b: then the gap cannot vanish."""
+    impl = impl or library_impl()
+    deltas = (0.1, 1e-2, 1e-3, 1e-4)
+    bad, rows = [], []
+    for seed in range(4):
+        gaps = [_deep_gap(d, seed, impl, fixed_b=fixed_b) for d in deltas]
+        rows.append("/".join(f"{g:.2g}" for g in gaps))
+        # not strictly monotone (a = 10 is fixed while 2 L(delta) < 10), but it must fall by 100x over the range
+        if not (all(g2 <= 1.5 * g1 for g1, g2 in zip(gaps, gaps[1:])) and gaps[-1] < gaps[0] / 100):
+            bad.append(f"seed {seed}: E|f - f_h| = {rows[-1]} for eps = delta in {deltas}: not shrinking")
+    return from_violations("thmC1.deep", "numerical", "4 random 1-6-6-1 nets, X ~ U[0,1] (midpoint rule, 2e5 points), "
+                           "a = max(10, 2 L(delta)), b = min_b(a, delta, delta), eps = delta in {0.1, 1e-2, 1e-3, 1e-4}", bad,
+                           "E|f - f_h| falls >= 100x as delta: 0.1 -> 1e-4", "E|f - f_h| by delta, per net: " + "; ".join(rows))
+
+
+register(Claim("thmB1", "a network with HTAF activations approximates any ReLU network on a box, with width and depth "
+               "larger by constant factors (via Theorem 1 of 'Deep network approximation: beyond ReLU to diverse "
+               "activation functions', JMLR 25(35))", "App. B.1, Thm B.1", "h in C^2 near a point with h'' != 0",
+               not_checkable="not checked here: the cited theorem's explicit construction (and its constants) is not in "
+                             "the paper's text we have; its key step, the second-difference square construction, is "
+                             "checked in thmB2 and thmB2.constants. Building the full construction is open work."))
+
+register(Claim("thmB2.constants", "the constants of the B.2 construction do not depend on b, and do depend on a",
+               "App. B.2 (the paper says the constants do not depend on a, b)", "rho = h_ab",
+               [Check("numerical", b2_constants_numerical)],
+               note="Only the b-independence holds exactly (h_ab(x) = g_a(bx): rescale x0 and t by 1/b); the error "
+                    "constant changes with a (see the check's evidence)."))
+
+register(Claim("thmB3", "HTAF networks reach the near-minimax rate n^{-2 beta/(2 beta + d)} (up to logs) for "
+               "beta-Holder regression", "App. B.3, Thm B.3", "beta-Holder target, n samples, d dimensions",
+               not_checkable="an asymptotic rate over all estimators cannot be checked by computation; a small simulation "
+                             "of the risk against n is the planned 'htaf experiment b3rate' (not built yet)."))
+
+register(Claim("thmC1.deep", "C.1 beyond one hidden layer (the paper: the proof 'could be extended'): E|f - f_h| -> 0 "
+               "as eps = delta -> 0 for a 2-hidden-layer Heaviside net and its HTAF copy", "App. C (remark)",
+               "X with a density; b = min_b", [Check("numerical", c1_deep_numerical)],
+               note="The paper states no bound for depth > 1; this is numerical evidence only, not the bound."))

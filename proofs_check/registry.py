@@ -27,7 +27,8 @@ class CheckResult:
 
     @property
     def ok(self) -> bool:
-        return self.outcome == "verified"
+        # "not checkable" is an honest row of the report (the reason is in ``detail``), not a failure
+        return self.outcome in ("verified", "not checkable")
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Claim:
     hypotheses: str
     checks: list[Check] = field(default_factory=list)
     note: str = ""                   # where the paper is imprecise, with the evidence
+    not_checkable: str = ""          # why no check can be run here (then ``checks`` is empty)
 
 
 CLAIMS: dict[str, Claim] = {}
