@@ -198,3 +198,16 @@ def test_perturbed_margins_are_never_certified(name, fractions, excess):
     perturbed = margin - shift >= 0
     cert = certify(perturbed, box, tight=tight, max_boxes=3000)
     assert cert.outcome != "verified", (name, point, cert.summary())
+
+
+def test_usage_example_of_certify():
+    # docs/usage.md, "Certifying your own inequality"
+    q = sp.Symbol("q", nonnegative=True)
+    grad = S.htaf_grad_expr()
+    claim = grad.subs(S.x, sp.atanh(q) / S.b_pos) / grad.subs(S.x, 0) <= 1
+    box = {S.a_pos: (sp.Rational(1, 10), 50), q: (0, 1)}
+    cert = certify(claim, box, tight=(q, "lo"))
+    assert cert.outcome == "verified" and cert.tight[2] == 2
+    assert replay(cert, claim)
+    wrong = certify(grad.subs(S.x, sp.atanh(q) / S.b_pos) / grad.subs(S.x, 0) <= sp.Rational(99, 100), box)
+    assert wrong.outcome == "counterexample"
