@@ -123,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
               "pip install 'htaf-theory[all]' (torch: pip install torch==2.13.0 first)", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"htaf {args.command}: interrupted; finished cells are saved, rerun to resume", file=sys.stderr)
+        resumable = args.command in ("experiment", "figures")
+        print(f"htaf {args.command}: interrupted" + ("; finished cells are saved, rerun to resume" if resumable else ""),
+              file=sys.stderr)
         return 130
 
 

@@ -222,9 +222,7 @@ def select(eps, delta, *, a=None, radius=None) -> HTAFParams:
                 "for radius <= delta, h'(radius) grows without bound as a -> inf, so no pair maximises it"
             )
         a_f, b_f, log_grad = _select_for_radius(eps_f, delta_f, r)
-    # min_b is exact to a few ulps; nudge b up so the returned pair is admissible in float64 too.
-    while float(approx_error(a_f, b_f, delta_f)) > eps_f:
-        b_f = math.nextafter(b_f, math.inf)
+    b_f = _least_admissible_float_b(a_f, b_f, eps_f, delta_f)
     return HTAFParams(
         a=a_f, b=b_f, eps=eps_f, delta=delta_f, rule=rule, radius=r,
         slope_at_zero=float(tails.slope_at_zero(a_f, b_f)),
@@ -233,6 +231,48 @@ def select(eps, delta, *, a=None, radius=None) -> HTAFParams:
         approx_error=float(approx_error(a_f, b_f, delta_f)),
         log_grad_at_radius=log_grad,
     )
+
+
+def _least_admissible_float_b(a: float, b: float, eps: float, delta: float) -> float:
+    """The least float64 b' >= b with approx_error(a, b', delta) <= eps evaluated in float64.
+
+    min_b is exact to a few ulps, but the float64 approx_error may still exceed eps by an ulp, and
+    near a = min_a(eps) one ulp of b moves tanh(b delta) by far less than an ulp: stepping b one ulp at
+    a time could take ~1e9 steps. Instead: double the step (b (1 + 2^(k-52)), k = 0, 1, ...) until
+    admissible, which ends within 1100 steps (the step exceeds b after 53 doublings and b overflows to
+    inf after at most 1024 more; approx_error(a, inf, delta) = sigma(-a)), then bisect on the integer
+    bit patterns of the bracketing floats (positive floats order like their bit patterns): at most 64 steps.
+    """
+    def admissible(value: float) -> bool:
+        if math.isinf(value):                     # tanh(inf) = 1
+            return float(expit(-a)) <= eps
+        return float(approx_error(a, value, delta)) <= eps
+
+    if admissible(b):
+        return b
+    if not admissible(math.inf):
+        raise ValueError(
+            f"a={a!r} is too close to min_a(eps) = {float(min_a(eps))!r} for eps={eps!r}: even b = inf gives a float64 "
+            f"error sigma(-a) = {float(expit(-a))!r} > eps (valid range of a: (min_a(eps), inf), with room for rounding)")
+    low, step = b, b * 2.0 ** -52
+    while True:                                   # <= 1100 iterations, see above
+        high = min(b + step, math.inf) if math.isfinite(b + step) else math.inf
+        if admissible(high):
+            break
+        low, step = high, step * 2.0
+    if math.isinf(high):
+        high = float(np.finfo(np.float64).max) if admissible(float(np.finfo(np.float64).max)) else math.inf
+        if math.isinf(high):
+            return high
+    to_int = lambda v: int(np.float64(v).view(np.int64))   # noqa: E731
+    lo_bits, hi_bits = to_int(low), to_int(high)
+    while hi_bits - lo_bits > 1:                  # <= 64 iterations
+        mid_bits = (lo_bits + hi_bits) // 2
+        if admissible(float(np.int64(mid_bits).view(np.float64))):
+            hi_bits = mid_bits
+        else:
+            lo_bits = mid_bits
+    return float(np.int64(hi_bits).view(np.float64))
 
 
 @dataclass(frozen=True)

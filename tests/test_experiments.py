@@ -151,3 +151,47 @@ def test_cli_experiment_quick_and_rerun(data_home, tmp_path, capsys, monkeypatch
     assert main(args) == 0
     assert [f.stat().st_mtime for f in files] == mtimes  # finished cells were skipped
     assert main(["experiment", "nope"]) == 2
+
+
+class _Planted:
+    """A pickle whose loading would run code: it writes a marker file."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.mark.parametrize("content", ["planted", "garbage", "empty", "wrong dict", "epoch out of range"])
+def test_a_bad_checkpoint_never_runs_code_and_the_cell_starts_over(data_home, tmp_path, content):
+    cfg = RunConfig(dataset="abalone", hidden=(4,), activation="relu", epochs=3, checkpoint_every=1)
+    ckpt = tmp_path / "c.pt"
+    marker = tmp_path / "pwned"
+    if content == "planted":
+        torch.save({"model": _Planted(marker), "opt": {}, "history": {}, "epoch": 1}, ckpt)
+    elif content == "garbage":
+        ckpt.write_bytes(b"not a checkpoint at all")
+    elif content == "empty":
+        ckpt.write_bytes(b"")
+    elif content == "wrong dict":
+        torch.save({"weights": torch.zeros(3)}, ckpt)
+    else:
+        torch.save({"model": {}, "opt": {}, "history": {"epoch": [], "loss": [], "grad_norm": []}, "epoch": 99}, ckpt)
+    with pytest.warns(RuntimeWarning, match="ignoring checkpoint"):
+        record = run_cell(cfg, data_home, ckpt)
+    assert not marker.exists()
+    assert record["timings"]["resumed_from_epoch"] == 0
+    assert (tmp_path / "c.pt.invalid").exists()
+
+
+@pytest.mark.parametrize("content", ["not json", '{"config": {', "", "{}", "[]", '{"key": 1}'])
+def test_a_corrupt_result_file_is_moved_aside_and_its_cell_rerun(data_home, tmp_path, content):
+    store = ResultStore(tmp_path)
+    cfg = RunConfig(dataset="abalone", hidden=(4,), activation="relu", epochs=2, seed=0)
+    store.path(cfg).write_text(content)
+    with pytest.warns(RuntimeWarning, match="invalid result file"):
+        assert not store.done(cfg)
+    assert (tmp_path / (store.path(cfg).name + ".invalid")).exists()
+    run_cells([cfg], store, workers=1, data_home=data_home, progress=False)
+    assert store.done(cfg) and store.load(cfg)["config"] == cfg.to_dict()

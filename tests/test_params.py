@@ -135,3 +135,18 @@ def test_bad_input_messages(call, match):
 
 def test_approx_error_matches_mpmath():
     assert params.approx_error(10.0, 2.0, 0.1) == pytest.approx(float(approx_error_mp(10.0, 2.0, 0.1)), rel=1e-15)
+
+
+@pytest.mark.parametrize("eps", [1e-12, 1e-6, 1e-3, 0.1, 0.49])
+@pytest.mark.parametrize("r", [1e-15, 1e-12, 1e-9, 1e-6, 1.0, 1e6])
+@pytest.mark.parametrize("delta", [1e-3, 10.0])
+def test_select_near_min_a_is_admissible_or_refused(eps, r, delta):
+    # a hair above min_a used to step b one ulp at a time (~1e9 steps); now a bounded search
+    a = float(params.min_a(eps)) * (1 + r)
+    try:
+        p = params.select(eps, delta, a=a)
+    except ValueError as err:
+        assert "too close to min_a" in str(err) or "must exceed" in str(err)
+        return
+    assert p.approx_error <= eps
+    assert p.b >= float(params.min_b(a, eps, delta)) * (1 - 1e-12)

@@ -3,17 +3,41 @@
 A file exists only for a finished cell (it is written to a temporary name and renamed), so
 a sweep killed at any moment resumes by skipping the files that exist. Unfinished cells keep
 a checkpoint under ``.partial/`` and continue from it.
+
+Every record is validated on read (``validate_record``): a file that is not JSON, truncated, empty, or
+lacks the fields every record has (or whose config is not the cell's) is moved aside to
+``<name>.invalid`` with one warning naming it, and its cell counts as not done, so the sweep reruns it.
 """
 from __future__ import annotations
 
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 from .config import RunConfig
 
-__all__ = ["ResultStore", "default_results_dir"]
+__all__ = ["ResultStore", "default_results_dir", "validate_record"]
+
+_RESULT_FIELDS = {"task", "metric", "metrics", "diverged", "history"}
+
+
+def validate_record(record, cfg: RunConfig) -> str:
+    """'' if ``record`` is a complete result of ``cfg``, else what is wrong with it."""
+    if not isinstance(record, dict):
+        return f"not a JSON object ({type(record).__name__})"
+    missing = {"config", "key", "seed", "versions", "timings", "results"} - set(record)
+    if missing:
+        return f"missing fields {sorted(missing)}"
+    if record["key"] != cfg.key() or record["config"] != cfg.to_dict():
+        return "its config is not this cell's"
+    results = record["results"]
+    if not isinstance(results, dict) or _RESULT_FIELDS - set(results):
+        return f"results lack {sorted(_RESULT_FIELDS - set(results)) if isinstance(results, dict) else 'everything'}"
+    if not isinstance(results["metrics"], dict):
+        return "results.metrics is not an object"
+    return ""
 
 
 def default_results_dir() -> Path:
@@ -34,14 +58,29 @@ class ResultStore:
         return self.root / ".partial" / f"{cfg.key()}.pt"
 
     def done(self, cfg: RunConfig) -> bool:
-        return self.path(cfg).is_file()
+        return self.load(cfg) is not None
 
     def load(self, cfg: RunConfig) -> dict | None:
+        """The cell's record, or None if it has none or only an invalid one (then moved aside, with a warning)."""
         path = self.path(cfg)
         if not path.is_file():
             return None
-        with open(path) as fh:
-            return json.load(fh)
+        try:
+            with open(path) as fh:
+                record = json.load(fh)
+            why = validate_record(record, cfg)
+        except (OSError, UnicodeDecodeError, ValueError) as err:
+            record, why = None, f"unreadable: {err}"
+        if not why:
+            return record
+        aside = path.with_name(path.name + ".invalid")
+        try:
+            os.replace(path, aside)
+            where = f"moved to {aside}"
+        except OSError as err:
+            where = f"could not be moved aside ({err})"
+        warnings.warn(f"invalid result file {path} ({why}); {where}; its cell will be rerun", RuntimeWarning, stacklevel=2)
+        return None
 
     def save(self, cfg: RunConfig, record: dict) -> Path:
         path = self.path(cfg)

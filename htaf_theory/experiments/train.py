@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import platform
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +72,32 @@ def _save_atomic(obj, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def _load_checkpoint(path: Path, cfg: RunConfig) -> dict | None:
+    """A resumable training state, or None (the file is moved aside and the cell starts over).
+
+    ``weights_only=True``: a checkpoint holds tensors, numbers, lists and dicts only, so a file planted in a
+    results folder cannot run code when it is loaded (torch refuses any other pickled object).
+    """
+    try:
+        state = torch.load(path, weights_only=True)
+        ok = (isinstance(state, dict) and {"model", "opt", "history", "epoch"} <= set(state)
+              and isinstance(state["epoch"], int) and 0 < state["epoch"] < cfg.epochs
+              and isinstance(state["history"], dict) and {"epoch", "loss", "grad_norm"} <= set(state["history"]))
+        why = "" if ok else "not a training state of this cell"
+    except Exception as err:  # noqa: BLE001  (any unreadable file: torch raises many kinds)
+        state, ok, why = None, False, f"{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}"
+    if ok:
+        return state
+    aside = path.with_name(path.name + ".invalid")
+    try:
+        os.replace(path, aside)
+        where = f"moved to {aside}"
+    except OSError:
+        where = "left in place"
+    warnings.warn(f"ignoring checkpoint {path} ({why}); {where}; the cell starts over", RuntimeWarning, stacklevel=2)
+    return None
+
+
 def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None = None) -> dict:
     """Train one configuration and return its result record (config, versions, timings, results)."""
     started = time.time()
@@ -91,10 +118,11 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
     start_epoch, diverged = 0, False
     ckpt = Path(checkpoint_path) if checkpoint_path else None
     if ckpt is not None and ckpt.exists():
-        state = torch.load(ckpt, weights_only=False)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        history, start_epoch = state["history"], state["epoch"]
+        state = _load_checkpoint(ckpt, cfg)
+        if state is not None:
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["opt"])
+            history, start_epoch = state["history"], state["epoch"]
 
     train_started = time.time()
     for epoch in range(start_epoch, cfg.epochs):
