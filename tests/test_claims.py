@@ -66,6 +66,7 @@ WRONG = {
     "f1.remark": lambda: f1_remark.remark_precise(claim_increasing=True),  # the paper's literal remark
     "thmB2.constants": lambda: appendix.b2_constants_numerical(vary="a"),   # "independent of a" too
     "thmC1.deep": lambda: appendix.c1_deep_numerical(fixed_b=2.0),           # b fixed, not min_b(delta)
+    "thmB1": lambda: appendix.b1_numerical(second_difference=False),         # one-sided differences for squares
 }
 
 
