@@ -1,6 +1,6 @@
 """The certified inequalities of the claims: each defined once, with its box, its committed certificate and its check.
 
-A claim module declares ``CertifiedInequality(name, claim, build, box, tight, domain)``; ``build()``
+A claim module (``proofs_check/claims/``) declares ``CERTIFIED = [CertifiedInequality(name, claim, build, box, tight, domain)]``; ``build()``
 returns the sympy relational, assembled from ``htaf_theory.symbolic`` by substitutions only. The
 ``rigorous`` check of a claim replays the committed certificate in ``proofs_check/certificates/``
 (hash of the inequality, box, tight face, every leaf): a stale or tampered certificate fails the
@@ -85,8 +85,9 @@ class CertifiedInequality:
 
 
 def all_certified() -> list[CertifiedInequality]:
-    from . import fig2, prop31, thm32
-    return [*prop31.CERTIFIED, *fig2.CERTIFIED, *thm32.CERTIFIED]
+    """Every claim's CERTIFIED inequalities, in the paper's order."""
+    from . import CLAIM_ORDER, CLAIMS
+    return [item for cid in CLAIM_ORDER for item in CLAIMS[cid].certified]
 
 
 def replay_all(directory: Path | None = None) -> dict:

@@ -7,6 +7,7 @@ from flint import arb
 
 from .registry import CheckResult
 
+
 def sigmoid(u: arb) -> arb:
     return 1 / (1 + (-u).exp())
 

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-__all__ = ["Claim", "Check", "CheckResult", "CLAIMS", "register", "timed", "compare", "from_violations"]
+__all__ = ["Claim", "Check", "CheckResult", "CLAIMS", "register", "discover", "timed", "compare", "from_violations"]
 
 
 @dataclass
@@ -47,6 +47,9 @@ class Claim:
     checks: list[Check] = field(default_factory=list)
     note: str = ""                   # where the paper is imprecise, with the evidence
     not_checkable: str = ""          # why no check can be run here (then ``checks`` is empty)
+    order: tuple = ()                # position in the paper's numbering (set from the claim module's ORDER)
+    wrong: Callable | None = None    # () -> CheckResult of a deliberately wrong variant (the module's WRONG)
+    certified: list = field(default_factory=list)   # the module's CERTIFIED inequalities
 
 
 CLAIMS: dict[str, Claim] = {}
@@ -57,6 +60,24 @@ def register(claim: Claim) -> Claim:
         raise ValueError(f"claim id {claim.id!r} registered twice")
     CLAIMS[claim.id] = claim
     return claim
+
+
+def discover() -> list[str]:
+    """Import every module of ``proofs_check.claims``, register its CLAIM, and return the ids in the paper's order."""
+    import importlib
+    import pkgutil
+
+    from . import claims as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        claim = module.CLAIM
+        claim.order = tuple(module.ORDER)
+        claim.wrong = module.WRONG
+        claim.certified = list(getattr(module, "CERTIFIED", []))
+        if claim.id not in CLAIMS:
+            register(claim)
+    return [c.id for c in sorted(CLAIMS.values(), key=lambda c: (c.order, c.id))]
 
 
 def timed(fn: Callable[..., CheckResult]) -> Callable[..., CheckResult]:

@@ -9,7 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from proofs_check import engine as certify_mod
-from proofs_check import certified, fig2, prop31, thm32
+from proofs_check import certified
+from proofs_check.claims import fig2_limit as fig2
+from proofs_check.claims import prop3_1_sharp, prop3_1_suff
+from proofs_check.claims import thm3_2a_tails as tails
+from proofs_check.claims import thm3_2b_max as gradmax
 from proofs_check.arbcode import Iv, UnsupportedExpression, compile_arb
 from proofs_check.engine import Certificate, certify, replay
 from htaf_theory import symbolic as S
@@ -20,21 +24,21 @@ a = sp.Symbol("a", positive=True)
 
 def _false_statements():
     """(id, inequality, box, tight): each is false somewhere in its box."""
-    gap_ineq = prop31.sharp_inequality()
+    gap_ineq = prop3_1_sharp.sharp_inequality()
     half_bound = type(gap_ineq)(gap_ineq.lhs, gap_ineq.rhs / 2)                 # sup error <= half the bound
-    suff = prop31.suff_inequality()
+    suff = prop3_1_suff.suff_inequality()
     half_eps = type(suff)(suff.lhs, suff.rhs / 2)                              # approximation error <= eps / 2
-    grad_max = thm32.max_inequality()
+    grad_max = gradmax.max_inequality()
     grad_min = type(grad_max)(grad_max.rhs, grad_max.lhs)                      # h'(x) >= h'(0): equal at x = 0 only
     return [
         ("x - 2 >= 0, face x = 0", x - 2 >= 0, {x: (0, 3)}, (x, "lo")),
         ("-1 >= 0", sp.Integer(-1) >= 0, {}, None),
         ("-1 >= 0 written with a variable", x * 0 + sp.exp(-x) - sp.exp(-x) - 1 >= 0, {x: (0, 1)}, None),
-        ("sup error <= half the bound", half_bound, prop31.SHARP_BOX, (prop31.TAU, "lo")),
-        ("h'(x) >= h'(0), face x = 0", grad_min, {thm32.LA: (-3, 4), thm32.Q: (0, 1)}, (thm32.Q, "lo")),
-        ("approximation error <= eps / 2", half_eps, prop31.SUFF_BOX, (prop31.TAU, "lo")),
-        ("Thm 3.2 upper bound / 2", thm32.tail_inequality("upper", factor=sp.Rational(1, 2)), thm32.TAIL_BOXES["upper"],
-         (thm32.W, "lo")),
+        ("sup error <= half the bound", half_bound, prop3_1_sharp.SHARP_BOX, (prop3_1_suff.TAU, "lo")),
+        ("h'(x) >= h'(0), face x = 0", grad_min, {gradmax.LA: (-3, 4), gradmax.Q: (0, 1)}, (gradmax.Q, "lo")),
+        ("approximation error <= eps / 2", half_eps, prop3_1_suff.SUFF_BOX, (prop3_1_suff.TAU, "lo")),
+        ("Thm 3.2 upper bound / 2", tails.tail_inequality("upper", factor=sp.Rational(1, 2)), tails.TAIL_BOXES["upper"],
+         (tails.W, "lo")),
         ("margin -1e-12 on its face", sp.exp(x) - 1 - x - sp.Rational(1, 10**12) >= 0, {x: (0, 1)}, (x, "lo")),
         ("tight face claimed where the margin is not 0", sp.cos(x) <= sp.Rational(999, 1000), {x: (0, 1)}, (x, "lo")),
         ("order-2 face with a negative second derivative", 1 - x**2 >= 1, {x: (0, 1)}, (x, "lo")),
@@ -79,7 +83,7 @@ def test_counterexample_is_an_exact_point_where_the_margin_is_negative():
 def test_wrong_b_bound_is_refuted():
     L = sp.log((1 - S.eps) / S.eps)
     for wrong in (sp.atanh(L / S.a_pos) / (2 * S.delta), L / (S.a_pos * S.delta)):   # half the slope; no artanh
-        cert = certify(prop31.suff_inequality(min_b=wrong), prop31.SUFF_BOX, tight=(prop31.TAU, "lo"), max_boxes=5000)
+        cert = certify(prop3_1_suff.suff_inequality(min_b=wrong), prop3_1_suff.SUFF_BOX, tight=(prop3_1_suff.TAU, "lo"), max_boxes=5000)
         assert cert.outcome == "counterexample", cert.summary()
 
 
@@ -168,23 +172,23 @@ def test_a_tampered_committed_certificate_fails_the_check(tmp_path, monkeypatch)
     cert = Certificate.load(path)
     dataclasses.replace(cert, tree=cert.tree[: len(cert.tree) // 2]).save(tmp_path)
     monkeypatch.setattr(certified, "CERT_DIR", tmp_path)
-    results = {item.name: item.replay_check().run() for item in thm32.CERTIFIED}
+    results = {item.name: item.replay_check().run() for item in gradmax.CERTIFIED}
     assert results["thm32b_max"].outcome != "verified"
     # a certificate moved onto another claim's name is refused by its hash
     shutil.copy(tmp_path / "prop31_suff.json", tmp_path / "prop31_sharp.json")
     cert_sharp = Certificate.load(tmp_path / "prop31_sharp.json")
-    assert not replay(cert_sharp, prop31.sharp_inequality(), prop31.SHARP_BOX, (prop31.TAU, "lo"))
+    assert not replay(cert_sharp, prop3_1_sharp.sharp_inequality(), prop3_1_sharp.SHARP_BOX, (prop3_1_suff.TAU, "lo"))
 
 
 # ---- property: perturbing a certified margin so that it is negative somewhere is never certified ----
 
-_FAST = {"prop31_suff": prop31.CERTIFIED[0], "prop31_sharp": prop31.CERTIFIED[1], "fig2_limit": fig2.CERTIFIED[0]}
+_FAST = {"prop31_suff": prop3_1_suff.CERTIFIED[0], "prop31_sharp": prop3_1_sharp.CERTIFIED[0], "fig2_limit": fig2.CERTIFIED[0]}
 
 
 @settings(max_examples=12, deadline=None)
 @given(st.sampled_from(sorted(_FAST)), st.lists(st.floats(0, 1), min_size=3, max_size=3), st.floats(1e-6, 1.0))
 def test_perturbed_margins_are_never_certified(name, fractions, excess):
-    from flint import arb, ctx
+    from flint import ctx
     item = _FAST[name]
     ineq, box, tight = item.problem()
     problem = certify_mod.Problem(ineq, box, tight)

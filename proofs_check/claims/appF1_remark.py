@@ -7,6 +7,7 @@ statement (numerical evidence: mpmath at 30 digits on a grid of a), and that the
 ``params.select(radius=R)`` finds that a*. With eps = delta = 0.1 and R = 1: log10 h'(1) = -4.30 at a = 5,
 -3.90 at a* = 7.03, -4.24 at a = 10, -6.07 at a = 20, -8.20 at a = 5000.
 """
+
 from __future__ import annotations
 
 import mpmath
@@ -14,10 +15,18 @@ import numpy as np
 
 from htaf_theory import precise
 
-from ._impl import library_impl
-from .registry import Check, CheckResult, Claim, from_violations, register, timed
+from .._impl import library_impl
+from ..registry import Check, CheckResult, Claim, from_violations, timed
+
+ORDER = (15, 1, 1)   # position in the paper's numbering (sections; appendices B=11, C=12, F=15, G=16)
+
 
 RADII = (0.5, 1.0, 3.0)
+
+
+EPS = DELTA = 0.1
+
+
 EPS = DELTA = 0.1
 
 
@@ -62,16 +71,20 @@ def remark_precise(impl=None, claim_increasing: bool = False) -> CheckResult:
         peaks.append(f"R={radius:g}: a* ~ {a_star:.3g} (log10 h'(R) {values[peak]:.3f}; {values[-1]:.3f} at a = {grid[-1]:.3g})")
     domain = f"eps = delta = 0.1, R in {RADII}, 141 a from L(1 + 1e-3) to L(1 + 1e4), b = min_b(a)"
     if claim_increasing:
-        return from_violations("f1.remark", "numerical", domain, bad, "h'(R) increasing in a", "as the paper states it")
-    return from_violations("f1.remark", "numerical", domain, bad, "unimodal, peak found by select()", "; ".join(peaks))
+        return from_violations("appF.1.remark", "numerical", domain, bad, "h'(R) increasing in a", "as the paper states it")
+    return from_violations("appF.1.remark", "numerical", domain, bad, "unimodal, peak found by select()", "; ".join(peaks))
 
 
-register(Claim(
-    "f1.remark",
+CLAIM = Claim(
+    "appF.1.remark",
     "Along the admissible frontier b = min_b(a, eps, delta), h'(R) (R > delta) increases in a only up to a*(R), then "
     "decreases (to a finite limit as a -> inf); params.select(radius=R) returns a*(R)",
     "App. F.1 remark (corrected)", "eps = delta = 0.1, R > delta",
     [Check("numerical", remark_precise)],
     note="The paper says increasing a and decreasing b gives larger tail gradients. Along the frontier that is false past "
          "a*: log10 h'(1) is -4.30 at a = 5, -3.90 at a = 7.03 (the peak), -4.24 at a = 10, -6.07 at a = 20, -8.20 at "
-         "a = 5000 (eps = delta = 0.1)."))
+         "a = 5000 (eps = delta = 0.1).")
+
+
+#: a deliberately wrong variant (the paper's literal remark): its checks must reject it with a counterexample
+WRONG = lambda: remark_precise(claim_increasing=True)  # noqa: E731

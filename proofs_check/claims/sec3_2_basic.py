@@ -1,5 +1,7 @@
 """Basic properties of HTAF (paper Sec. 3.2): smooth, strictly increasing, h(0) = 1/2,
-h(-x) = 1 - h(x), range (sigma(-a), sigma(a)); and Table 6 (App. F.1), digit for digit."""
+h(-x) = 1 - h(x), range (sigma(-a), sigma(a)); and Table 6 (App. F.1), digit for digit.
+"""
+
 from __future__ import annotations
 
 import mpmath
@@ -7,13 +9,19 @@ import numpy as np
 import sympy as sp
 from scipy.special import expit
 
+from htaf_theory import core as htaf_core
 from htaf_theory.precise import htaf_grad_mp
 
-from . import common
-from ._impl import library_impl
-from .registry import Check, CheckResult, Claim, from_violations, compare, register, timed
+from .. import common
+from .._impl import library_impl
+from ..registry import Check, CheckResult, Claim, from_violations, timed
+
+ORDER = (3, 2, 0)   # position in the paper's numbering (sections; appendices B=11, C=12, F=15, G=16)
+
 
 GRID_X = np.concatenate([-np.geomspace(1e-6, 1e3, 40)[::-1], [0.0], np.geomspace(1e-6, 1e3, 40)])
+
+
 GRID_AB = [(a, b) for a in (1e-3, 1.0, 4.0, 30.0, 1e3) for b in (1e-3, 0.5, 10.0, 1e3)]
 
 
@@ -57,7 +65,7 @@ def basic_precise(impl=None) -> CheckResult:
     for a, b in GRID_AB:
         bad += basic_point(a, b, impl)
     domain = "20 (a, b) pairs x 81 x in +-[1e-6, 1e3]"
-    return from_violations("basic", "precise", domain, bad, "symmetry to 1e-15, h' to 1e-13", f"{len(GRID_AB)} pairs")
+    return from_violations("sec3.2.basic", "precise", domain, bad, "symmetry to 1e-15, h' to 1e-13", f"{len(GRID_AB)} pairs")
 
 
 @timed
@@ -69,42 +77,13 @@ def basic_symbolic(impl=None) -> CheckResult:
     at0 = sp.simplify(h.subs(x, 0) - sp.Rational(1, 2)) == 0
     lim = sp.simplify(sp.limit(h, x, sp.oo) - 1 / (1 + sp.exp(-a))) == 0
     ok = sym and at0 and lim
-    return CheckResult("basic", "symbolic", "all a, b > 0", "verified" if ok else "undecided", "exact",
-                       f"h(-x) = 1 - h(x): {sym}; h(0) = 1/2: {at0}; h(inf) = sigma(a): {lim}; h' > 0: see thm32.a closed form")
+    return CheckResult("sec3.2.basic", "symbolic", "all a, b > 0", "verified" if ok else "undecided", "exact",
+                       f"h(-x) = 1 - h(x): {sym}; h(0) = 1/2: {at0}; h(inf) = sigma(a): {lim}; h' > 0: see thm3.2.a closed form")
 
 
-@timed
-def table6_exact(impl=None) -> CheckResult:
-    from htaf_theory.params import PAPER_TABLE6
-    impl = impl or library_impl()
-    rows = impl.table6()
-    points = [r.a for r in rows]
-    result = compare("table6", "exact", "eps = delta = 0.1, a in the paper's Table 6", points,
-                     [r.b_rounded_up for r in rows], [PAPER_TABLE6[int(r.a)] for r in rows], rtol=0.0, what="b rounded up")
-    if result.ok:
-        result.detail = ("all 10 printed values reproduced by rounding min_b(a) up at the printed digit; "
-                         + ", ".join(f"a={int(r.a)}: {r.b_exact:.5g} -> {r.b_rounded_up:g}" for r in rows))
-    return result
+CLAIM = Claim("sec3.2.basic", "h is smooth, strictly increasing, h(0) = 1/2, h(-x) = 1 - h(x), range (sigma(-a), sigma(a))",
+               "Sec. 3.2", "a, b > 0", [Check("symbolic", basic_symbolic), Check("precise", basic_precise)])
 
 
-def _min_b_paper(a):
-    return mpmath.atanh(mpmath.log(9) / a) / mpmath.mpf("0.1")  # exact eps = delta = 1/10
-
-
-@timed
-def table6_exact_values(impl=None) -> CheckResult:
-    impl = impl or library_impl()
-    rows = impl.table6()
-    refs = [float(common.mp_checked(_min_b_paper, r.a)) for r in rows]
-    return compare("table6", "precise", "min_b(a) for the 10 a of Table 6 vs mpmath (exact eps = delta = 1/10)",
-                   [r.a for r in rows], [r.b_exact for r in rows], refs, rtol=1e-14, what="min_b")
-
-
-register(Claim("basic", "h is smooth, strictly increasing, h(0) = 1/2, h(-x) = 1 - h(x), range (sigma(-a), sigma(a))",
-               "Sec. 3.2", "a, b > 0", [Check("symbolic", basic_symbolic), Check("precise", basic_precise)]))
-
-register(Claim("table6", "Table 6 (eps = delta = 0.1): b_min(a) = 4.72, 2.24, 1.11, 0.74, 0.55, 0.44, 0.22, 0.05, 0.022, 0.005 "
-               "for a = 5, 10, 20, 30, 40, 50, 100, 500, 1000, 5000", "App. F.1, Table 6", "eps = delta = 0.1",
-               [Check("exact", table6_exact), Check("precise", table6_exact_values)],
-               note="The printed values are min_b(a) rounded UP at the printed digit (0.0439 -> 0.05), which keeps "
-                    "them admissible; the number of printed digits varies between entries."))
+#: a deliberately wrong variant (h shifted by 1e-3): its checks must reject it with a counterexample
+WRONG = lambda: basic_precise(library_impl(htaf=lambda x, a, b: htaf_core.htaf(np.asarray(x) + 1e-3, a, b)))  # noqa: E731

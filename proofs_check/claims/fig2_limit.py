@@ -6,6 +6,7 @@ N(z)/z^3 = sum_{k>=1} (2k/(2k+1)) z^{2k-2} >= 2/3 (all coefficients positive, so
 Hence a b > L/delta is necessary but not sufficient: (a, b) = (2, 11) has a b = 22 > log(9)/0.1 = 21.97,
 yet a = 2 < L(0.1), so its error sigma(-2 tanh(1.1)) = 0.1678 exceeds 0.1.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,9 +14,13 @@ import math
 import numpy as np
 import sympy as sp
 
-from ._impl import library_impl
-from .registry import Check, CheckResult, Claim, from_violations, register, timed
-from .certified import CertifiedInequality
+from htaf_theory import params as htaf_params
+
+from .._impl import library_impl
+from ..certified import CertifiedInequality
+from ..registry import Check, CheckResult, Claim, from_violations, timed
+
+ORDER = (3, 2, 3)   # position in the paper's numbering (sections; appendices B=11, C=12, F=15, G=16)
 
 
 def point(eps: float, delta: float, impl) -> list[str]:
@@ -77,10 +82,14 @@ CERTIFIED = [CertifiedInequality("fig2_limit", "fig2.limit", decreasing_inequali
                                  "a = L(eps)(1 + r), r in [1e-6, 1e6], every eps in (0, 1/2) and delta > 0")]
 
 
-register(Claim(
+CLAIM = Claim(
     "fig2.limit",
     "a min_b(a) is strictly decreasing in a and tends to L(eps)/delta from above; a b > L/delta is necessary, not sufficient",
     "Sec. 3.2, Fig. 2", "eps in (0, 1/2), delta > 0, a > L(eps)",
     [Check("symbolic", symbolic), Check("precise", precise), CERTIFIED[0].replay_check(), CERTIFIED[0].search_check()],
     note="The paper says a min_b(a) 'converges to 22' (eps = delta = 0.1): the limit is log(9)/0.1 = 21.97, approached "
-         "from above, and a b >= 22 alone does not make h 0.1-close: (a, b) = (2, 11) has error 0.1678."))
+         "from above, and a b >= 22 alone does not make h 0.1-close: (a, b) = (2, 11) has error 0.1678.")
+
+
+#: a deliberately wrong variant (the b bound without artanh): its checks must reject it with a counterexample
+WRONG = lambda: precise(library_impl(min_b=lambda a, eps, delta: htaf_params.min_a(eps) / (np.asarray(a) * delta)))  # noqa: E731

@@ -4,12 +4,16 @@ tails agrees with its mpmath reference over the domain its docstring promises, a
 The pairs, domains and tolerances are the reference table ``htaf_theory.accuracy.TABLE``; the same table
 drives ``benchmarks/accuracy_core.py`` and the mutation tests (``proofs_check.mutants``).
 """
+
 from __future__ import annotations
 
+from htaf_theory import core as htaf_core
 from htaf_theory.accuracy import TABLE, measure_all
 
-from ._impl import library_impl
-from .registry import Check, CheckResult, Claim, register, timed
+from .._impl import library_impl
+from ..registry import Check, CheckResult, Claim, timed
+
+ORDER = (0,)   # position in the paper's numbering (sections; appendices B=11, C=12, F=15, G=16)
 
 
 @timed
@@ -29,7 +33,11 @@ def references_precise(impl=None) -> CheckResult:
                        "every function within rtol max(1, kappa) of its 50-digit mpmath reference (htaf_theory.accuracy)")
 
 
-register(Claim("library", "every public float function of core, params and tails agrees with its mpmath reference "
+CLAIM = Claim("library", "every public float function of core, params and tails agrees with its mpmath reference "
                "(the reference table) over its documented domain", "the package, not the paper", "the documented domains",
                [Check("precise", references_precise)],
-               note="Not a claim of the paper: the other checks call these functions, so they are checked first."))
+               note="Not a claim of the paper: the other checks call these functions, so they are checked first.")
+
+
+#: a deliberately wrong variant (the gradient off by a factor 1 + 1e-10): its checks must reject it with a counterexample
+WRONG = lambda: references_precise(library_impl(htaf_grad=lambda x, a, b: htaf_core.htaf_grad(x, a, b) * (1 + 1e-10)))  # noqa: E731

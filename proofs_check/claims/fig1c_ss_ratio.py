@@ -1,19 +1,19 @@
 """The SS comparison (Fig. 1(c)) and the binarity threshold (App. G.4, F.1).
 
-ss.ratio: h'(x)/s'_{ab}(x) ~ sech^2(a/2) e^{(a-2) b |x|}: HTAF's tail is heavier than SS's iff a > 2.
+fig1c.ss-ratio: h'(x)/s'_{ab}(x) ~ sech^2(a/2) e^{(a-2) b |x|}: HTAF's tail is heavier than SS's iff a > 2.
 binarity: h ranges over (sigma(-a), sigma(a)), so the binarity score (share of outputs > 0.99 or < 0.01)
           is 0 unless a > log(99) = 4.595.
 """
+
 from __future__ import annotations
 
-import math
-
 import mpmath
-import numpy as np
 import sympy as sp
 
-from ._impl import library_impl
-from .registry import Check, CheckResult, Claim, from_violations, register, timed
+from .._impl import library_impl
+from ..registry import Check, CheckResult, Claim, from_violations, timed
+
+ORDER = (3, 2, 6)   # position in the paper's numbering (sections; appendices B=11, C=12, F=15, G=16)
 
 
 def ss_point(a: float, b: float, impl, threshold: float = 2.0) -> list[str]:
@@ -53,7 +53,7 @@ def ss_precise(impl=None, threshold: float = 2.0) -> CheckResult:
     for a, b in pairs:
         bad += ss_point(a, b, impl, threshold)
     domain = "a in {0.5, 1.5, 1.9, 2.1, 3, 11, 50}, b in {0.1, 2, 11}; slope of log(h'/s') between x1 = 40/min(2b, ab) and 2 x1"
-    return from_violations("ss.ratio", "precise", domain, bad, "slope = (a-2) b to 1e-6", f"{len(pairs)} pairs")
+    return from_violations("fig1c.ss-ratio", "precise", domain, bad, "slope = (a-2) b to 1e-6", f"{len(pairs)} pairs")
 
 
 @timed
@@ -61,52 +61,18 @@ def ss_symbolic(impl=None) -> CheckResult:
     from htaf_theory import symbolic as S
     exponent = S.ss_exponent_expr()      # from sympy limits of d/dx log h' and d/dx log s'_{ab}
     ok = sp.expand(exponent - (S.a_pos - 2) * S.b_pos) == 0
-    return CheckResult("ss.ratio", "symbolic", "all a, b > 0", "verified" if ok else "counterexample", "exact",
+    return CheckResult("fig1c.ss-ratio", "symbolic", "all a, b > 0", "verified" if ok else "counterexample", "exact",
                        f"lim d/dx log h'(x) - lim d/dx log s'_ab(x) (x -> inf, sympy) = {exponent}, "
                        f"{'equal to' if ok else 'not'} (a - 2) b: heavier tail iff a > 2")
 
 
-def binarity_point(a: float, impl, threshold: float | None = None) -> list[str]:
-    """Outputs of h over a huge input range: can any exceed 0.99 (or fall below 0.01)?"""
-    thr = float(impl.binarity_min_a()) if threshold is None else threshold
-    x = np.concatenate([-np.geomspace(1e-3, 1e6, 500), np.geomspace(1e-3, 1e6, 500)])
-    h = np.asarray(impl.htaf(x, a, 1.0))
-    score = float(np.mean((h > 0.99) | (h < 0.01)))
-    bad = []
-    if (score > 0) != (a > thr):
-        bad.append(f"a={a:g}: binarity score over x in +-[1e-3, 1e6] is {score:.3f}, but 'a > {thr:.4g}' is {a > thr}")
-    return bad
-
-
-@timed
-def binarity_precise(impl=None, threshold: float | None = None) -> CheckResult:
-    impl = impl or library_impl()
-    bad = []
-    a_values = (2.0, 3.0, 4.0, 4.59, 4.6, 5.0, 10.0, 100.0)
-    for a in a_values:
-        bad += binarity_point(a, impl, threshold)
-    if abs(float(impl.binarity_min_a()) - math.log(99)) > 1e-15 * math.log(99):
-        bad.append(f"binarity_min_a() = {float(impl.binarity_min_a())!r} != log(99)")
-    domain = f"a in {a_values}, 1000 inputs in +-[1e-3, 1e6]"
-    return from_violations("binarity", "precise", domain, bad, "threshold log 99 = 4.5951", f"{len(a_values)} values of a")
-
-
-@timed
-def binarity_symbolic(impl=None) -> CheckResult:
-    a = sp.symbols("a", positive=True)
-    sol = sp.solve(sp.Eq(1 / (1 + sp.exp(-a)), sp.Rational(99, 100)), a)
-    ok = len(sol) == 1 and sp.simplify(sol[0] - sp.log(99)) == 0
-    return CheckResult("binarity", "symbolic", "a > 0", "verified" if ok else "undecided", "exact",
-                       f"sigma(a) = 0.99 <=> a = {sol}")
-
-
-register(Claim("ss.ratio", "h'(x)/s'_{ab}(x) ~ sech^2(a/2) e^{(a-2) b |x|}: HTAF has heavier tails than SS (same slope at 0) iff a > 2",
+CLAIM = Claim("fig1c.ss-ratio", "h'(x)/s'_{ab}(x) ~ sech^2(a/2) e^{(a-2) b |x|}: HTAF has heavier tails than SS (same slope at 0) iff a > 2",
                "Fig. 1(c); the a > 2 criterion is ours", "a, b > 0",
                [Check("symbolic", ss_symbolic), Check("precise", ss_precise)],
                note="The paper presents HTAF's tails as heavier than SS's without condition. That holds only for a > 2: "
                     "at a = 2 both decay at rate a b, and for a < 2 HTAF's tail is lighter. The pair (a, b) = (2, 11) "
-                    "of App. F.2.1 sits exactly at a = 2."))
+                    "of App. F.2.1 sits exactly at a = 2.")
 
-register(Claim("binarity", "the binarity score (share of outputs > 0.99 or < 0.01) is 0 unless a > log(99) = 4.595",
-               "App. G.4, F.1", "a, b > 0", [Check("symbolic", binarity_symbolic), Check("precise", binarity_precise)],
-               note="Not stated in the paper; it explains why a = 5 (Table 6) is the smallest a with any binary outputs."))
+
+#: a deliberately wrong variant ('heavier iff a > 1'): its checks must reject it with a counterexample
+WRONG = lambda: ss_precise(threshold=1.0)  # noqa: E731
