@@ -36,7 +36,7 @@ FLOAT64_MAX = float(np.finfo(np.float64).max)
 X = [0.0, 1e-300, -1e-300, 1e-4, -1e-4, 0.3, -0.3, 1.0, -1.0, 4.0, -4.0, 30.0, -30.0, 1e3, -1e3, 1e6, -1e6]
 A = [1e-3, 0.7, 2.0, 4.6, 11.0, 300.0, 1e6]
 B = [1e-5, 0.2, 2.0, 60.0, 1e5]
-EPS = [1e-12, 1e-6, 1e-3, 0.05, 0.1, 0.3, 0.499]
+EPS = [1e-320, 1e-12, 1e-6, 1e-3, 0.05, 0.1, 0.3, 0.499]    # 1e-320: subnormal, where (1 - 2 eps)/eps overflows
 DELTA = [1e-3, 0.1, 10.0]
 R = [1e-9, 1e-3, 0.5, 10.0, 1e4, 1e8]          # a = L(eps) (1 + r): every admissible regime of min_b
 
@@ -57,8 +57,12 @@ def _eps():
     return [(e,) for e in EPS]
 
 
+def _log_odds(e: float) -> float:
+    return math.log1p(-e) - math.log(e) if e < 1e-300 else math.log1p((1 - 2 * e) / e)
+
+
 def _a_eps_delta():
-    return [(math.log1p((1 - 2 * e) / e) * (1 + r), e, d) for e in EPS for r in R for d in DELTA]
+    return [(_log_odds(e) * (1 + r), e, d) for e in EPS for r in R for d in DELTA]
 
 
 def _a_b_delta():
@@ -107,9 +111,9 @@ TABLE: list[Reference] = [
     Reference("scaled_sigmoid_grad", precise.scaled_sigmoid_grad_mp, _x_gamma, domain="as scaled_sigmoid"),
     Reference("log_scaled_sigmoid_grad", precise.log_scaled_sigmoid_grad_mp, _x_gamma, domain="as scaled_sigmoid",
               scale=lambda x, g: abs(math.log(g)) + 2.0 + abs(g * x)),
-    Reference("min_a", precise.min_a_mp, _eps, domain="eps in [1e-12, 0.499]"),
+    Reference("min_a", precise.min_a_mp, _eps, domain="eps in [1e-320, 0.499]"),
     Reference("min_b", precise.min_b_mp, _a_eps_delta,
-              domain="eps in [1e-12, 0.499], a = L(eps)(1 + r), r in [1e-9, 1e8], delta in [1e-3, 10]"),
+              domain="eps in [1e-320, 0.499], a = L(eps)(1 + r), r in [1e-9, 1e8], delta in [1e-3, 10]"),
     Reference("approx_error", precise.approx_error_mp, _a_b_delta, domain="a, b as htaf, delta in [1e-3, 10]"),
     Reference("transition_width", precise.transition_width_mp, _a_b_eps, domain="a, b as htaf, eps in {1e-6, 0.1, 0.45}"),
     Reference("log_tail_constant", precise.log_tail_constant_mp, _ab, domain="a, b as htaf",

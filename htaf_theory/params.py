@@ -54,7 +54,15 @@ def min_a(eps):
     2.197225
     """
     eps = check_eps(eps)
-    return _scalar_or_array(np.log1p((1.0 - 2.0 * eps) / eps))
+    return _scalar_or_array(_log_odds(eps))
+
+
+def _log_odds(eps: np.ndarray) -> np.ndarray:
+    """L(eps) = log((1 - eps)/eps): log1p((1 - 2 eps)/eps) (accurate near 1/2), or log1p(-eps) - log(eps) for
+    eps < 1e-300, where (1 - 2 eps)/eps overflows (min_a(1e-320) = 736.8, not inf)."""
+    with np.errstate(over="ignore", divide="ignore"):
+        near_half = np.log1p((1.0 - 2.0 * eps) / eps)
+    return np.where(eps < 1e-300, np.log1p(-eps) - np.log(eps), near_half)
 
 
 def binarity_min_a(level=0.01):
@@ -86,7 +94,7 @@ def min_b(a, eps, delta):
     eps = check_eps(eps)
     delta = check_positive("delta", delta)
     a = check_positive("a", a)
-    L = np.log1p((1.0 - 2.0 * eps) / eps)
+    L = _log_odds(eps)
     if np.any(a <= L):
         bad = float(np.broadcast_to(a, np.broadcast(a, L).shape)[np.broadcast_to(a <= L, np.broadcast(a, L).shape)].flat[0])
         raise ValueError(
@@ -125,7 +133,7 @@ def transition_width(a, b, eps):
     a = check_positive("a", a)
     b = check_positive("b", b)
     eps = check_eps(eps)
-    L = np.log1p((1.0 - 2.0 * eps) / eps)
+    L = _log_odds(eps)
     with np.errstate(divide="ignore", invalid="ignore"):
         width = np.where(a > L, 0.5 * np.log1p(2.0 * L / np.where(a > L, a - L, 1.0)) / b, np.inf)
     return _scalar_or_array(width)

@@ -11,11 +11,37 @@ __all__ = ["as_float_array", "check_positive", "check_eps", "check_open_interval
 
 
 def as_float_array(name: str, value) -> np.ndarray:
-    """``value`` as a float64 array; a non-numeric value raises ``ValueError`` naming ``name``."""
+    """``value`` as a float64 array; anything that is not real numbers raises ``ValueError`` naming ``name``.
+
+    numpy alone would turn None into nan, drop the imaginary part of complex input (with a warning only)
+    and raise a bare OverflowError for integers beyond float64; each is refused here with the parameter's name.
+    """
+    def refuse(why: str):
+        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+        return ValueError(f"{name} must be a real number or an array of them ({why}); got {name}={shown}")
+
+    if value is None:
+        raise refuse("None is not a number")
     try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real number or an array of them; got {name}={value!r}") from None
+        raw = np.asarray(value)
+    except (TypeError, ValueError, OverflowError):
+        raise refuse("not convertible to an array") from None
+    if raw.dtype.kind == "c":
+        raise refuse("complex values are not accepted")
+    if raw.dtype.kind in "USV":
+        raise refuse("text is not a number")
+    if raw.dtype.kind == "O":
+        if any(item is None for item in raw.flat):
+            raise refuse("None is not a number")
+        if any(isinstance(item, complex) for item in raw.flat):
+            raise refuse("complex values are not accepted")
+    try:
+        with np.errstate(over="raise"):
+            return np.asarray(raw, dtype=np.float64)
+    except OverflowError:
+        raise refuse("beyond the float64 range") from None
+    except (TypeError, ValueError, FloatingPointError):
+        raise refuse("not convertible to float64") from None
 
 
 def _first_bad(arr: np.ndarray, bad: np.ndarray) -> float:

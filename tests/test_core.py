@@ -108,3 +108,21 @@ def test_bad_parameters_name_the_parameter(param, bad):
 def test_bad_gamma():
     with pytest.raises(ValueError, match=r"gamma must lie in the open interval \(0, inf\); got gamma=-1.0"):
         core.scaled_sigmoid(0.0, -1.0)
+
+
+@pytest.mark.parametrize("bad, why", [
+    (None, "None"), ([1.0, None], "None"), (10**400, "float64 range"), (np.array([1 + 2j]), "complex"),
+    ([1.0, 2j], "complex"), ("abc", "text"), (object(), "float64"),
+])
+@pytest.mark.parametrize("fn", [core.htaf, core.htaf_grad, core.log_htaf_grad, core.htaf_grad2])
+def test_inputs_that_are_not_real_numbers_are_refused_by_name(fn, bad, why):
+    with pytest.raises(ValueError, match=f"x must be a real number.*{why}"):
+        fn(bad, 10.0, 2.0)
+
+
+def test_extreme_but_valid_inputs_give_the_right_answers():
+    from htaf_theory import params, tails
+    assert float(core.htaf_grad2(0.0, 1e160, 1e160)) == 0.0
+    assert abs(float(params.min_a(1e-320)) - 736.8272408909739) < 1e-12
+    assert float(tails.tail_ratio(1e16, 11.0, 2.0)) == 1.0
+    assert np.isfinite(tails.tail_constant(1e308, 1.0))
