@@ -26,6 +26,7 @@ import mpmath
 import numpy as np
 
 from . import precise
+from .validation import InvalidParameterError
 
 __all__ = ["Reference", "TABLE", "measure", "measure_all", "AccuracyResult", "reference_points"]
 
@@ -205,11 +206,11 @@ def _judge(got: float, ref, kappa: float, rtol: float, scale: float = 0.0, ampli
 def measure(name: str, impl=None) -> AccuracyResult:
     """Compare the library function ``name`` (from ``impl``, default the library) with its reference over its domain."""
     if impl is None:
-        from proofs_check._impl import library_impl   # noqa: PLC0415  (the namespace the checks and mutants use)
+        from proofs_check._impl import library_impl  # noqa: PLC0415  (the namespace the checks and mutants use)
         impl = library_impl()
     ref = next((r for r in TABLE if r.name == name), None)
     if ref is None:
-        raise ValueError(f"name must be one of {[r.name for r in TABLE]}; got name={name!r}")
+        raise InvalidParameterError(f"name must be one of {[r.name for r in TABLE]}; got name={name!r}")
     worst = (-1.0, (), math.nan, "")
     failures = []
     points = reference_points(name)

@@ -1,13 +1,17 @@
 """The ``htaf`` command: ``params``, ``check``, ``figures``, ``experiment``.
 
-Bad input exits with status 2 and one line naming the parameter and its valid range;
-no traceback reaches the user.
+Bad input exits with status 2 and one line naming the parameter and its valid range: the library's
+``InvalidParameterError`` (data problems included), an OS error on a path the user gave, an overflow
+from extreme arguments, and a missing *optional* extra. Anything else is a bug and keeps its traceback.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+
+#: top-level modules of the optional extras in pyproject.toml: only these may be reported as "not installed"
+OPTIONAL_MODULES = {"torch", "flint", "matplotlib", "pooch", "tqdm", "hypothesis", "pytest"}
 
 __all__ = ["main"]
 
@@ -113,12 +117,24 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from .validation import InvalidParameterError
+
     try:
         return int(args.func(args) or 0)
-    except ValueError as err:
+    except InvalidParameterError as err:
         print(f"htaf {args.command}: error: {err}", file=sys.stderr)
         return 2
-    except ModuleNotFoundError as err:  # an optional extra (python-flint, torch, matplotlib, ...) is missing
+    except OverflowError as err:
+        print(f"htaf {args.command}: error: an argument is too extreme for float64 ({err})", file=sys.stderr)
+        return 2
+    except OSError as err:
+        if err.filename is None:
+            raise
+        print(f"htaf {args.command}: error: {err.strerror or err}: {err.filename}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as err:
+        if (err.name or "").split(".")[0] not in OPTIONAL_MODULES:
+            raise                        # an internal import error is a bug: keep the traceback
         print(f"htaf {args.command}: error: needs the optional package {err.name!r}: "
               "pip install 'htaf-theory[all]' (torch: pip install torch==2.13.0 first)", file=sys.stderr)
         return 2

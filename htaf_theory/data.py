@@ -27,11 +27,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .validation import InvalidParameterError
+
 __all__ = ["DataError", "Dataset", "Split", "DATASETS", "load_dataset", "split_dataset", "data_home_dir",
            "default_cache_dir", "file_sha256"]
 
 
-class DataError(ValueError):
+class DataError(InvalidParameterError):
     """A data file is missing, truncated, garbled or otherwise not what it should be."""
 
 
@@ -112,11 +114,15 @@ def default_cache_dir() -> Path:
 
 
 def data_home_dir(data_home=None) -> Path:
-    """The data folder: the argument, else $HTAF_DATA, else ``default_cache_dir()``."""
+    """The data folder: the argument, else $HTAF_DATA, else ``default_cache_dir()``; an existing file is refused."""
     if data_home is not None:
-        return Path(data_home)
-    env = os.environ.get("HTAF_DATA")
-    return Path(env) if env else default_cache_dir()
+        folder, source = Path(data_home), "data_home"
+    else:
+        env = os.environ.get("HTAF_DATA")
+        folder, source = (Path(env), "HTAF_DATA") if env else (default_cache_dir(), "the cache dir")
+    if folder.exists() and not folder.is_dir():
+        raise InvalidParameterError(f"{source} must be a folder; got {source}={str(folder)!r}, which is a file")
+    return folder
 
 
 def _download(info: DatasetInfo, folder: Path) -> Path:
@@ -156,7 +162,7 @@ def locate(name: str, data_home=None, download: bool = True) -> Path:
 
 def _info(name: str) -> DatasetInfo:
     if name not in DATASETS:
-        raise ValueError(f"name must be one of {sorted(DATASETS)}; got name={name!r}")
+        raise InvalidParameterError(f"name must be one of {sorted(DATASETS)}; got name={name!r}")
     return DATASETS[name]
 
 

@@ -26,6 +26,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .validation import InvalidParameterError
+
 __all__ = ["htaf", "scaled_sigmoid", "heaviside", "heaviside_ste", "HTAF", "ScaledSigmoid", "Heaviside",
            "HeavisideSTE", "binarize", "SURROGATES", "compile_enabled"]
 
@@ -116,7 +118,7 @@ def _scalar(value: float, like: torch.Tensor) -> torch.Tensor:
 def _as_float(name: str, value) -> float:
     v = float(value)
     if not (math.isfinite(v) and v > 0):
-        raise ValueError(f"{name} must be a finite number > 0 (valid range: (0, inf)); got {name}={value!r}")
+        raise InvalidParameterError(f"{name} must be a finite number > 0 (valid range: (0, inf)); got {name}={value!r}")
     return v
 
 
@@ -226,7 +228,7 @@ def heaviside(x: torch.Tensor) -> torch.Tensor:
 def heaviside_ste(x: torch.Tensor, surrogate: str = "sigmoid", slope: float = 4.0) -> torch.Tensor:
     """Exact step forward; backward uses the surrogate derivative (``SURROGATES``) with ``slope`` k."""
     if surrogate not in SURROGATES:
-        raise ValueError(f"surrogate must be one of {SURROGATES}; got surrogate={surrogate!r}")
+        raise InvalidParameterError(f"surrogate must be one of {SURROGATES}; got surrogate={surrogate!r}")
     return _STEFunction.apply(x, surrogate, _as_float("slope", slope))
 
 
@@ -325,7 +327,7 @@ class HeavisideSTE(nn.Module):
     def __init__(self, surrogate: str = "sigmoid", slope: float = 4.0):
         super().__init__()
         if surrogate not in SURROGATES:
-            raise ValueError(f"surrogate must be one of {SURROGATES}; got surrogate={surrogate!r}")
+            raise InvalidParameterError(f"surrogate must be one of {SURROGATES}; got surrogate={surrogate!r}")
         self.surrogate = surrogate
         self.slope = _as_float("slope", slope)
 

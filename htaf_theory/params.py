@@ -21,7 +21,7 @@ from scipy.special import expit
 
 from . import tails
 from .core import log_htaf_grad
-from .validation import check_eps, check_positive
+from .validation import InvalidParameterError, check_eps, check_positive
 
 __all__ = [
     "min_a", "min_b", "approx_error", "transition_width", "binarity_min_a",
@@ -97,11 +97,12 @@ def min_b(a, eps, delta):
     L = _log_odds(eps)
     if np.any(a <= L):
         bad = float(np.broadcast_to(a, np.broadcast(a, L).shape)[np.broadcast_to(a <= L, np.broadcast(a, L).shape)].flat[0])
-        raise ValueError(
+        raise InvalidParameterError(
             f"a must exceed min_a(eps) = log((1-eps)/eps) = {float(np.max(L)):.6g} "
             f"(valid range: (min_a(eps), inf)); got a={bad!r}"
         )
-    return _scalar_or_array(0.5 * np.log1p(2.0 * L / (a - L)) / delta)
+    with np.errstate(over="ignore"):          # a subnormal delta overflows b to inf; callers that need finite b check
+        return _scalar_or_array(0.5 * np.log1p(2.0 * L / (a - L)) / delta)
 
 
 def approx_error(a, b, delta):
@@ -212,7 +213,7 @@ def select(eps, delta, *, a=None, radius=None) -> HTAFParams:
     eps_f = float(check_eps(eps))
     delta_f = float(check_positive("delta", delta))
     if a is not None and radius is not None:
-        raise ValueError("give at most one of a and radius; got both "
+        raise InvalidParameterError("give at most one of a and radius; got both "
                          f"a={a!r} and radius={radius!r}")
     if a is not None:
         a_f = float(check_positive("a", a))
@@ -225,7 +226,7 @@ def select(eps, delta, *, a=None, radius=None) -> HTAFParams:
             rule = f"default: max h'(radius), radius = {DEFAULT_RADIUS_IN_DELTAS:g} delta"
         r = float(check_positive("radius", radius))
         if r <= delta_f:
-            raise ValueError(
+            raise InvalidParameterError(
                 f"radius must exceed delta = {delta_f!r} (valid range: (delta, inf)); got radius={r!r}: "
                 "for radius <= delta, h'(radius) grows without bound as a -> inf, so no pair maximises it"
             )
@@ -259,7 +260,7 @@ def _least_admissible_float_b(a: float, b: float, eps: float, delta: float) -> f
     if admissible(b):
         return b
     if not admissible(math.inf):
-        raise ValueError(
+        raise InvalidParameterError(
             f"a={a!r} is too close to min_a(eps) = {float(min_a(eps))!r} for eps={eps!r}: even b = inf gives a float64 "
             f"error sigma(-a) = {float(expit(-a))!r} > eps (valid range of a: (min_a(eps), inf), with room for rounding)")
     low, step = b, b * 2.0 ** -52
@@ -311,6 +312,9 @@ def table6(eps=0.1, delta=0.1, a_values=(5, 10, 20, 30, 40, 50, 100, 500, 1000, 
     paper = eps == 0.1 and delta == 0.1
     for a in a_values:
         b = float(min_b(float(a), eps, delta))
+        if not math.isfinite(b * 10 ** _PAPER_DECIMALS.get(a, 3)):
+            raise InvalidParameterError(f"delta={delta!r} is so small that min_b(a={a}) = {b!r} is not a finite float64 "
+                                        "table entry (valid range of delta: about (1e-300, inf))")
         d = _PAPER_DECIMALS.get(a, 3)
         # round(.., 12) first so that an exact decimal is not pushed up by float noise
         up = math.ceil(round(b * 10**d, 9)) / 10**d

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["as_float_array", "check_positive", "check_eps", "check_open_interval"]
+__all__ = ["InvalidParameterError", "as_float_array", "check_positive", "check_eps", "check_open_interval"]
+
+
+class InvalidParameterError(ValueError):
+    """Bad input to a public function: the message names the parameter, its value and the valid range.
+
+    A ``ValueError`` subclass, so ``except ValueError`` keeps working; the CLI turns exactly this (and
+    ``DataError``) into a one-line message, while any other exception keeps its traceback.
+    """
 
 
 def as_float_array(name: str, value) -> np.ndarray:
@@ -18,7 +26,7 @@ def as_float_array(name: str, value) -> np.ndarray:
     """
     def refuse(why: str):
         shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
-        return ValueError(f"{name} must be a real number or an array of them ({why}); got {name}={shown}")
+        return InvalidParameterError(f"{name} must be a real number or an array of them ({why}); got {name}={shown}")
 
     if value is None:
         raise refuse("None is not a number")
@@ -54,7 +62,7 @@ def check_open_interval(name: str, value, low: float, high: float) -> np.ndarray
     bad = ~(np.isfinite(arr) & (arr > low) & (arr < high))
     if np.any(bad):
         high_text = "inf" if high == np.inf else f"{high:g}"
-        raise ValueError(
+        raise InvalidParameterError(
             f"{name} must lie in the open interval ({low:g}, {high_text}); got {name}={_first_bad(arr, bad)!r}"
         )
     return arr

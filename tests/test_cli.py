@@ -42,6 +42,10 @@ def test_missing_optional_dependency_is_one_line(monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("argv, word", [
+    (["params", "--table6", "--delta", "1e-320"], "delta"),
+    (["experiment", "f21", "--quick", "--results", "/etc/passwd/sub"], "Not a directory"),
+    (["figures", "fig1_shape", "--no-run", "--out", "/proc/no-such-dir/x"], "No such file"),
+    (["experiment", "f21", "--quick", "--data-home", "/etc/passwd"], "data_home must be a folder"),
     (["params", "--eps", "0.7", "--delta", "0.1"], "eps"),
     (["params", "--eps", "0.1", "--delta", "-1"], "delta"),
     (["params", "--eps", "0.1", "--delta", "0.1", "--a", "1"], "a must exceed"),
@@ -52,3 +56,31 @@ def test_bad_input_one_line_no_traceback(argv, word):
     assert proc.returncode == 2
     assert word in proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_an_internal_bug_keeps_its_traceback(monkeypatch):
+    # only the library's InvalidParameterError, OS errors on given paths and missing optional extras are
+    # one-line errors; a plain ValueError or an internal import error is a bug and must surface
+    from htaf_theory import cli, params
+
+    def broken(*args, **kwargs):
+        raise ValueError("internal bug")
+    monkeypatch.setattr(params, "select", broken)
+    with pytest.raises(ValueError, match="internal bug"):
+        cli.main(["params", "--eps", "0.1", "--delta", "0.1", "--a", "10"])
+
+    def typo(*args, **kwargs):
+        raise ModuleNotFoundError("No module named 'htaf_theory.nonexistent'", name="htaf_theory.nonexistent")
+    monkeypatch.setattr(params, "select", typo)
+    with pytest.raises(ModuleNotFoundError):
+        cli.main(["params", "--eps", "0.1", "--delta", "0.1", "--a", "10"])
+
+
+def test_ctrl_c_in_params_does_not_promise_saved_cells(monkeypatch, capsys):
+    from htaf_theory import cli, params
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(params, "select", interrupted)
+    assert cli.main(["params", "--eps", "0.1", "--delta", "0.1", "--a", "10"]) == 130
+    assert "saved" not in capsys.readouterr().err

@@ -11,6 +11,8 @@ import json
 import math
 from dataclasses import asdict, dataclass, field, fields
 
+from ..validation import InvalidParameterError
+
 ACTIVATIONS = ("relu", "htaf", "ss", "ste")
 OPTIMIZERS = ("adam", "sgd")
 DATASET_NAMES = ("abalone", "wine", "churn", "fico")
@@ -44,31 +46,31 @@ class RunConfig:
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         if self.dataset not in DATASET_NAMES:
-            raise ValueError(f"dataset must be one of {DATASET_NAMES}; got dataset={self.dataset!r}")
+            raise InvalidParameterError(f"dataset must be one of {DATASET_NAMES}; got dataset={self.dataset!r}")
         if not self.hidden or any(h <= 0 for h in self.hidden):
-            raise ValueError(f"hidden must be a non-empty tuple of positive widths; got hidden={self.hidden!r}")
+            raise InvalidParameterError(f"hidden must be a non-empty tuple of positive widths; got hidden={self.hidden!r}")
         if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}; got activation={self.activation!r}")
+            raise InvalidParameterError(f"activation must be one of {ACTIVATIONS}; got activation={self.activation!r}")
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {OPTIMIZERS}; got optimizer={self.optimizer!r}")
+            raise InvalidParameterError(f"optimizer must be one of {OPTIMIZERS}; got optimizer={self.optimizer!r}")
         if not (isinstance(self.epochs, int) and self.epochs > 0):
-            raise ValueError(f"epochs must be a positive integer; got epochs={self.epochs!r}")
+            raise InvalidParameterError(f"epochs must be a positive integer; got epochs={self.epochs!r}")
         if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise ValueError(f"lr must be a finite number > 0; got lr={self.lr!r}")
+            raise InvalidParameterError(f"lr must be a finite number > 0; got lr={self.lr!r}")
         if self.record_every <= 0:
-            raise ValueError(f"record_every must be >= 1; got record_every={self.record_every!r}")
+            raise InvalidParameterError(f"record_every must be >= 1; got record_every={self.record_every!r}")
         needs = {"htaf": ("a", "b"), "ss": ("gamma",), "ste": ("surrogate", "slope"), "relu": ()}[self.activation]
         for name in needs:
             if getattr(self, name) is None:
-                raise ValueError(f"activation={self.activation!r} needs {name}; got {name}=None")
+                raise InvalidParameterError(f"activation={self.activation!r} needs {name}; got {name}=None")
         for name in ("a", "b", "gamma", "slope"):
             v = getattr(self, name)
             if v is not None and not (v > 0 and math.isfinite(v)):
-                raise ValueError(f"{name} must be a finite number > 0 (valid range: (0, inf)); got {name}={v!r}")
+                raise InvalidParameterError(f"{name} must be a finite number > 0 (valid range: (0, inf)); got {name}={v!r}")
         if self.target_scaling not in TARGET_SCALINGS:
-            raise ValueError(f"target_scaling must be one of {TARGET_SCALINGS}; got target_scaling={self.target_scaling!r}")
+            raise InvalidParameterError(f"target_scaling must be one of {TARGET_SCALINGS}; got target_scaling={self.target_scaling!r}")
         if self.surrogate is not None and self.surrogate not in ("sigmoid", "tanh", "rect"):
-            raise ValueError(f"surrogate must be one of ('sigmoid', 'tanh', 'rect'); got surrogate={self.surrogate!r}")
+            raise InvalidParameterError(f"surrogate must be one of ('sigmoid', 'tanh', 'rect'); got surrogate={self.surrogate!r}")
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..params import table6
+from ..validation import InvalidParameterError
 from .config import RunConfig
 from .runner import run_cells
 from .store import ResultStore
@@ -129,7 +130,7 @@ SWEEPS = {"f1": _f1, "f21": _f21, "f21raw": _f21raw, "f22": _f22, "f3": _f3}
 def build_sweep(name: str, quick: bool = False) -> list[RunConfig]:
     """The cells of sweep ``name`` (f1, f21, f22, f3)."""
     if name not in SWEEPS:
-        raise ValueError(f"name must be one of {sorted(SWEEPS)}; got name={name!r}")
+        raise InvalidParameterError(f"name must be one of {sorted(SWEEPS)}; got name={name!r}")
     cells = SWEEPS[name](quick)
     return [_quick(c) for c in cells] if quick else cells
 
@@ -163,7 +164,10 @@ def load_records(name: str, quick: bool = False, results_dir=None, allow_partial
 
 def run_named_sweep(name: str, quick: bool = False, workers: int | None = None, results_dir=None,
                     data_home=None, progress: bool = True) -> int:
+    from ..data import data_home_dir
+
     cells = build_sweep(name, quick)
+    data_home_dir(data_home)              # a bad data folder fails here, in one line, before any worker starts
     store = ResultStore(results_dir)
     desc = f"{name}{' (quick)' if quick else ''}"
     records = run_cells(cells, store, workers=workers, data_home=data_home, progress=progress, desc=desc)
