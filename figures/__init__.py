@@ -8,6 +8,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from htaf_theory.validation import InvalidParameterError
+
 from . import fig1_shape, fig2_bounds, fig6_ablation, fig7_vanishing, fig8_depth, table6, table8_tabular
 from .common import FigureContext
 
@@ -26,7 +28,7 @@ def run_figures(names=None, *, quick: bool = False, force: bool = False, out_dir
     names = list(names or FIGURES)
     unknown = [n for n in names if n not in FIGURES]
     if unknown:
-        raise ValueError(f"unknown figure name(s) {unknown}; valid names: {', '.join(FIGURES)}")
+        raise InvalidParameterError(f"unknown figure name(s) {unknown}; valid names: {', '.join(FIGURES)}")
     out = Path(out_dir) if out_dir else (OUT_DIR.with_name("out-quick") if quick else OUT_DIR)
     store_root = ResultStore(results_dir).root
     ctx = FigureContext(out, store_root, quick)

@@ -1,7 +1,6 @@
 """Fig. 2 (paper Sec. 3.2): min_b(a) and a min_b(a) against a, with the asymptote L(eps)/delta (eps = delta = 0.1)."""
 from __future__ import annotations
 
-
 import numpy as np
 
 from htaf_theory.params import min_a, min_b

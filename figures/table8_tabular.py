@@ -3,8 +3,8 @@ DHN + STE on Wine, Abalone, Churn (FICO: licensed data, not run): test RMSE / AU
 from __future__ import annotations
 
 from htaf_theory.experiments.config import RunConfig
-from htaf_theory.experiments.sweeps import F3_GRID, f3_datasets, f3_plan, f3_seeds
 from htaf_theory.experiments.store import ResultStore
+from htaf_theory.experiments.sweeps import F3_GRID, f3_datasets, f3_plan, f3_seeds
 
 from .common import FigureContext, mean_se, plt, save_png, write_csv, write_markdown
 

@@ -30,6 +30,8 @@ from fractions import Fraction
 import sympy as sp
 from flint import arb
 
+from htaf_theory.validation import InvalidParameterError
+
 __all__ = ["compile_arb", "UnsupportedExpression", "exact_fraction", "Iv"]
 
 _UNARY = {sp.exp: "exp", sp.log: "log", sp.tanh: "tanh", sp.cosh: "cosh", sp.sinh: "sinh", sp.sech: "sech",
@@ -218,7 +220,7 @@ class _Runtime:
         return out
 
 
-class UnsupportedExpression(ValueError):
+class UnsupportedExpression(InvalidParameterError):
     """The expression uses a function the arb compiler does not support (named in the message)."""
 
 
@@ -232,14 +234,14 @@ def exact_fraction(value) -> Fraction:
         return value
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not (value == value and abs(value) != float("inf")):
-            raise ValueError(f"box endpoints must be finite numbers; got {value!r}")
+            raise InvalidParameterError(f"box endpoints must be finite numbers; got {value!r}")
         return Fraction(value)
     value = sp.sympify(value)
     if value.is_Rational:
         return Fraction(int(value.p), int(value.q))
     if value.is_Float:
         return _float_fraction(value)
-    raise ValueError(f"box endpoints must be Python numbers or sympy Rationals; got {value!r}")
+    raise InvalidParameterError(f"box endpoints must be Python numbers or sympy Rationals; got {value!r}")
 
 
 def _float_fraction(value: sp.Float) -> Fraction:

@@ -47,6 +47,8 @@ from pathlib import Path
 import sympy as sp
 from flint import arb, ctx
 
+from htaf_theory.validation import InvalidParameterError
+
 from .arbcode import Iv, compile_arb, exact_fraction
 
 __all__ = ["certify", "replay", "Certificate", "Replay", "Problem", "ENGINE_VERSION", "prove_zero", "inequality_hash"]
@@ -99,7 +101,7 @@ def _interval(lo: Fraction, hi: Fraction) -> Iv:
 
 def _relational_margin(inequality):
     if not isinstance(inequality, sp.core.relational.Relational) or isinstance(inequality, (sp.Eq, sp.Ne)):
-        raise ValueError(f"inequality must be a sympy relational lhs >= rhs, <=, > or <; got {inequality!r}")
+        raise InvalidParameterError(f"inequality must be a sympy relational lhs >= rhs, <=, > or <; got {inequality!r}")
     lhs, rhs = inequality.lhs, inequality.rhs
     if isinstance(inequality, (sp.GreaterThan, sp.StrictGreaterThan)):
         return lhs - rhs, isinstance(inequality, sp.StrictGreaterThan)
@@ -112,10 +114,10 @@ def _check_assumptions(var: sp.Symbol, lo: Fraction, hi: Fraction) -> None:
              ("zero", lo == hi == 0), ("nonzero", lo > 0 or hi < 0)]
     for name, holds in rules:
         if getattr(var, f"is_{name}") and not holds:
-            raise ValueError(f"symbol {var} is declared {name} but its box is [{lo}, {hi}]")
+            raise InvalidParameterError(f"symbol {var} is declared {name} but its box is [{lo}, {hi}]")
     for name in ("integer", "rational", "prime", "even", "odd"):
         if getattr(var, f"is_{name}"):
-            raise ValueError(f"symbol {var} is declared {name}: box variables range over the reals")
+            raise InvalidParameterError(f"symbol {var} is declared {name}: box variables range over the reals")
 
 
 
@@ -176,25 +178,25 @@ class Problem:
         self.inequality = inequality
         self.margin_expr, self.strict = _relational_margin(inequality)
         if not box:
-            raise ValueError("box must map each free symbol of the inequality to (lo, hi)")
+            raise InvalidParameterError("box must map each free symbol of the inequality to (lo, hi)")
         by_name = {str(s): s for s in self.margin_expr.free_symbols}
         self.variables, self.box = [], []
         for key, bounds in box.items():
             var = by_name.get(key, None) if isinstance(key, str) else key
             if var is None:
-                raise ValueError(f"box variable {key!r} does not occur in the inequality")
+                raise InvalidParameterError(f"box variable {key!r} does not occur in the inequality")
             try:
                 lo, hi = (exact_fraction(v) for v in bounds)
             except (TypeError, ValueError) as err:
-                raise ValueError(f"box[{key}] must be (lo, hi) with finite numbers; got {bounds!r}: {err}") from None
+                raise InvalidParameterError(f"box[{key}] must be (lo, hi) with finite numbers; got {bounds!r}: {err}") from None
             if not lo <= hi:
-                raise ValueError(f"box[{key}] = ({lo}, {hi}) must have lo <= hi")
+                raise InvalidParameterError(f"box[{key}] = ({lo}, {hi}) must have lo <= hi")
             _check_assumptions(var, lo, hi)
             self.variables.append(var)
             self.box.append((lo, hi))
         missing = self.margin_expr.free_symbols - set(self.variables)
         if missing:
-            raise ValueError(f"free symbols {sorted(map(str, missing))} of the inequality have no range in the box")
+            raise InvalidParameterError(f"free symbols {sorted(map(str, missing))} of the inequality have no range in the box")
         self.margin = compile_arb(self.margin_expr, self.variables, name="margin")
         self.margin_bound = Bound(self.margin_expr, self.variables, "margin")
         self.tight = None
@@ -207,9 +209,9 @@ class Problem:
         if isinstance(var, str):
             var = next((v for v in self.variables if str(v) == var), var)
         if var not in self.variables:
-            raise ValueError(f"tight variable {var!r} is not a box variable {list(map(str, self.variables))}")
+            raise InvalidParameterError(f"tight variable {var!r} is not a box variable {list(map(str, self.variables))}")
         if side not in ("lo", "hi"):
-            raise ValueError(f"tight side must be 'lo' or 'hi'; got {side!r}")
+            raise InvalidParameterError(f"tight side must be 'lo' or 'hi'; got {side!r}")
         k = self.variables.index(var)
         face = self.box[k][0] if side == "lo" else self.box[k][1]
         face_value = sp.Rational(face.numerator, face.denominator)
@@ -373,7 +375,7 @@ class Certificate:
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
-            raise ValueError(f"{path}: not a certificate of engine {ENGINE_VERSION} (unknown fields {sorted(unknown)})")
+            raise InvalidParameterError(f"{path}: not a certificate of engine {ENGINE_VERSION} (unknown fields {sorted(unknown)})")
         return cls(**data)
 
     def summary(self) -> str:

@@ -11,10 +11,10 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import proofs_check
-from proofs_check import certified
-from proofs_check.claims import fig1c_ss_ratio, prop3_1_suff, thm3_2a_tails
-from proofs_check._impl import library_impl
 from htaf_theory import core, params, tails
+from proofs_check import certified
+from proofs_check._impl import library_impl
+from proofs_check.claims import fig1c_ss_ratio, prop3_1_suff, thm3_2a_tails
 
 ALL_CHECKS = [(cid, check) for cid in proofs_check.CLAIM_ORDER for check in proofs_check.CLAIMS[cid].checks if not check.slow]
 
@@ -108,6 +108,7 @@ def test_rigorous_searches_rerun_from_scratch(item):
 
 def test_report_exit_status_and_markdown(tmp_path, monkeypatch):
     import io
+
     from proofs_check import report
     monkeypatch.setattr(report, "DOCS", tmp_path / "claims.md")
     assert report.run_report(stream=io.StringIO()) == 0

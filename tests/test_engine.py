@@ -8,15 +8,15 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from proofs_check import engine as certify_mod
+from htaf_theory import symbolic as S
 from proofs_check import certified
+from proofs_check import engine as certify_mod
+from proofs_check.arbcode import Iv, UnsupportedExpression, compile_arb
 from proofs_check.claims import fig2_limit as fig2
 from proofs_check.claims import prop3_1_sharp, prop3_1_suff
 from proofs_check.claims import thm3_2a_tails as tails
 from proofs_check.claims import thm3_2b_max as gradmax
-from proofs_check.arbcode import Iv, UnsupportedExpression, compile_arb
 from proofs_check.engine import Certificate, certify, replay
-from htaf_theory import symbolic as S
 
 x = sp.Symbol("x", nonnegative=True)
 a = sp.Symbol("a", positive=True)
