@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 
 from .config import RunConfig
@@ -29,10 +32,40 @@ class InlineExecutor(Executor):
         return fut
 
 
-def _init_worker(threads: int) -> None:
+def _exit_with_parent(parent_pid: int) -> None:
+    """Make this worker die with its coordinator: SIGKILL on parent death (Linux prctl), and a watcher thread
+    that exits when the parent pid changes (any POSIX), so a killed sweep leaves no workers training on."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent_pid:
+                os._exit(1)
+            time.sleep(0.5)
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def _init_worker(threads: int, parent_pid: int | None = None) -> None:
     import torch
 
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid)
     torch.set_num_threads(threads)
+
+
+def _stop_pool(executor: ProcessPoolExecutor) -> None:
+    """Cancel queued cells and end the workers now (in-flight cells keep their checkpoints and resume)."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())   # shutdown() forgets them
+    executor.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in processes:
+        proc.join(timeout=5)
 
 
 def _run_and_store(cfg: RunConfig, root: str, data_home) -> str:
@@ -58,6 +91,19 @@ def _progress(total: int, initial: int, desc: str, enabled: bool):
     return tqdm(total=total, initial=initial, desc=desc, unit="cell", dynamic_ncols=True)
 
 
+def _submit_shielded(executor: Executor, todo: list[RunConfig], root: str, data_home, own: bool) -> dict:
+    """Submit every cell; our own pool's workers are started with SIGINT ignored (an ignored signal stays
+    ignored across exec), so a terminal's Ctrl-C, which reaches the whole process group, stops only the
+    coordinator, which then ends the workers itself; a worker still importing would otherwise die mid-import."""
+    shield = own and isinstance(executor, ProcessPoolExecutor) and threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if shield else None
+    try:
+        return {executor.submit(_run_and_store, c, root, data_home): c for c in todo}
+    finally:
+        if shield:
+            signal.signal(signal.SIGINT, previous)
+
+
 def run_cells(cells: list[RunConfig], store: ResultStore, *, executor: Executor | None = None,
               workers: int | None = None, data_home=None, progress: bool = True, desc: str = "cells") -> list[dict]:
     """Run every cell not yet in ``store``; return all cells' records in order."""
@@ -72,8 +118,9 @@ def run_cells(cells: list[RunConfig], store: ResultStore, *, executor: Executor 
                 executor = InlineExecutor()
             else:
                 executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                               initializer=_init_worker, initargs=(max(1, cores // workers),))
+                                               initializer=_init_worker, initargs=(max(1, cores // workers), os.getpid()))
         bar = _progress(len(unique), len(unique) - len(todo), desc, progress)
+        interrupted = False
         try:
             if isinstance(executor, InlineExecutor):
                 for cfg in todo:
@@ -81,13 +128,18 @@ def run_cells(cells: list[RunConfig], store: ResultStore, *, executor: Executor 
                     executor.submit(_run_and_store, cfg, str(store.root), data_home).result()
                     bar.update()
             else:
-                futures = {executor.submit(_run_and_store, c, str(store.root), data_home): c for c in todo}
+                futures = _submit_shielded(executor, todo, str(store.root), data_home, own)
                 for fut in as_completed(futures):
                     fut.result()
                     bar.set_postfix_str(f"done {futures[fut].name()}")
                     bar.update()
+        except KeyboardInterrupt:
+            interrupted = True
+            raise
         finally:
             bar.close()
-            if own:
+            if own and isinstance(executor, ProcessPoolExecutor) and interrupted:
+                _stop_pool(executor)
+            elif own:
                 executor.shutdown(wait=True, cancel_futures=True)
     return [store.load(c) for c in cells]

@@ -1,8 +1,5 @@
-"""The SS comparison (Fig. 1(c)) and the binarity threshold (App. G.4, F.1).
-
-fig1c.ss-ratio: h'(x)/s'_{ab}(x) ~ sech^2(a/2) e^{(a-2) b |x|}: HTAF's tail is heavier than SS's iff a > 2.
-binarity: h ranges over (sigma(-a), sigma(a)), so the binarity score (share of outputs > 0.99 or < 0.01)
-          is 0 unless a > log(99) = 4.595.
+"""Fig. 1(c), HTAF against the scaled sigmoid (SS) at the same slope at 0 (gamma = a b):
+h'(x)/s'_{ab}(x) ~ sech^2(a/2) e^{(a-2) b |x|}, so HTAF's tail is heavier than SS's iff a > 2.
 """
 
 from __future__ import annotations

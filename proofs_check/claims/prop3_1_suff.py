@@ -1,13 +1,9 @@
-"""Proposition 3.1 (paper Sec. 3.2, App. A.1): the (a, b) that make h eps-close to H outside [-delta, delta].
+"""Proposition 3.1, sufficiency (paper Sec. 3.2, App. A.1):
+eps in (0, 1/2), delta > 0, a > L(eps), b >= min_b(a) = artanh(L/a)/delta  =>  sup_{|x| >= delta} |h(x) - H(x)| <= eps.
 
-prop3.1.suff:  eps in (0, 1/2), delta > 0, a > L(eps), b >= min_b(a) = artanh(L/a)/delta
-              => sup_{|x| >= delta} |h(x) - H(x)| <= eps.
-prop3.1.sharp: the sup equals sigma(-a tanh(b delta)) exactly (so both conditions are necessary).
-
-The rigorous checks certify one sympy relational per statement (``suff_inequality``,
-``sharp_inequality``), built from ``htaf_theory.symbolic`` by substitutions only: for x >= delta,
-|h(x) - H(x)| = h(-x) (and the same for x <= -delta by symmetry), a function of t = tanh(bx);
-b >= min_b and x >= delta sweep t over [tanh(min_b delta), 1).
+The rigorous check certifies ``suff_inequality``: one sympy relational built from ``htaf_theory.symbolic`` by
+substitutions only (for x >= delta, |h(x) - H(x)| = h(-x), a function of t = tanh(bx); b >= min_b and
+x >= delta sweep t over [tanh(min_b delta), 1)).
 """
 
 from __future__ import annotations

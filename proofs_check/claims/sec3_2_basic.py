@@ -1,5 +1,5 @@
-"""Basic properties of HTAF (paper Sec. 3.2): smooth, strictly increasing, h(0) = 1/2,
-h(-x) = 1 - h(x), range (sigma(-a), sigma(a)); and Table 6 (App. F.1), digit for digit.
+"""Basic properties of HTAF (paper Sec. 3.2): smooth, strictly increasing, h(0) = 1/2, h(-x) = 1 - h(x),
+range (sigma(-a), sigma(a)).
 """
 
 from __future__ import annotations

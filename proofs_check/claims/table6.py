@@ -1,5 +1,4 @@
-"""Basic properties of HTAF (paper Sec. 3.2): smooth, strictly increasing, h(0) = 1/2,
-h(-x) = 1 - h(x), range (sigma(-a), sigma(a)); and Table 6 (App. F.1), digit for digit.
+"""Table 6 (App. F.1), digit for digit: the printed lower bounds of b are min_b(a) (eps = delta = 0.1) rounded up.
 """
 
 from __future__ import annotations

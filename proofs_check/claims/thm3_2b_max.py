@@ -1,14 +1,7 @@
-"""Theorem 3.2 (paper Sec. 3.2, App. A.2): the gradient of HTAF, plus our non-asymptotic tail bound.
+"""Theorem 3.2(b) (paper Sec. 3.2, App. A.2): h'(0) = a b / 4 is the strict global maximum of h'.
 
-thm3.2.a: h'(x) = a b sigma(u) sigma(-u) sech^2(bx), u = a tanh(bx); h'(x) e^{2b|x|} -> C = a b sech^2(a/2);
-         and for all x, with w = e^{-2b|x|}:
-         (1 + w)^-2 <= h'(x)/(C e^{-2b|x|}) <= e^{2aw/(1+w)} (1 + w)^-2.
-thm3.2.b: h'(0) = a b / 4 is the global maximum of h' (strict: h'(x) < h'(0) for x != 0).
-
-The rigorous checks certify relationals built from sympy's h' by substitution (b drops out):
-h'(x)/h'(0) at q = tanh(b|x|) in [0, 1], and h'(x)/(C e^{-2b|x|}) at w = e^{-2b|x|} in [0, 1]
-(w = 0 is x = inf, w = 1 is x = 0). The upper tail bound is sharp to a factor 1 + O(e^{-a t}), so
-arb at 128-1024 bits certifies it for a <= 10 only; larger a is covered by the precise check.
+The rigorous check certifies ``max_inequality``: h'(x)/h'(0) <= 1 from sympy's h', at q = tanh(b|x|) in [0, 1]
+(equality at q = 0 with zero slope: an order-2 tight face).
 """
 
 from __future__ import annotations

@@ -1,15 +1,10 @@
-"""Appendix results: Theorem C.1 (a DHN is approximated by its HTAF copy) and the B.2 square construction.
+"""Theorem C.1 (App. C; the formula was lost, this is the form its proof gives): for a one-hidden-layer Heaviside
+net f(x) = beta^T H(W x + c) and its HTAF copy f_h, if h is eps-close to H outside [-delta, delta] and
+(C) P(|w_j . X + c_j| < t) <= K t for all j, t, then E|f(X) - f_h(X)| <= ||beta||_1 (eps + K delta).
 
-thmC1 (App. C, formula lost; this is the form its proof gives): f(x) = beta^T H(W x + c), f_h = beta^T h(W x + c).
-If h is eps-close to H outside [-delta, delta] and (C) P(|w_j . X + c_j| < t) <= K t for all j, t, then
-E|f(X) - f_h(X)| <= ||beta||_1 (eps + K delta).
 Check: X ~ U[0, 1], so w_j X + c_j is uniform with density 1/|w_j| and K = max_j 2/|w_j|; the expectation is
 computed by mpmath quadrature (split at every kink) of the library's float64 integrand |f - f_h| (the check tests
 the library's htaf and heaviside), so it is accurate to ~1e-15, far below the bound's slack.
-
-thmB2 (App. B.2): for rho in C^3 with rho''(x0) != 0,
-(rho(x0 + t x) + rho(x0 - t x) - 2 rho(x0)) / (t^2 rho''(x0)) -> x^2, error O(t) (in fact O(t^2): odd terms cancel);
-and h_{a,b}(x) = g_a(b x) with g_a(x) = sigma(a tanh x), so b only rescales the weights.
 """
 
 from __future__ import annotations
