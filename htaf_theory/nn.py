@@ -116,10 +116,35 @@ def _scalar(value: float, like: torch.Tensor) -> torch.Tensor:
 
 
 def _as_float(name: str, value) -> float:
-    v = float(value)
+    try:
+        v = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidParameterError(f"{name} must be a finite number > 0 (valid range: (0, inf)); got {name}={value!r}") from None
     if not (math.isfinite(v) and v > 0):
         raise InvalidParameterError(f"{name} must be a finite number > 0 (valid range: (0, inf)); got {name}={value!r}")
     return v
+
+
+def _check_gain(name: str, value):
+    """A float gain as a Python float; a tensor gain (learned) must be a 0-dim floating tensor, finite and > 0."""
+    if not isinstance(value, torch.Tensor):
+        return _as_float(name, value)
+    if value.dim() != 0 or not value.is_floating_point():
+        raise InvalidParameterError(f"{name} must be a 0-dim floating tensor or a float; got a tensor of shape "
+                                    f"{tuple(value.shape)} and dtype {value.dtype}")
+    v = float(value.detach())            # one sync: a NaN or negative gain would silently give NaN outputs
+    if not (math.isfinite(v) and v > 0):
+        raise InvalidParameterError(f"{name} must be finite and > 0 (valid range: (0, inf)); got {name}={v!r}")
+    return value
+
+
+def _as_input(x: torch.Tensor) -> torch.Tensor:
+    """Integer and bool inputs are promoted to the default float dtype (h of an integer is not an integer)."""
+    if not isinstance(x, torch.Tensor):
+        raise InvalidParameterError(f"x must be a torch.Tensor; got {type(x).__name__}")
+    if x.is_complex():
+        raise InvalidParameterError("x must be a real tensor; got a complex one")
+    return x if x.is_floating_point() else x.to(torch.get_default_dtype())
 
 
 # ---- autograd functions -----------------------------------------------------------------------
@@ -144,7 +169,9 @@ class _HTAFFunction(torch.autograd.Function):
         ga = gb = None
         if ctx.needs_input_grad[1] or ctx.needs_input_grad[2]:
             pa, pb = _run("htaf_param", xc, gc, a_t, b_t)
-            ga, gb = pa.sum().reshape(()), pb.sum().reshape(())
+            # a gradient only for a gain that is a tensor requiring one (a float gain is not an autograd input)
+            ga = pa.sum().reshape(()) if ctx.needs_input_grad[1] else None
+            gb = pb.sum().reshape(()) if ctx.needs_input_grad[2] else None
         return gx, ga, gb
 
 
@@ -197,11 +224,7 @@ def htaf(x: torch.Tensor, a, b) -> torch.Tensor:
     >>> htaf(torch.tensor([0.0, 1.0]), 10.0, 2.0)
     tensor([0.5000, 0.9999])
     """
-    if not isinstance(a, torch.Tensor):
-        a = _as_float("a", a)
-    if not isinstance(b, torch.Tensor):
-        b = _as_float("b", b)
-    return _HTAFFunction.apply(x, a, b)
+    return _HTAFFunction.apply(_as_input(x), _check_gain("a", a), _check_gain("b", b))
 
 
 def scaled_sigmoid(x: torch.Tensor, gamma) -> torch.Tensor:
@@ -211,7 +234,7 @@ def scaled_sigmoid(x: torch.Tensor, gamma) -> torch.Tensor:
     >>> scaled_sigmoid(torch.tensor([0.0]), 22.0)
     tensor([0.5000])
     """
-    return _SSFunction.apply(x, _as_float("gamma", gamma))
+    return _SSFunction.apply(_as_input(x), _as_float("gamma", gamma))
 
 
 def heaviside(x: torch.Tensor) -> torch.Tensor:
@@ -229,7 +252,7 @@ def heaviside_ste(x: torch.Tensor, surrogate: str = "sigmoid", slope: float = 4.
     """Exact step forward; backward uses the surrogate derivative (``SURROGATES``) with ``slope`` k."""
     if surrogate not in SURROGATES:
         raise InvalidParameterError(f"surrogate must be one of {SURROGATES}; got surrogate={surrogate!r}")
-    return _STEFunction.apply(x, surrogate, _as_float("slope", slope))
+    return _STEFunction.apply(_as_input(x), surrogate, _as_float("slope", slope))
 
 
 # ---- modules ----------------------------------------------------------------------------------
@@ -265,16 +288,24 @@ class HTAF(nn.Module):
             self.a_raw = nn.Parameter(torch.tensor(_inverse_softplus(a)))
             self.b_raw = nn.Parameter(torch.tensor(_inverse_softplus(b)))
         else:
-            self.register_buffer("a_value", torch.tensor(a, dtype=torch.float64))
-            self.register_buffer("b_value", torch.tensor(b, dtype=torch.float64))
+            # Python floats, not buffers: ``.to(torch.bfloat16)`` must not round the gains (a pair chosen for eps
+            # would then violate it), and forward needs no device sync to read them
+            self._a, self._b = a, b
 
     @property
     def a(self):
-        return F.softplus(self.a_raw) if self.learnable else float(self.a_value)
+        return F.softplus(self.a_raw) if self.learnable else self._a
 
     @property
     def b(self):
-        return F.softplus(self.b_raw) if self.learnable else float(self.b_value)
+        return F.softplus(self.b_raw) if self.learnable else self._b
+
+    def get_extra_state(self):
+        return {} if self.learnable else {"a": self._a, "b": self._b}
+
+    def set_extra_state(self, state) -> None:
+        if not self.learnable and state:
+            self._a, self._b = _as_float("a", state["a"]), _as_float("b", state["b"])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.binary:

@@ -164,3 +164,56 @@ def test_fallback_warns_once(monkeypatch):
     with pytest.warns(RuntimeWarning, match="torch.compile unavailable"):
         y = hnn.htaf(x, 3.0, 1.0)
     torch.testing.assert_close(y, torch.sigmoid(3.0 * torch.tanh(x)))
+
+
+# ---- hostile inputs (issue 15, class 6) -------------------------------------------------------
+
+HTAF, htaf = hnn.HTAF, hnn.htaf
+
+@pytest.mark.parametrize("a_grad, b_grad", [(True, False), (False, True), (True, True)])
+def test_any_mix_of_tensor_and_float_gains_backpropagates(a_grad, b_grad):
+    x = torch.randn(7, requires_grad=True)
+    a = torch.tensor(10.0, requires_grad=True) if a_grad else 10.0
+    b = torch.tensor(2.0, requires_grad=True) if b_grad else 2.0
+    htaf(x, a, b).sum().backward()
+    assert torch.isfinite(x.grad).all()
+    for gain, wanted in ((a, a_grad), (b, b_grad)):
+        if wanted:
+            assert gain.grad is not None and torch.isfinite(gain.grad)
+
+
+@pytest.mark.parametrize("bad", [torch.tensor(-1.0), torch.tensor(float("nan")), torch.tensor(0.0),
+                                 torch.tensor([1.0, 2.0]), torch.tensor(3)])
+def test_tensor_gains_are_validated(bad):
+    with pytest.raises(ValueError, match="a must"):
+        htaf(torch.randn(3), bad, 2.0)
+
+
+def test_integer_inputs_are_promoted_not_truncated():
+    out = htaf(torch.tensor([1, -1, 0]), 10.0, 2.0)
+    assert out.is_floating_point() and 0.99 < float(out[0]) < 1 and float(out[2]) == 0.5
+
+
+def test_fixed_gains_survive_a_low_precision_cast_and_state_dict():
+    import pickle
+    from htaf_theory.params import select
+    p = select(0.1, 0.1)
+    m = HTAF(p.a, p.b).to(torch.bfloat16)
+    assert (m.a, m.b) == (p.a, p.b)                      # not rounded to bfloat16
+    other = HTAF(1.0, 1.0)
+    other.load_state_dict(m.state_dict())
+    assert (other.a, other.b) == (p.a, p.b)
+    assert pickle.loads(pickle.dumps(m)).a == p.a
+
+
+@pytest.mark.parametrize("transform", ["vmap", "jvp", "jit.script"])
+def test_unsupported_transforms_fail_loudly(transform):
+    # documented in docs/usage.md ("Limits of the torch layer"): an error, never a silently wrong answer
+    x = torch.randn(3, 4)
+    with pytest.raises(Exception):
+        if transform == "vmap":
+            torch.func.vmap(lambda t: htaf(t, 10.0, 2.0))(x)
+        elif transform == "jvp":
+            torch.func.jvp(lambda t: htaf(t, 10.0, 2.0), (x,), (torch.ones_like(x),))
+        else:
+            torch.jit.script(HTAF(10.0, 2.0))
