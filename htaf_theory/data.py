@@ -46,7 +46,11 @@ class DatasetInfo:
     rows: int
     task: str              #: "regression" or "binary"
     note: str
+    variants: tuple = ()   #: hashes of other known copies (the project's reference files in ../shared/data)
 
+
+#: set to 1 to load a known data set whose file differs from every known copy (a user's own variant)
+ALLOW_MODIFIED_ENV = "HTAF_ALLOW_MODIFIED_DATA"
 
 DATASETS = {
     "abalone": DatasetInfo(
@@ -58,7 +62,8 @@ DATASETS = {
         "wine", "winequality-white.csv",
         "https://archive.ics.uci.edu/ml/machine-learning-databases/wine-quality/winequality-white.csv",
         None, 4898, "regression",
-        "UCI Wine Quality (id 186), white, CC BY 4.0; ';' or ',' separated; target quality"),
+        "UCI Wine Quality (id 186), white, CC BY 4.0; ';' or ',' separated; target quality",
+        ("9be11c4ba67fb9f1bcbca4222ef939bc80b05cd3e3650136058d91efd2215078",)),
     "churn": DatasetInfo(
         "churn", "Telco-Customer-Churn.csv",
         "https://raw.githubusercontent.com/IBM/telco-customer-churn-on-icp4d/master/data/Telco-Customer-Churn.csv",
@@ -75,6 +80,35 @@ CHURN_CATEGORICAL = ["gender", "Partner", "Dependents", "PhoneService", "Multipl
                      "OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport", "StreamingTV",
                      "StreamingMovies", "Contract", "PaperlessBilling", "PaymentMethod"]
 CHURN_NUMERIC = ["SeniorCitizen", "tenure", "MonthlyCharges", "TotalCharges"]
+_YES_NO, _INTERNET = ["No", "Yes"], ["No", "No internet service", "Yes"]
+#: the levels of every categorical column: an unknown level is an error, never a new one-hot column
+CHURN_LEVELS = {
+    "gender": ["Female", "Male"], "Partner": _YES_NO, "Dependents": _YES_NO, "PhoneService": _YES_NO,
+    "MultipleLines": ["No", "No phone service", "Yes"], "InternetService": ["DSL", "Fiber optic", "No"],
+    "OnlineSecurity": _INTERNET, "OnlineBackup": _INTERNET, "DeviceProtection": _INTERNET, "TechSupport": _INTERNET,
+    "StreamingTV": _INTERNET, "StreamingMovies": _INTERNET, "Contract": ["Month-to-month", "One year", "Two year"],
+    "PaperlessBilling": _YES_NO,
+    "PaymentMethod": ["Bank transfer (automatic)", "Credit card (automatic)", "Electronic check", "Mailed check"],
+}
+#: physical ranges (generous: a value outside is impossible, not merely rare); closed intervals
+ABALONE_RANGES = {"Length": (0, 2), "Diameter": (0, 2), "Height": (0, 2), "Whole weight": (0, 5),
+                  "Shucked weight": (0, 5), "Viscera weight": (0, 5), "Shell weight": (0, 5)}
+RINGS_RANGE = (1, 100)
+WINE_RANGES = {"fixed acidity": (0, 30), "volatile acidity": (0, 5), "citric acid": (0, 5), "residual sugar": (0, 200),
+               "chlorides": (0, 2), "free sulfur dioxide": (0, 1000), "total sulfur dioxide": (0, 1000),
+               "density": (0.9, 1.1), "pH": (0, 14), "sulphates": (0, 5), "alcohol": (0, 30)}
+CHURN_RANGES = {"SeniorCitizen": (0, 1), "tenure": (0, 1200), "MonthlyCharges": (0, 10_000), "TotalCharges": (0, 1e7)}
+
+
+def _check_ranges(path: Path, values: np.ndarray, names: list[str], ranges: dict) -> None:
+    for j, name in enumerate(names):
+        if name not in ranges:
+            continue
+        lo, hi = ranges[name]
+        bad = np.flatnonzero((values[:, j] < lo) | (values[:, j] > hi))
+        if bad.size:
+            raise DataError(f"{path}: column {name!r} has {float(values[bad[0], j])!r} (data row {bad[0] + 1}), outside its "
+                            f"physical range [{lo}, {hi}]")
 
 
 @dataclass
@@ -217,9 +251,10 @@ def _load_abalone(path: Path) -> Dataset:
     sex, names = _one_hot(path, [r[0] for r in rows], "Sex", ["F", "I", "M"])
     names_num = ["Length", "Diameter", "Height", "Whole weight", "Shucked weight", "Viscera weight", "Shell weight"]
     num = _floats(path, rows, list(range(1, 8)), names_num, 1)
+    _check_ranges(path, num, names_num, ABALONE_RANGES)
     rings = _floats(path, rows, [8], ["Rings"], 1)[:, 0]
-    if np.any(rings < 1) or np.any(rings != np.round(rings)):
-        raise DataError(f"{path}: Rings must be positive integers")
+    if np.any(rings != np.round(rings)) or np.any((rings < RINGS_RANGE[0]) | (rings > RINGS_RANGE[1])):
+        raise DataError(f"{path}: Rings must be integers in {list(RINGS_RANGE)}")
     return Dataset("abalone", np.hstack([sex, num]), rings, names + names_num, "regression", str(path))
 
 
@@ -231,6 +266,7 @@ def _load_wine(path: Path) -> Dataset:
     body = rows[1:]
     _check_shape(path, body, 4898, 12, 2)
     values = _floats(path, body, list(range(12)), WINE_COLUMNS, 2)
+    _check_ranges(path, values, WINE_COLUMNS, WINE_RANGES)
     quality = values[:, 11]
     if np.any((quality < 0) | (quality > 10) | (quality != np.round(quality))):
         raise DataError(f"{path}: quality must be an integer score in [0, 10]")
@@ -253,9 +289,12 @@ def _load_churn(path: Path) -> Dataset:
     for i in blanks:
         body[i] = body[i][:tc] + ["0"] + body[i][tc + 1:]
     num = _floats(path, body, [col[c] for c in CHURN_NUMERIC], CHURN_NUMERIC, 2)
+    _check_ranges(path, num, CHURN_NUMERIC, CHURN_RANGES)
+    if np.any(num[:, 0] != np.round(num[:, 0])):
+        raise DataError(f"{path}: SeniorCitizen must be 0 or 1")
     parts, names = [num], list(CHURN_NUMERIC)
     for c in CHURN_CATEGORICAL:
-        enc, enc_names = _one_hot(path, [r[col[c]] for r in body], c)
+        enc, enc_names = _one_hot(path, [r[col[c]] for r in body], c, CHURN_LEVELS[c])
         parts.append(enc)
         names += enc_names
     target = [r[col["Churn"]] for r in body]
@@ -284,7 +323,7 @@ def _load_fico(path: Path) -> Dataset:
 _LOADERS = {"abalone": _load_abalone, "wine": _load_wine, "churn": _load_churn, "fico": _load_fico}
 
 
-def load_dataset(name: str, data_home=None, download: bool = True) -> Dataset:
+def load_dataset(name: str, data_home=None, download: bool = True, allow_modified: bool | None = None) -> Dataset:
     """Load and validate one data set: "abalone", "wine", "churn" or "fico".
 
     >>> ds = load_dataset("abalone")          # doctest: +SKIP
@@ -292,7 +331,23 @@ def load_dataset(name: str, data_home=None, download: bool = True) -> Dataset:
     ((4177, 10), 'regression')
     """
     path = locate(name, data_home, download)
-    return _LOADERS[name](path)
+    dataset = _LOADERS[name](path)                 # content first: its errors say what is wrong, and where
+    _check_known_copy(_info(name), path, allow_modified)
+    return dataset
+
+
+def _check_known_copy(info: DatasetInfo, path: Path, allow_modified: bool | None) -> None:
+    """A file of a data set whose canonical hash is known must be a known copy, unless explicitly allowed."""
+    if info.sha256 is None:
+        return                                   # no canonical hash (wine, fico): the content checks decide
+    digest = file_sha256(path)
+    if digest in (info.sha256, *info.variants):
+        return
+    allowed = allow_modified if allow_modified is not None else os.environ.get(ALLOW_MODIFIED_ENV) == "1"
+    if not allowed:
+        raise DataError(f"{path}: sha256 {digest[:16]}... is not that of any known copy of {info.name} "
+                        f"({info.sha256[:16]}... from {info.url}); if this is your own variant, pass "
+                        f"allow_modified=True or set {ALLOW_MODIFIED_ENV}=1")
 
 
 def split_dataset(ds: Dataset, seed: int, fractions=(0.7, 0.1, 0.2)) -> Split:

@@ -125,3 +125,48 @@ def test_splits_deterministic_and_scaled_on_train(data_home):
     assert np.allclose(s1.X_train.min(axis=0), 0) and np.allclose(s1.X_train.max(axis=0), 1)
     # test rows are scaled with the training range, so they may leave [0, 1]
     assert s1.X_test.max() >= 1.0 or s1.X_test.min() <= 0.0
+
+
+def _abalone_copy(data_home, tmp_path, edit):
+    lines = (data_home / "abalone.data").read_text().splitlines(keepends=True)
+    lines = edit(lines)
+    (tmp_path / "abalone.data").write_text("".join(lines))
+    return tmp_path
+
+
+def test_a_known_file_with_rows_replaced_is_refused_unless_allowed(data_home, tmp_path, monkeypatch):
+    # a plausible row, every value in range: only the checksum can tell
+    folder = _abalone_copy(data_home, tmp_path, lambda ls: ls[:5] + ["M,0.5,0.4,0.1,0.5,0.2,0.1,0.15,9\n"] + ls[6:])
+    with pytest.raises(data.DataError, match="not that of any known copy.*allow_modified=True"):
+        data.load_dataset("abalone", folder)
+    assert data.load_dataset("abalone", folder, allow_modified=True).X.shape == (4177, 9)
+    monkeypatch.setenv(data.ALLOW_MODIFIED_ENV, "1")
+    assert data.load_dataset("abalone", folder).X.shape == (4177, 9)
+
+
+@pytest.mark.parametrize("row, word", [
+    ("M,-0.5,0.4,0.1,0.5,0.2,0.1,0.15,9\n", "'Length'.*physical range"),
+    ("M,0.5,0.4,0.1,0.5,0.2,0.1,0.15,900\n", "Rings must be integers in"),
+    ("X,0.5,0.4,0.1,0.5,0.2,0.1,0.15,9\n", "'Sex' has unexpected values"),
+])
+def test_impossible_abalone_values_are_refused(data_home, tmp_path, row, word):
+    folder = _abalone_copy(data_home, tmp_path, lambda ls: ls[:5] + [row] + ls[6:])
+    with pytest.raises(data.DataError, match=word):
+        data.load_dataset("abalone", folder, allow_modified=True)
+
+
+def test_an_unknown_churn_category_is_an_error_not_a_new_column(data_home, tmp_path):
+    text = (data_home / "Telco-Customer-Churn.csv").read_text()
+    (tmp_path / "Telco-Customer-Churn.csv").write_text(text.replace("Month-to-month", "Weekly", 1))
+    with pytest.raises(data.DataError, match="'Contract' has unexpected values \\['Weekly'\\]"):
+        data.load_dataset("churn", tmp_path, allow_modified=True)
+
+
+def test_a_wine_value_outside_its_physical_range_is_refused(data_home, tmp_path):
+    lines = (data_home / "winequality-white.csv").read_text().splitlines(keepends=True)
+    fields = lines[3].split(",")
+    fields[8] = "15.2"                                         # pH 15.2
+    lines[3] = ",".join(fields)
+    (tmp_path / "winequality-white.csv").write_text("".join(lines))
+    with pytest.raises(data.DataError, match="'pH' has 15.2"):
+        data.load_dataset("wine", tmp_path)
