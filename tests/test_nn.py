@@ -196,6 +196,7 @@ def test_integer_inputs_are_promoted_not_truncated():
 
 def test_fixed_gains_survive_a_low_precision_cast_and_state_dict():
     import pickle
+
     from htaf_theory.params import select
     p = select(0.1, 0.1)
     m = HTAF(p.a, p.b).to(torch.bfloat16)
