@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import log_htaf_grad, log_scaled_sigmoid_grad
+from .core import log_htaf_grad
 from .validation import as_float_array, check_positive
 
 __all__ = [
@@ -142,10 +142,19 @@ def log_ss_tail_ratio(x, a, b):
     x = as_float_array("x", x)
     a = check_positive("a", a)
     b = check_positive("b", b)
-    with np.errstate(invalid="ignore"):
-        finite = np.asarray(log_htaf_grad(x, a, b)) - np.asarray(log_scaled_sigmoid_grad(x, a * b))
+    with np.errstate(invalid="ignore", over="ignore", under="ignore", divide="ignore"):
+        # log s'_{ab}(x) = log a + log b - |z| - 2 log1p(e^{-|z|}), z = a b x, without forming a b (which may
+        # under- or overflow although z does not): |z| = a (b |x|), else b (a |x|), else exp of the log sum
+        ax = np.abs(x)
+        z = a * (b * ax)
+        z = np.where(np.isfinite(z) | np.isinf(x), z, b * (a * ax))
+        z = np.where(np.isfinite(z) | np.isinf(x), z, np.exp(np.log(a) + np.log(b) + np.log(ax)))
+        log_ss = np.log(a) + np.log(b) - z - 2.0 * np.log1p(np.exp(-z))
+        finite = np.asarray(log_htaf_grad(x, a, b)) - log_ss
         limit = np.where(a > 2.0, np.inf, np.where(a < 2.0, -np.inf, np.log(np.cosh(1.0) ** -2)))
-        return _scalar_or_array(np.where(np.isinf(x), limit, finite))
+        # where b|x| or a b |x| overflows, both logs are -inf: the ratio is at its |x| -> inf limit
+        at_infinity = np.isinf(x) | (np.isnan(finite) & ~np.isnan(x))
+        return _scalar_or_array(np.where(at_infinity, limit, finite))
 
 
 def ss_tail_ratio(x, a, b):

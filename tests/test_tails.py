@@ -65,3 +65,14 @@ def test_ss_ratio_no_nan_at_extremes():
 
 def test_tail_onset():
     assert tails.tail_onset(11.0, 2.0) == pytest.approx(math.log(22) / 4)
+
+
+def test_ss_tail_ratio_is_never_nan_at_extreme_gains():
+    # a b may under- or overflow although a b x does not; b|x| may overflow: the docstring promises no nan
+    import itertools
+    xs = [0.0, 1e-300, -1e-300, 1.0, 1e16, -1e16, 1e300, np.inf, -np.inf]
+    gains = [1e-300, 1e-8, 1.0, 1e8, 1e160, 1e300]
+    for x, a, b in itertools.product(xs, gains, gains):
+        assert not np.isnan(tails.log_ss_tail_ratio(x, a, b)), (x, a, b)
+        assert not np.isnan(tails.ss_tail_ratio(x, a, b)), (x, a, b)
+    assert np.isnan(tails.log_ss_tail_ratio(np.nan, 3.0, 2.0))
