@@ -101,8 +101,13 @@ def min_b(a, eps, delta):
             f"a must exceed min_a(eps) = log((1-eps)/eps) = {float(np.max(L)):.6g} "
             f"(valid range: (min_a(eps), inf)); got a={bad!r}"
         )
-    with np.errstate(over="ignore"):          # a subnormal delta overflows b to inf; callers that need finite b check
-        return _scalar_or_array(0.5 * np.log1p(2.0 * L / (a - L)) / delta)
+    with np.errstate(over="ignore"):
+        b = 0.5 * np.log1p(2.0 * L / (a - L)) / delta
+    if not np.all(np.isfinite(b)):
+        raise InvalidParameterError(
+            f"delta={float(np.min(delta))!r} is so small that the least admissible b = artanh(L/a)/delta overflows "
+            "float64 (valid range of delta: about (1e-300, inf) for moderate a)")
+    return _scalar_or_array(b)
 
 
 def approx_error(a, b, delta):
@@ -162,8 +167,12 @@ class HTAFParams:
 
 def _best_b_for_a(a: float, radius: float, b_low: float) -> tuple[float, float]:
     """max over b >= b_low of log h'(radius); log h'(radius) is unimodal in log b."""
+    # search b in [b_low, b_low e^40], capped where b would overflow float64 (tiny delta gives huge b_low)
+    q_max = max(0.0, min(40.0, math.log(float(np.finfo(np.float64).max)) - math.log(b_low) - 1.0))
+    if q_max == 0.0:
+        return float(log_htaf_grad(radius, a, b_low)), b_low
     res = minimize_scalar(lambda q: -float(log_htaf_grad(radius, a, b_low * math.exp(q))),
-                          bounds=(0.0, 40.0), method="bounded", options={"xatol": 1e-10})
+                          bounds=(0.0, q_max), method="bounded", options={"xatol": 1e-10})
     cands = [(float(log_htaf_grad(radius, a, b_low)), b_low), (-float(res.fun), b_low * math.exp(res.x))]
     value, b = max(cands)
     return value, b

@@ -150,3 +150,15 @@ def test_select_near_min_a_is_admissible_or_refused(eps, r, delta):
         return
     assert p.approx_error <= eps
     assert p.b >= float(params.min_b(a, eps, delta)) * (1 - 1e-12)
+
+
+@pytest.mark.parametrize("eps", [1e-300, 0.1, 0.49])
+@pytest.mark.parametrize("delta", [1e-300, 1e-3, 1e300])
+@pytest.mark.parametrize("ratio", [1.0001, 10.0, 1e4])
+def test_select_by_radius_at_extreme_scales(eps, delta, ratio):
+    try:
+        p = params.select(eps, delta, radius=delta * ratio)
+    except ValueError as err:          # only the documented refusal: b would overflow float64
+        assert "overflows float64" in str(err)
+        return
+    assert p.approx_error <= eps and math.isfinite(p.b) and math.isfinite(p.log_grad_at_radius)
