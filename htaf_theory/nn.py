@@ -371,31 +371,24 @@ class HeavisideSTE(nn.Module):
 
 @contextlib.contextmanager
 def binarize(model: nn.Module):
-    """Within the block, every HTAF and ScaledSigmoid in ``model`` is replaced by ``Heaviside``.
+    """Within the block, every HTAF and ScaledSigmoid in ``model`` computes the exact step (its ``binary`` flag).
 
-    The original modules (and their parameters) are put back on exit, even after an error.
+    The modules stay where they are (hooks, parameters and references to them keep working); each flag is put
+    back on exit, even after an error.
 
     >>> import torch
     >>> net = torch.nn.Sequential(torch.nn.Linear(2, 3), HTAF(5.0, 1.0))
     >>> with binarize(net):
     ...     print(net[1])
-    Heaviside()
+    HTAF(a=5, b=1, binary=True)
     >>> print(net[1])
     HTAF(a=5, b=1)
     """
-    swapped = []
-    for parent in list(model.modules()):
-        for name, child in list(parent.named_children()):
-            if isinstance(child, (HTAF, ScaledSigmoid)):
-                swapped.append((parent, name, child))
-                setattr(parent, name, Heaviside())
-    if isinstance(model, (HTAF, ScaledSigmoid)):
-        old = model.binary
-        model.binary = True
+    switched = [(m, m.binary) for m in model.modules() if isinstance(m, (HTAF, ScaledSigmoid))]
+    for module, _ in switched:
+        module.binary = True
     try:
         yield model
     finally:
-        for parent, name, child in swapped:
-            setattr(parent, name, child)
-        if isinstance(model, (HTAF, ScaledSigmoid)):
-            model.binary = old
+        for module, before in switched:
+            module.binary = before

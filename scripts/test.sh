@@ -5,6 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh
 export HTAF_DATA="${HTAF_DATA:-$(cd .. && pwd)/shared/data}"
-profile=${HTAF_HYPOTHESIS_PROFILE:-dev}
-[ "${CI:-}" = "true" ] && profile=ci
-exec .venv/bin/python -m pytest --hypothesis-profile="$profile" "$@"
+# the hypothesis profile is chosen in conftest.py only: ci when CI=true, else $HTAF_HYPOTHESIS_PROFILE or dev
+exec .venv/bin/python -m pytest "$@"

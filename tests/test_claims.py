@@ -7,7 +7,7 @@ breaking min_b, approx_error, tail_constant or htaf_grad in the library must fai
 
 import numpy as np
 import pytest
-from hypothesis import example, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 import proofs_check
@@ -94,8 +94,8 @@ def test_thm32a_at_drawn_points(a, b):
 @given(st.floats(0.3, 60), st.floats(0.05, 20))
 @example(2.05, 11.0)
 def test_ss_ratio_at_drawn_points(a, b):
-    if abs(a - 2) > 0.05:
-        assert not fig1c_ss_ratio.ss_point(a, b, library_impl())
+    assume(abs(a - 2) > 0.05)                  # at a = 2 the sign of the tail exponent is 0: no verdict to test
+    assert not fig1c_ss_ratio.ss_point(a, b, library_impl())
 
 
 # ---- certificates (the engine's own tests are in tests/test_certify.py) ---------------------------

@@ -4,7 +4,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-import torch
+
+torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.torch
 
 from htaf_theory.experiments import sweeps
 from htaf_theory.experiments.config import RunConfig

@@ -7,6 +7,9 @@ import csv
 import matplotlib.image as mpimg
 import pytest
 
+pytest.importorskip("torch")
+pytestmark = pytest.mark.torch
+
 from htaf_theory.cli import main
 
 EXPECTED = {
@@ -23,14 +26,15 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def quick_figures(tmp_path_factory, data_home):
-    import os
     out = tmp_path_factory.mktemp("figures")
     results = tmp_path_factory.mktemp("results")
-    os.environ.setdefault("HTAF_DATA", str(data_home))
-    assert main(["figures", "--quick", "--out", str(out), "--results", str(results)]) == 0
+    with pytest.MonkeyPatch.context() as mp:       # HTAF_DATA for this fixture only, not for later tests
+        mp.setenv("HTAF_DATA", str(data_home))
+        assert main(["figures", "--quick", "--out", str(out), "--results", str(results)]) == 0
     return out, results
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_quick_figure_files(quick_figures, name):
     out, _ = quick_figures
@@ -45,6 +49,7 @@ def test_quick_figure_files(quick_figures, name):
             assert len(rows) >= 2 and all(len(r) == len(rows[0]) for r in rows), fname
 
 
+@pytest.mark.slow
 def test_quick_tables_have_every_row_and_column(quick_figures):
     out, _ = quick_figures
     table6 = list(csv.reader(open(out / "table6.csv")))
@@ -57,6 +62,7 @@ def test_quick_tables_have_every_row_and_column(quick_figures):
     assert "QUICK" in (out / "table8_tabular.md").read_text().upper()
 
 
+@pytest.mark.slow
 def test_rerun_is_up_to_date(quick_figures, capsys):
     out, results = quick_figures
     assert main(["figures", "table6", "fig7_vanishing", "--quick", "--no-run", "--out", str(out), "--results", str(results)]) == 0

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.torch
 
 from htaf_theory import core  # noqa: E402
 from htaf_theory import nn as hnn  # noqa: E402
