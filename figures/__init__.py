@@ -1,7 +1,9 @@
 """One thin script per paper figure/table (mpmath docs/plots style): load stored results, plot, save.
 
-``run_figures`` runs the experiments a figure needs first (resumable) unless told not to; training never
-happens inside a plotting function. Outputs go to figures/out/ (figures/out-quick/ with --quick).
+``run_figures`` only plots; with ``run_missing=True`` (``htaf figures --run``) it first runs the sweeps a
+figure needs through ``htaf_theory.experiments`` (resumable). Every call redraws (plotting takes seconds).
+Outputs go to ``--out``, else $HTAF_FIGURES, else ./figures/out (./figures/out-quick with --quick):
+``htaf_theory.outputs``, never into the installed package.
 """
 from __future__ import annotations
 
@@ -14,22 +16,27 @@ from . import fig1_shape, fig2_bounds, fig6_ablation, fig7_vanishing, fig8_depth
 from .common import FigureContext
 
 FIGURES = {m.NAME: m for m in (fig1_shape, fig2_bounds, table6, fig6_ablation, fig7_vanishing, fig8_depth, table8_tabular)}
-OUT_DIR = Path(__file__).parent / "out"
 
-__all__ = ["FIGURES", "run_figures", "OUT_DIR"]
+__all__ = ["FIGURES", "run_figures", "out_dir_for"]
 
 
-def run_figures(names=None, *, quick: bool = False, force: bool = False, out_dir=None, results_dir=None,
-                run_missing: bool = True, workers=None) -> int:
+def out_dir_for(out_dir=None, quick: bool = False) -> Path:
+    """Where figures go: ``out_dir``, else $HTAF_FIGURES, else ./figures/out (or ./figures/out-quick)."""
+    from htaf_theory.outputs import FIGURES_ENV, output_dir
+    return output_dir(out_dir, FIGURES_ENV, "figures/out-quick" if quick else "figures/out")
+
+
+def run_figures(names=None, *, quick: bool = False, out_dir=None, results_dir=None, run_missing: bool = False,
+                workers=None) -> int:
     """Regenerate the named figures (all by default). Returns 0, or 1 if any figure could not be made."""
     from htaf_theory.experiments.store import ResultStore
-    from htaf_theory.experiments.sweeps import MissingResultsError, run_named_sweep, sweep_cells
+    from htaf_theory.experiments.sweeps import MissingResultsError, run_named_sweep
 
     names = list(names or FIGURES)
     unknown = [n for n in names if n not in FIGURES]
     if unknown:
         raise InvalidParameterError(f"unknown figure name(s) {unknown}; valid names: {', '.join(FIGURES)}")
-    out = Path(out_dir) if out_dir else (OUT_DIR.with_name("out-quick") if quick else OUT_DIR)
+    out = out_dir_for(out_dir, quick)
     store_root = ResultStore(results_dir).root
     ctx = FigureContext(out, store_root, quick)
     status = 0
@@ -38,13 +45,6 @@ def run_figures(names=None, *, quick: bool = False, force: bool = False, out_dir
         if run_missing:
             for sweep in module.SWEEPS:
                 run_named_sweep(sweep, quick=quick, workers=workers, results_dir=store_root)
-        store = ResultStore(store_root)
-        own = [store.path(c) for s in module.SWEEPS for c in sweep_cells(s, quick, store) if store.done(c)]
-        newest = max((p.stat().st_mtime for p in own), default=0.0)
-        existing = list(out.glob(f"{name}.*"))
-        if existing and not force and min(p.stat().st_mtime for p in existing) > newest:
-            print(f"{name}: up to date ({len(existing)} files in {out})")
-            continue
         try:
             paths = module.make(ctx)
         except MissingResultsError as err:

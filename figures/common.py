@@ -1,18 +1,25 @@
-"""Shared helpers of the figure scripts: matplotlib (Agg) set-up, saving PNG + numbers, loading results."""
+"""Shared helpers of the figure scripts: a new figure, saving PNG + numbers, loading results.
+
+Figures are ``matplotlib.figure.Figure`` objects made without pyplot: no backend is chosen at import (an
+application that imports this keeps its own), and saving a PNG needs none.
+"""
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from htaf_theory.experiments.sweeps import load_records
 
-from htaf_theory.experiments.sweeps import load_records  # noqa: E402
+__all__ = ["FigureContext", "new_figure", "save_png", "write_csv", "write_markdown", "load_records", "mean_se"]
 
-__all__ = ["FigureContext", "plt", "save_png", "write_csv", "write_markdown", "load_records", "mean_se"]
+
+def new_figure(nrows: int = 1, ncols: int = 1, **kwargs):
+    """(figure, axes) like ``pyplot.subplots``, without pyplot's global state: ``figsize`` goes to the figure."""
+    fig = Figure(figsize=kwargs.pop("figsize", None))
+    return fig, fig.subplots(nrows, ncols, **kwargs)
 
 
 @dataclass
@@ -28,11 +35,15 @@ class FigureContext:
     def records(self, sweep: str, allow_partial: bool = False) -> list[dict]:
         return load_records(sweep, self.quick, self.results_dir, allow_partial=allow_partial)
 
+    def f3_records(self) -> dict:
+        """Table 8's records: (dataset, method) -> the chosen candidate's records, one per split."""
+        from htaf_theory.experiments.sweeps import f3_selected_records
+        return f3_selected_records(self.results_dir, self.quick)
+
 
 def save_png(fig, ctx: FigureContext, name: str) -> Path:
     path = ctx.path(f"{name}.png")
     fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
     return path
 
 

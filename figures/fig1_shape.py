@@ -7,7 +7,7 @@ from htaf_theory.core import htaf_grad
 from htaf_theory.plotting import plot_activation, plot_gradient_vs_ss
 from htaf_theory.tails import ss_tail_exponent
 
-from .common import FigureContext, plt, save_png, write_csv
+from .common import FigureContext, new_figure, save_png, write_csv
 
 NAME = "fig1_shape"
 SWEEPS: tuple[str, ...] = ()
@@ -15,7 +15,7 @@ PAIRS = [(11.0, 2.0), (8.0, 2.75), (2.0, 11.0), (5.0, 4.72)]
 
 
 def make(ctx: FigureContext) -> list:
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+    fig, axes = new_figure(1, 3, figsize=(15, 4))
     for i, (a, b) in enumerate(PAIRS):
         plot_activation(a, b, axes[0], x_max=1.0, with_step=(i == 0))
         x = np.linspace(-1, 1, 801)

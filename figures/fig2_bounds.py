@@ -5,7 +5,7 @@ import numpy as np
 
 from htaf_theory.params import min_a, min_b
 
-from .common import FigureContext, plt, save_png, write_csv
+from .common import FigureContext, new_figure, save_png, write_csv
 
 NAME = "fig2_bounds"
 SWEEPS: tuple[str, ...] = ()
@@ -16,7 +16,7 @@ def make(ctx: FigureContext) -> list:
     L = float(min_a(eps))
     a = L * (1 + np.geomspace(1e-3, 1e4, 400))
     b = np.asarray(min_b(a, eps, delta))
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = new_figure(1, 2, figsize=(11, 4))
     axes[0].loglog(a, b)
     axes[0].axvline(L, color="gray", ls=":", label=f"min_a = log 9 = {L:.4f}")
     axes[0].set(xlabel="a", ylabel="min_b(a)", title="lower bound of b (eps = delta = 0.1)")

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from .common import FigureContext, mean_se, plt, save_png, write_csv, write_markdown
+from .common import FigureContext, mean_se, new_figure, save_png, write_csv, write_markdown
 
 NAME = "fig6_ablation"
 SWEEPS = ("f1",)
@@ -32,7 +32,7 @@ def summarize(records: list[dict]) -> list[dict]:
 def make(ctx: FigureContext) -> list:
     rows = summarize(ctx.records("f1"))
     a = np.array([r["a"] for r in rows])
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = new_figure(1, 2, figsize=(11, 4))
     for key, label in (("auroc_smooth", "AUROC, HTAF (smooth)"), ("auroc_binarized", "AUROC, Heaviside swapped in (DHN)")):
         axes[0].errorbar(a, [r[key] for r in rows], yerr=[r[key + "_se"] for r in rows], marker="o", capsize=3, label=label)
     axes[0].set(xscale="log", xlabel="a (b = min_b(a), Table 6)", ylabel="test AUROC", title="Churn: AUROC vs a")

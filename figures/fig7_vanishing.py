@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import FigureContext, plt, save_png, write_csv, write_markdown
+from htaf_theory.experiments.config import RunConfig
+
+from .common import FigureContext, new_figure, save_png, write_csv, write_markdown
 
 NAME = "fig7_vanishing"
 SWEEPS = ("f21", "f21raw")
@@ -27,7 +29,7 @@ def _make_one(ctx: FigureContext, records: list[dict], name: str, what: str) -> 
         if label not in labels:
             labels.append(label)
     seed0 = {_label(r): r for r in records if r["config"]["seed"] == 0}
-    fig, axes = plt.subplots(2, (len(labels) + 2) // 2, figsize=(4.2 * ((len(labels) + 2) // 2), 7.5), squeeze=False)
+    fig, axes = new_figure(2, (len(labels) + 2) // 2, figsize=(4.2 * ((len(labels) + 2) // 2), 7.5), squeeze=False)
     flat = axes.ravel()
     for ax, label in zip(flat, labels):
         hist = seed0[label]["results"]["history"]
@@ -60,9 +62,4 @@ def _make_one(ctx: FigureContext, records: list[dict], name: str, what: str) -> 
 
 
 def _label(rec: dict) -> str:
-    c = rec["config"]
-    if c["activation"] == "htaf":
-        return f"HTAF a={c['a']:g} b={c['b']:g}"
-    if c["activation"] == "ss":
-        return f"SS gamma={c['gamma']:g}"
-    return "ReLU"
+    return RunConfig.from_dict(rec["config"]).label()

@@ -6,7 +6,7 @@ import numpy as np
 
 from htaf_theory.experiments.sweeps import F22_HTAF, F22_SS_GAMMA, VANISHING_THRESHOLD
 
-from .common import FigureContext, plt, save_png, write_csv, write_markdown
+from .common import FigureContext, new_figure, save_png, write_csv, write_markdown
 
 NAME = "fig8_depth"
 SWEEPS = ("f22",)
@@ -19,7 +19,7 @@ PAPER_TABLE7 = "ReLU: X in all 7; HTAF: X in 6, O in the 5-hidden-layer one; SS:
 def make(ctx: FigureContext) -> list:
     records = [r for r in ctx.records("f22") if r["config"]["seed"] == 0]
     archs = sorted({tuple(r["config"]["hidden"]) for r in records}, key=lambda h: (len(h), h))
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), sharey=True)
+    fig, axes = new_figure(1, 3, figsize=(15, 4.2), sharey=True)
     table = []
     for ax, act in zip(axes, ACTS):
         for arch in archs:

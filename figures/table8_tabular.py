@@ -3,10 +3,9 @@ DHN + STE on Wine, Abalone, Churn (FICO: licensed data, not run): test RMSE / AU
 from __future__ import annotations
 
 from htaf_theory.experiments.config import RunConfig
-from htaf_theory.experiments.store import ResultStore
-from htaf_theory.experiments.sweeps import F3_GRID, f3_datasets, f3_plan, f3_seeds
+from htaf_theory.experiments.sweeps import F3_GRID, f3_datasets
 
-from .common import FigureContext, mean_se, plt, save_png, write_csv, write_markdown
+from .common import FigureContext, mean_se, new_figure, save_png, write_csv, write_markdown
 
 NAME = "table8_tabular"
 SWEEPS = ("f3",)
@@ -17,16 +16,14 @@ METHODS = list(F3_GRID)
 
 
 def make(ctx: FigureContext) -> list:
-    ctx.records("f3")  # raises with instructions when results are missing
-    store = ResultStore(ctx.results_dir)
-    _, chosen = f3_plan(store, ctx.quick)
+    selected = ctx.f3_records()  # raises with instructions when results are missing
     header = ["dataset", "metric", *[f"{m} (ours)" for m in METHODS], *[f"{m} (paper)" for m in METHODS], "chosen candidates"]
     rows, summary = [], {}
     for ds in f3_datasets(ctx.quick):
         metric = PAPER_TABLE8[ds][0]
         ours, picks = [], []
         for method in METHODS:
-            recs = [store.load(chosen[(ds, method, s)]) for s in f3_seeds(ctx.quick)]
+            recs = selected[(ds, method)]
             key = "test_smooth" if method == "DNN" else "test_binarized"
             mean, se = mean_se([r["results"]["metrics"][key] for r in recs])
             summary[(ds, method)] = (mean, se)
@@ -35,7 +32,7 @@ def make(ctx: FigureContext) -> list:
         rows.append([ds, metric, *ours, *[f"{v:.3f}" for v in PAPER_TABLE8[ds][1:]], "; ".join(picks)])
     rows.append(["fico", "AUROC", *["not run"] * len(METHODS), *[f"{v:.3f}" for v in PAPER_TABLE8["fico"][1:]],
                  "HELOC is licensed: put heloc_dataset_v1.csv in HTAF_DATA to run it"])
-    fig, axes = plt.subplots(1, len(f3_datasets(ctx.quick)), figsize=(4.5 * len(f3_datasets(ctx.quick)), 3.8), squeeze=False)
+    fig, axes = new_figure(1, len(f3_datasets(ctx.quick)), figsize=(4.5 * len(f3_datasets(ctx.quick)), 3.8), squeeze=False)
     for ax, ds in zip(axes[0], f3_datasets(ctx.quick)):
         means = [summary[(ds, m)][0] for m in METHODS]
         ses = [summary[(ds, m)][1] for m in METHODS]

@@ -57,14 +57,15 @@ def _cmd_params(args) -> int:
 def _cmd_check(args) -> int:
     from proofs_check.report import run_report
 
-    return run_report(include_slow=args.slow, write_docs=not args.no_write, mutants=args.mutants or None)
+    return run_report(include_slow=args.slow, write_docs=not args.no_write, mutants=args.mutants or None,
+                      report_dir=args.report_dir)
 
 
 def _cmd_figures(args) -> int:
     from figures import run_figures
 
-    return run_figures(args.names, quick=args.quick, force=args.force, out_dir=args.out,
-                       results_dir=args.results, run_missing=not args.no_run, workers=args.workers)
+    return run_figures(args.names, quick=args.quick, out_dir=args.out, results_dir=args.results,
+                       run_missing=args.run, workers=args.workers)
 
 
 def _cmd_experiment(args) -> int:
@@ -91,16 +92,18 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="verify every claim of the paper; write docs/claims.md")
     c.add_argument("--slow", action="store_true", help="also rerun every rigorous search from scratch (minutes)")
     c.add_argument("--mutants", action="store_true", help="also run the mutation tests (always when writing docs)")
-    c.add_argument("--no-write", action="store_true", help="do not write docs/claims.md")
+    c.add_argument("--no-write", action="store_true", help="do not write the report")
+    c.add_argument("--report-dir", default=None, help="folder for claims.md (default $HTAF_REPORT_DIR, else ./docs)")
     c.set_defaults(func=_cmd_check)
 
     f = sub.add_parser("figures", help="regenerate the paper's figures and tables")
     f.add_argument("names", nargs="*", help="figure names (default: all)")
     f.add_argument("--quick", action="store_true", help="few epochs and seeds (minutes, for CI)")
-    f.add_argument("--force", action="store_true", help="redraw even if the output exists")
-    f.add_argument("--out", default=None, help="output folder (default figures/out, or figures/out-quick)")
+
+    f.add_argument("--out", default=None, help="output folder (default $HTAF_FIGURES, else ./figures/out or ./figures/out-quick)")
     f.add_argument("--results", default=None, help="experiment results folder")
-    f.add_argument("--no-run", action="store_true", help="never train; fail if results are missing")
+    f.add_argument("--run", action="store_true",
+                   help="first run the sweeps a figure needs (htaf experiment, resumable); without it figures only plot")
     f.add_argument("--workers", type=int, default=None, help="parallel workers for missing cells")
     f.set_defaults(func=_cmd_figures)
 
@@ -108,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("name", help="f1 | f21 | f22 | f3")
     e.add_argument("--quick", action="store_true", help="few epochs and seeds")
     e.add_argument("--workers", type=int, default=None, help="parallel workers (default: one per core)")
-    e.add_argument("--results", default=None, help="results folder (default results/)")
+    e.add_argument("--results", default=None, help="results folder (default $HTAF_RESULTS, else ./results)")
     e.add_argument("--data-home", default=None, help="data folder (default $HTAF_DATA, then a cache dir)")
     e.set_defaults(func=_cmd_experiment)
     return parser

@@ -13,9 +13,11 @@ from pathlib import Path
 from . import CLAIM_ORDER, CLAIMS, run_all
 from .registry import CheckResult
 
-_REPO = Path(__file__).resolve().parent.parent
-#: docs/claims.md in a checkout; ./claims.md when run from an installed copy (never into site-packages)
-DOCS = _REPO / "docs" / "claims.md" if (_REPO / "pyproject.toml").is_file() else Path.cwd() / "claims.md"
+
+def report_path(report_dir=None) -> Path:
+    """claims.md in ``report_dir``, else $HTAF_REPORT_DIR, else ./docs (``htaf_theory.outputs``)."""
+    from htaf_theory.outputs import REPORT_ENV, output_dir
+    return output_dir(report_dir, REPORT_ENV, "docs") / "claims.md"
 
 
 def _versions() -> str:
@@ -81,7 +83,8 @@ def to_markdown(results: list[CheckResult], seconds: float, mutants=None) -> str
     return "\n".join(out) + "\n"
 
 
-def run_report(include_slow: bool = False, write_docs: bool = True, stream=sys.stdout, mutants: bool | None = None) -> int:
+def run_report(include_slow: bool = False, write_docs: bool = True, stream=sys.stdout, mutants: bool | None = None,
+               report_dir=None) -> int:
     """Run every check; with ``mutants`` (default: when writing the docs) also the mutation score."""
     t0 = time.time()
     results = run_all(include_slow=include_slow)
@@ -106,7 +109,8 @@ def run_report(include_slow: bool = False, write_docs: bool = True, stream=sys.s
         for name in missed:
             print(f"MUTANT NOT CAUGHT: {name}", file=stream)
     if write_docs:
-        DOCS.parent.mkdir(exist_ok=True)
-        DOCS.write_text(to_markdown(results, seconds, mutation))
-        print(f"wrote {DOCS}", file=stream)
+        path = report_path(report_dir)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(to_markdown(results, seconds, mutation))
+        print(f"wrote {path}", file=stream)
     return 1 if failed or missed else 0

@@ -110,7 +110,7 @@ def test_report_exit_status_and_markdown(tmp_path, monkeypatch):
     import io
 
     from proofs_check import report
-    monkeypatch.setattr(report, "DOCS", tmp_path / "claims.md")
+    monkeypatch.setenv("HTAF_REPORT_DIR", str(tmp_path))
     assert report.run_report(stream=io.StringIO()) == 0
     text = (tmp_path / "claims.md").read_text()
     for cid in proofs_check.CLAIM_ORDER:

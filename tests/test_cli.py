@@ -44,7 +44,7 @@ def test_missing_optional_dependency_is_one_line(monkeypatch, capsys):
 @pytest.mark.parametrize("argv, word", [
     (["params", "--table6", "--delta", "1e-320"], "delta"),
     (["experiment", "f21", "--quick", "--results", "/etc/passwd/sub"], "Not a directory"),
-    (["figures", "fig1_shape", "--no-run", "--out", "/proc/no-such-dir/x"], "No such file"),
+    (["figures", "fig1_shape", "--out", "/proc/no-such-dir/x"], "No such file"),
     (["experiment", "f21", "--quick", "--data-home", "/etc/passwd"], "data_home must be a folder"),
     (["params", "--eps", "0.7", "--delta", "0.1"], "eps"),
     (["params", "--eps", "0.1", "--delta", "-1"], "delta"),

@@ -30,7 +30,7 @@ def quick_figures(tmp_path_factory, data_home):
     results = tmp_path_factory.mktemp("results")
     with pytest.MonkeyPatch.context() as mp:       # HTAF_DATA for this fixture only, not for later tests
         mp.setenv("HTAF_DATA", str(data_home))
-        assert main(["figures", "--quick", "--out", str(out), "--results", str(results)]) == 0
+        assert main(["figures", "--quick", "--run", "--out", str(out), "--results", str(results)]) == 0
     return out, results
 
 
@@ -63,10 +63,25 @@ def test_quick_tables_have_every_row_and_column(quick_figures):
 
 
 @pytest.mark.slow
-def test_rerun_is_up_to_date(quick_figures, capsys):
+def test_figures_only_plot_and_redraw_the_same_numbers(quick_figures, tmp_path, monkeypatch):
+    # without --run nothing trains: the sweep would fail here, since training is forbidden
     out, results = quick_figures
-    assert main(["figures", "table6", "fig7_vanishing", "--quick", "--no-run", "--out", str(out), "--results", str(results)]) == 0
-    assert "fig7_vanishing: up to date" in capsys.readouterr().out
+    from htaf_theory.experiments import runner
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("htaf figures trained without --run")
+    monkeypatch.setattr(runner, "run_cells", no_training)
+    again = tmp_path / "again"
+    assert main(["figures", "table6", "fig7_vanishing", "--quick", "--out", str(again), "--results", str(results)]) == 0
+    for name in ("table6.csv", "fig7_vanishing.csv"):
+        assert (again / name).read_text() == (out / name).read_text()
+
+
+def test_default_output_folder_is_under_the_current_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HTAF_FIGURES", raising=False)
+    assert main(["figures", "table6"]) == 0
+    assert (tmp_path / "figures" / "out" / "table6.csv").is_file()
 
 
 def test_unknown_figure_lists_valid_names(capsys):
@@ -76,5 +91,5 @@ def test_unknown_figure_lists_valid_names(capsys):
 
 
 def test_missing_results_name_the_experiment(tmp_path, capsys):
-    assert main(["figures", "fig6_ablation", "--no-run", "--out", str(tmp_path / "o"), "--results", str(tmp_path / "r")]) == 1
+    assert main(["figures", "fig6_ablation", "--out", str(tmp_path / "o"), "--results", str(tmp_path / "r")]) == 1
     assert "htaf experiment f1" in capsys.readouterr().err

@@ -41,8 +41,9 @@ def validate_record(record, cfg: RunConfig) -> str:
 
 
 def default_results_dir() -> Path:
-    """$HTAF_RESULTS, else ./results."""
-    return Path(os.environ.get("HTAF_RESULTS", "results"))
+    """$HTAF_RESULTS, else ./results (``htaf_theory.outputs``: the one rule for every output)."""
+    from ..outputs import RESULTS_ENV, output_dir
+    return output_dir(None, RESULTS_ENV, "results")
 
 
 class ResultStore:

@@ -158,8 +158,20 @@ def load_records(name: str, quick: bool = False, results_dir=None, allow_partial
         raise MissingResultsError(
             f"{missing} of {len(cells)} cells of sweep {name!r} are not in {store.root}"
             f"{' (and stage 2 is not planned yet)' if stage2_pending else ''}: run "
-            f"`htaf experiment {name}{' --quick' if quick else ''} --results {store.root}` (or `htaf figures` without --no-run)")
+            f"`htaf experiment {name}{' --quick' if quick else ''} --results {store.root}` (or `htaf figures --run`)")
     return [r for r in records if r is not None]
+
+
+def f3_selected_records(results_dir=None, quick: bool = False) -> dict:
+    """Table 8's records: {(dataset, method): [record of the chosen candidate on each split]}.
+
+    ``MissingResultsError`` (naming the experiment) if stage 1 or 2 of the F.3 sweep is incomplete.
+    """
+    load_records("f3", quick, results_dir)
+    store = ResultStore(results_dir)
+    _, chosen = f3_plan(store, quick)
+    return {(ds, method): [store.load(chosen[(ds, method, s)]) for s in f3_seeds(quick)]
+            for ds in f3_datasets(quick) for method in F3_GRID}
 
 
 def run_named_sweep(name: str, quick: bool = False, workers: int | None = None, results_dir=None,
