@@ -93,7 +93,10 @@ def _run(name: str, *args):
         return eager(*args)
     fn = _compiled.get(name)
     if fn is None:
-        fn = _compiled[name] = torch.compile(eager, dynamic=True, fullgraph=True)
+        # dynamic shapes (no recompilation when the batch size changes) and, with cpp.dynamic_threads, an
+        # OpenMP region in the generated loop: without it inductor emits a serial loop for symbolic sizes
+        # (one thread, ~3x slower at 2^23 on 2 cores; benchmarks/bench_activation.py)
+        fn = _compiled[name] = torch.compile(eager, dynamic=True, fullgraph=True, options={"cpp.dynamic_threads": True})
     try:
         return fn(*args)
     except Exception as err:  # no compiler, unsupported platform, ...: stay correct, get slower
