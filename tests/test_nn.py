@@ -219,3 +219,17 @@ def test_unsupported_transforms_fail_loudly(transform):
             torch.func.jvp(lambda t: htaf(t, 10.0, 2.0), (x,), (torch.ones_like(x),))
         else:
             torch.jit.script(HTAF(10.0, 2.0))
+
+
+def test_no_recompilation_when_the_batch_size_changes(monkeypatch):
+    # the kernels are compiled once with dynamic shapes: training with a last, smaller batch (or any
+    # new size) must reuse them, not compile again
+    monkeypatch.setenv("HTAF_COMPILE", "1")
+    import torch._dynamo.utils as dynamo_utils
+    htaf(torch.randn(1000, requires_grad=True), 11.0, 2.0).sum().backward()        # warm: compiled once
+    before = dynamo_utils.counters["stats"]["unique_graphs"]
+    for n in (17, 4096, 123_457, 3 * 5 * 7 * 11):
+        x = torch.randn(n, requires_grad=True)
+        htaf(x, 11.0, 2.0).sum().backward()
+        torch.testing.assert_close(htaf(x.detach(), 11.0, 2.0), hnn._htaf_forward(x.detach(), 11.0, 2.0))
+    assert dynamo_utils.counters["stats"]["unique_graphs"] == before, "a new batch size compiled a new graph"
