@@ -89,6 +89,9 @@ def compile_enabled() -> bool:
 def _run(name: str, *args):
     global _warned
     eager = _KERNELS[name]
+    # the kernels never need autograd (the backward is written by hand); detaching also keeps one compiled graph
+    # for inputs with and without requires_grad (dynamo guards on it: inference after training recompiled)
+    args = tuple(a.detach() if isinstance(a, torch.Tensor) else a for a in args)
     if not compile_enabled() or _compiled.get(name) is eager:
         return eager(*args)
     fn = _compiled.get(name)
