@@ -158,8 +158,8 @@ def test_fallback_warns_once(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("no compiler here")
 
-    monkeypatch.setattr(hnn, "_compiled", {"htaf_fwd": None})
-    monkeypatch.setattr(hnn, "_warned", False)
+    monkeypatch.setattr(hnn._kernels, "_compiled", {"htaf_fwd": None})
+    monkeypatch.setattr(hnn._kernels, "_warned", False)
     monkeypatch.setattr(torch, "compile", lambda fn, **kw: broken)
     x = torch.randn(5)
     with pytest.warns(RuntimeWarning, match="torch.compile unavailable"):
@@ -231,5 +231,5 @@ def test_no_recompilation_when_the_batch_size_changes(monkeypatch):
     for n in (17, 4096, 123_457, 3 * 5 * 7 * 11):
         x = torch.randn(n, requires_grad=True)
         htaf(x, 11.0, 2.0).sum().backward()
-        torch.testing.assert_close(htaf(x.detach(), 11.0, 2.0), hnn._htaf_forward(x.detach(), 11.0, 2.0))
+        torch.testing.assert_close(htaf(x.detach(), 11.0, 2.0), hnn._kernels._htaf_forward(x.detach(), 11.0, 2.0))
     assert dynamo_utils.counters["stats"]["unique_graphs"] == before, "a new batch size compiled a new graph"

@@ -1,0 +1,25 @@
+"""Torch layer: functional ``htaf``, the ``HTAF`` module, SS / Heaviside / STE baselines, ``binarize``.
+
+Forward h(x) = sigmoid(a tanh(b x)) (paper eq. (1)); the backward does not go through
+autograd's ``1 - tanh^2`` and ``s (1 - s)``, which round to exactly 0 in float32 once
+|b x| > 9 or |u| > 17, i.e. exactly in the tails HTAF is meant to keep alive. Instead
+
+    h'(x) = 4 a b  e1 / (1 + e1)^2  *  e2 / (1 + e2)^2,   e1 = e^{-2|bx|},  e2 = e^{-|a tanh(bx)|}
+
+which is finite for every input (inf included) and exact down to float32 underflow. Only the
+input is saved for backward (one tensor; the composite form keeps two). Forward and backward
+are each compiled once, lazily, into one fused loop by ``torch.compile``; where compilation is
+unavailable the same formulas run eagerly after a one-time warning. Half-precision inputs are
+computed in float32 and cast back. Set HTAF_COMPILE=0 to force eager mode.
+
+STE surrogates (paper App. D.4; its formulas were lost, these are ours): derivatives of
+sigma(k x), (1 + tanh(k x))/2 and clip(k x + 1/2, 0, 1), each integrating to 1.
+"""
+from __future__ import annotations
+
+from ._kernels import compile_enabled
+from .functional import SURROGATES, heaviside, heaviside_ste, htaf, scaled_sigmoid
+from .modules import HTAF, Heaviside, HeavisideSTE, ScaledSigmoid, binarize
+
+__all__ = ["htaf", "scaled_sigmoid", "heaviside", "heaviside_ste", "HTAF", "ScaledSigmoid", "Heaviside",
+           "HeavisideSTE", "binarize", "SURROGATES", "compile_enabled"]

@@ -1,0 +1,101 @@
+"""The fused kernels of the torch layer (private): eager formulas, and their lazy ``torch.compile``.
+
+Forward h(x) = sigmoid(a tanh(b x)) (paper eq. (1)); the backward h'(x) = 4 a b e1/(1 + e1)^2 e2/(1 + e2)^2,
+e1 = e^{-2|bx|}, e2 = e^{-|a tanh(bx)|}, finite for every input and exact down to float32 underflow.
+Each kernel is compiled once, lazily, with dynamic shapes; where compilation is unavailable the same formulas
+run eagerly after a one-time warning. Set HTAF_COMPILE=0 to force eager mode.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+
+import torch
+
+_LOW_PRECISION = (torch.float16, torch.bfloat16)
+
+
+# ---- the formulas (eager reference; also what torch.compile fuses) ----------------------------
+
+def _htaf_forward(x: torch.Tensor, a, b) -> torch.Tensor:
+    # tanh(y) = -expm1(-2|y|)/(2 + expm1(-2|y|)) sign(y): accurate to ulps, ~10% faster than tanh here
+    y = b * x
+    em = torch.expm1(-2.0 * y.abs())
+    return torch.sigmoid(a * torch.copysign(-em / (2.0 + em), y))
+
+
+def _htaf_backward(x: torch.Tensor, grad: torch.Tensor, a, b) -> torch.Tensor:
+    # h' is even, so only |y| matters; tanh|y| = (1 - e1)/(1 + e1) reuses e1 and saves the
+    # costliest transcendental (benchmarks/bench_activation.py)
+    e1 = torch.exp(-2.0 * (b * x).abs())
+    r1 = 1.0 / (1.0 + e1)
+    e2 = torch.exp(-a * ((1.0 - e1) * r1))
+    r2 = 1.0 / (1.0 + e2)
+    return grad * ((4.0 * a * b) * e1 * r1 * r1 * e2 * r2 * r2)
+
+
+def _htaf_param_grads(x: torch.Tensor, grad: torch.Tensor, a, b):
+    """Per-element dL/da and dL/db for learnable gains: t sig(u) sig(-u) and x a sech^2(bx) sig(u) sig(-u)."""
+    y = b * x
+    t = torch.tanh(y)
+    e1 = torch.exp(-2.0 * y.abs())
+    e2 = torch.exp(-(a * t).abs())
+    ss = e2 / (1.0 + e2).square()
+    return grad * t * ss, grad * x * (4.0 * a) * e1 / (1.0 + e1).square() * ss
+
+
+def _ss_forward(x: torch.Tensor, gamma) -> torch.Tensor:
+    return torch.sigmoid(gamma * x)
+
+
+def _ss_backward(x: torch.Tensor, grad: torch.Tensor, gamma) -> torch.Tensor:
+    e = torch.exp(-(gamma * x).abs())
+    return grad * (gamma * e / (1.0 + e).square())
+
+
+# ---- lazy compilation with a one-time eager fallback -----------------------------------------
+
+_KERNELS = {"htaf_fwd": _htaf_forward, "htaf_bwd": _htaf_backward, "htaf_param": _htaf_param_grads,
+            "ss_fwd": _ss_forward, "ss_bwd": _ss_backward}
+_compiled: dict[str, object] = {}
+_warned = False
+
+
+def compile_enabled() -> bool:
+    """Whether the fused (compiled) kernels are used: HTAF_COMPILE != 0 and not already compiling."""
+    return os.environ.get("HTAF_COMPILE", "1") != "0" and not torch.compiler.is_compiling()
+
+
+def _run(name: str, *args):
+    global _warned
+    eager = _KERNELS[name]
+    # the kernels never need autograd (the backward is written by hand); detaching also keeps one compiled graph
+    # for inputs with and without requires_grad (dynamo guards on it: inference after training recompiled)
+    args = tuple(a.detach() if isinstance(a, torch.Tensor) else a for a in args)
+    if not compile_enabled() or _compiled.get(name) is eager:
+        return eager(*args)
+    fn = _compiled.get(name)
+    if fn is None:
+        # dynamic shapes (no recompilation when the batch size changes) and, with cpp.dynamic_threads, an
+        # OpenMP region in the generated loop: without it inductor emits a serial loop for symbolic sizes
+        # (one thread, ~3x slower at 2^23 on 2 cores; benchmarks/bench_activation.py)
+        fn = _compiled[name] = torch.compile(eager, dynamic=True, fullgraph=True, options={"cpp.dynamic_threads": True})
+    try:
+        return fn(*args)
+    except Exception as err:  # no compiler, unsupported platform, ...: stay correct, get slower
+        _compiled[name] = eager
+        if not _warned:
+            _warned = True
+            warnings.warn(f"htaf_theory.nn: torch.compile unavailable ({type(err).__name__}: {err}); "
+                          "using eager kernels (same values, slower)", RuntimeWarning, stacklevel=3)
+        return eager(*args)
+
+
+def _compute_dtype(x: torch.Tensor) -> torch.dtype:
+    return torch.float32 if x.dtype in _LOW_PRECISION else x.dtype
+
+
+def _scalar(value: float, like: torch.Tensor) -> torch.Tensor:
+    # 0-dim tensors, not Python floats: compiled kernels then neither recompile per value
+    # nor compute the scalar products in float64 (measured 1.7x slower)
+    return torch.tensor(value, dtype=like.dtype, device=like.device)

@@ -1,0 +1,158 @@
+"""Functional forms of the torch layer: ``htaf``, ``scaled_sigmoid``, ``heaviside``, ``heaviside_ste``.
+
+Each is an autograd Function with a hand-written, tail-exact backward (kernels in ``_kernels``) that saves
+only the input. STE surrogates (paper App. D.4; its formulas were lost, these are ours): derivatives of
+sigma(k x), (1 + tanh(k x))/2 and clip(k x + 1/2, 0, 1), each integrating to 1.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ..validation import InvalidParameterError
+from ._kernels import _compute_dtype, _run, _scalar, _ss_backward
+
+__all__ = ["htaf", "scaled_sigmoid", "heaviside", "heaviside_ste", "SURROGATES"]
+
+SURROGATES = ("sigmoid", "tanh", "rect")
+
+
+def _as_float(name: str, value) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidParameterError(f"{name} must be a finite number > 0 (valid range: (0, inf)); got {name}={value!r}") from None
+    if not (math.isfinite(v) and v > 0):
+        raise InvalidParameterError(f"{name} must be a finite number > 0 (valid range: (0, inf)); got {name}={value!r}")
+    return v
+
+
+def _check_gain(name: str, value):
+    """A float gain as a Python float; a tensor gain (learned) must be a 0-dim floating tensor, finite and > 0."""
+    if not isinstance(value, torch.Tensor):
+        return _as_float(name, value)
+    if value.dim() != 0 or not value.is_floating_point():
+        raise InvalidParameterError(f"{name} must be a 0-dim floating tensor or a float; got a tensor of shape "
+                                    f"{tuple(value.shape)} and dtype {value.dtype}")
+    v = float(value.detach())            # one sync: a NaN or negative gain would silently give NaN outputs
+    if not (math.isfinite(v) and v > 0):
+        raise InvalidParameterError(f"{name} must be finite and > 0 (valid range: (0, inf)); got {name}={v!r}")
+    return value
+
+
+def _as_input(x: torch.Tensor) -> torch.Tensor:
+    """Integer and bool inputs are promoted to the default float dtype (h of an integer is not an integer)."""
+    if not isinstance(x, torch.Tensor):
+        raise InvalidParameterError(f"x must be a torch.Tensor; got {type(x).__name__}")
+    if x.is_complex():
+        raise InvalidParameterError("x must be a real tensor; got a complex one")
+    return x if x.is_floating_point() else x.to(torch.get_default_dtype())
+
+
+# ---- autograd functions -----------------------------------------------------------------------
+
+class _HTAFFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, a, b):
+        a_f, b_f = float(a), float(b)
+        xc = x.to(_compute_dtype(x))
+        ctx.save_for_backward(x)
+        ctx.ab = (a_f, b_f)
+        return _run("htaf_fwd", xc, _scalar(a_f, xc), _scalar(b_f, xc)).to(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        a, b = ctx.ab
+        dt = _compute_dtype(x)
+        xc, gc = x.to(dt), grad.to(dt)
+        a_t, b_t = _scalar(a, xc), _scalar(b, xc)
+        gx = _run("htaf_bwd", xc, gc, a_t, b_t).to(x.dtype) if ctx.needs_input_grad[0] else None
+        ga = gb = None
+        if ctx.needs_input_grad[1] or ctx.needs_input_grad[2]:
+            pa, pb = _run("htaf_param", xc, gc, a_t, b_t)
+            # a gradient only for a gain that is a tensor requiring one (a float gain is not an autograd input)
+            ga = pa.sum().reshape(()) if ctx.needs_input_grad[1] else None
+            gb = pb.sum().reshape(()) if ctx.needs_input_grad[2] else None
+        return gx, ga, gb
+
+
+class _SSFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, gamma):
+        ctx.save_for_backward(x)
+        ctx.gamma = float(gamma)
+        xc = x.to(_compute_dtype(x))
+        return _run("ss_fwd", xc, _scalar(ctx.gamma, xc)).to(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        dt = _compute_dtype(x)
+        xc = x.to(dt)
+        return _run("ss_bwd", xc, grad.to(dt), _scalar(ctx.gamma, xc)).to(x.dtype), None
+
+
+class _STEFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, surrogate, slope):
+        ctx.save_for_backward(x)
+        ctx.surrogate, ctx.slope = surrogate, slope
+        return heaviside(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        k = ctx.slope
+        xc = x.to(_compute_dtype(x))
+        if ctx.surrogate == "sigmoid":
+            d = _ss_backward(xc, torch.ones_like(xc), k)
+        elif ctx.surrogate == "tanh":
+            e = torch.exp(-2.0 * (k * xc).abs())
+            d = (k / 2.0) * 4.0 * e / (1.0 + e).square()
+        else:  # rect
+            d = (xc.abs() < 0.5 / k).to(xc.dtype) * k
+        return (grad * d.to(grad.dtype)), None, None
+
+
+# ---- functional forms -------------------------------------------------------------------------
+
+def htaf(x: torch.Tensor, a, b) -> torch.Tensor:
+    """h(x) = sigmoid(a tanh(b x)) with a fused, tail-accurate backward.
+
+    ``a`` and ``b`` are positive floats, or 0-dim tensors (which then receive gradients).
+
+    >>> import torch
+    >>> htaf(torch.tensor([0.0, 1.0]), 10.0, 2.0)
+    tensor([0.5000, 0.9999])
+    """
+    return _HTAFFunction.apply(_as_input(x), _check_gain("a", a), _check_gain("b", b))
+
+
+def scaled_sigmoid(x: torch.Tensor, gamma) -> torch.Tensor:
+    """s_gamma(x) = sigmoid(gamma x), with the same tail-accurate backward as ``htaf``.
+
+    >>> import torch
+    >>> scaled_sigmoid(torch.tensor([0.0]), 22.0)
+    tensor([0.5000])
+    """
+    return _SSFunction.apply(_as_input(x), _as_float("gamma", gamma))
+
+
+def heaviside(x: torch.Tensor) -> torch.Tensor:
+    """H(x) = 1 for x >= 0, else 0 (H(0) = 1 as in ``htaf_theory.core.heaviside``); nan stays nan.
+
+    >>> import torch
+    >>> heaviside(torch.tensor([-1.0, 0.0, 2.0]))
+    tensor([0., 1., 1.])
+    """
+    out = (x >= 0).to(x.dtype)
+    return torch.where(torch.isnan(x), x, out) if x.is_floating_point() else out
+
+
+def heaviside_ste(x: torch.Tensor, surrogate: str = "sigmoid", slope: float = 4.0) -> torch.Tensor:
+    """Exact step forward; backward uses the surrogate derivative (``SURROGATES``) with ``slope`` k."""
+    if surrogate not in SURROGATES:
+        raise InvalidParameterError(f"surrogate must be one of {SURROGATES}; got surrogate={surrogate!r}")
+    return _STEFunction.apply(_as_input(x), surrogate, _as_float("slope", slope))

@@ -1,0 +1,157 @@
+"""Modules of the torch layer: ``HTAF``, ``ScaledSigmoid``, ``Heaviside``, ``HeavisideSTE``, and ``binarize``.
+
+Each module's ``forward`` calls the functional form; ``extra_repr`` shows its parameters; a ``binary`` flag
+switches HTAF and SS to the exact step (``binarize`` sets it on every such module of a model).
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..validation import InvalidParameterError
+from .functional import SURROGATES, _as_float, heaviside, heaviside_ste, htaf, scaled_sigmoid
+
+__all__ = ["HTAF", "ScaledSigmoid", "Heaviside", "HeavisideSTE", "binarize"]
+
+
+# ---- modules ----------------------------------------------------------------------------------
+
+def _inverse_softplus(v: float) -> float:
+    return v + math.log(-math.expm1(-v))
+
+
+class HTAF(nn.Module):
+    """HTAF activation h(x) = sigmoid(a tanh(b x)); ``binary=True`` (or ``binarize``) gives the exact step.
+
+    Parameters
+    ----------
+    a, b : float
+        Outer gain and inner slope, > 0 (see ``htaf_theory.params.select``).
+    learnable : bool
+        Learn a and b, kept positive through a softplus parametrisation.
+    binary : bool
+        Use the exact Heaviside step instead (inference of a DHN).
+
+    Examples
+    --------
+    >>> HTAF(11.0, 2.0)
+    HTAF(a=11, b=2)
+    """
+
+    def __init__(self, a: float, b: float, learnable: bool = False, binary: bool = False):
+        super().__init__()
+        a, b = _as_float("a", a), _as_float("b", b)
+        self.learnable = learnable
+        self.binary = binary
+        if learnable:
+            self.a_raw = nn.Parameter(torch.tensor(_inverse_softplus(a)))
+            self.b_raw = nn.Parameter(torch.tensor(_inverse_softplus(b)))
+        else:
+            # Python floats, not buffers: ``.to(torch.bfloat16)`` must not round the gains (a pair chosen for eps
+            # would then violate it), and forward needs no device sync to read them
+            self._a, self._b = a, b
+
+    @property
+    def a(self):
+        return F.softplus(self.a_raw) if self.learnable else self._a
+
+    @property
+    def b(self):
+        return F.softplus(self.b_raw) if self.learnable else self._b
+
+    def get_extra_state(self):
+        return {} if self.learnable else {"a": self._a, "b": self._b}
+
+    def set_extra_state(self, state) -> None:
+        if not self.learnable and state:
+            self._a, self._b = _as_float("a", state["a"]), _as_float("b", state["b"])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.binary:
+            return heaviside(x)
+        return htaf(x, self.a, self.b)
+
+    def extra_repr(self) -> str:
+        a, b = (float(torch.as_tensor(v).detach()) for v in (self.a, self.b))
+        text = f"a={a:.6g}, b={b:.6g}"
+        if self.learnable:
+            text += ", learnable=True"
+        if self.binary:
+            text += ", binary=True"
+        return text
+
+
+class ScaledSigmoid(nn.Module):
+    """Scaled sigmoid s(x) = sigmoid(gamma x), the paper's SS baseline; ``binary=True`` gives the step.
+
+    >>> ScaledSigmoid(22.0)
+    ScaledSigmoid(gamma=22)
+    """
+
+    def __init__(self, gamma: float, binary: bool = False):
+        super().__init__()
+        self.gamma = _as_float("gamma", gamma)
+        self.binary = binary
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return heaviside(x) if self.binary else scaled_sigmoid(x, self.gamma)
+
+    def extra_repr(self) -> str:
+        return f"gamma={self.gamma:.6g}" + (", binary=True" if self.binary else "")
+
+
+class Heaviside(nn.Module):
+    """The exact step H(x) (H(0) = 1); no gradient flows through it."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return heaviside(x)
+
+
+class HeavisideSTE(nn.Module):
+    """Exact step forward, surrogate gradient backward (straight-through estimator, App. D.4).
+
+    >>> HeavisideSTE("tanh", slope=2.0)
+    HeavisideSTE(surrogate='tanh', slope=2)
+    """
+
+    def __init__(self, surrogate: str = "sigmoid", slope: float = 4.0):
+        super().__init__()
+        if surrogate not in SURROGATES:
+            raise InvalidParameterError(f"surrogate must be one of {SURROGATES}; got surrogate={surrogate!r}")
+        self.surrogate = surrogate
+        self.slope = _as_float("slope", slope)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return heaviside_ste(x, self.surrogate, self.slope)
+
+    def extra_repr(self) -> str:
+        return f"surrogate={self.surrogate!r}, slope={self.slope:.6g}"
+
+
+@contextlib.contextmanager
+def binarize(model: nn.Module):
+    """Within the block, every HTAF and ScaledSigmoid in ``model`` computes the exact step (its ``binary`` flag).
+
+    The modules stay where they are (hooks, parameters and references to them keep working); each flag is put
+    back on exit, even after an error.
+
+    >>> import torch
+    >>> net = torch.nn.Sequential(torch.nn.Linear(2, 3), HTAF(5.0, 1.0))
+    >>> with binarize(net):
+    ...     print(net[1])
+    HTAF(a=5, b=1, binary=True)
+    >>> print(net[1])
+    HTAF(a=5, b=1)
+    """
+    switched = [(m, m.binary) for m in model.modules() if isinstance(m, (HTAF, ScaledSigmoid))]
+    for module, _ in switched:
+        module.binary = True
+    try:
+        yield model
+    finally:
+        for module, before in switched:
+            module.binary = before
