@@ -62,7 +62,7 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_figures(args) -> int:
-    from figures import run_figures
+    from htaf_theory.figures import run_figures   # the repository's figures/ folder, installed under htaf_theory
 
     return run_figures(args.names, quick=args.quick, out_dir=args.out, results_dir=args.results,
                        run_missing=args.run, workers=args.workers)
