@@ -129,30 +129,6 @@ class _Runtime:
         return Iv(lo.lower(), hi.upper())
 
     @staticmethod
-    def exp(x):
-        return _Runtime.increasing(x, "exp")
-
-    @staticmethod
-    def log(x):
-        return _Runtime.increasing(x, "log")
-
-    @staticmethod
-    def tanh(x):
-        return _Runtime.increasing(x, "tanh")
-
-    @staticmethod
-    def sinh(x):
-        return _Runtime.increasing(x, "sinh")
-
-    @staticmethod
-    def atanh(x):
-        return _Runtime.increasing(x, "atanh")
-
-    @staticmethod
-    def sqrt(x):
-        return _Runtime.increasing(x, "sqrt")
-
-    @staticmethod
     def even(x: Iv, name: str, minimum: arb) -> Iv:
         """An even function increasing on [0, inf) (cosh, x^2n) with value ``minimum`` at 0."""
         if not x.is_finite():
@@ -218,6 +194,15 @@ class _Runtime:
         for f in factors[1:]:
             out = _Runtime.mul(out, f)
         return out
+
+
+def _increasing_method(name: str):
+    return staticmethod(lambda x: _Runtime.increasing(x, name))
+
+
+# exp, log, tanh, sinh, atanh, sqrt: increasing wherever arb gives a finite value
+for _name in ("exp", "log", "tanh", "sinh", "atanh", "sqrt"):
+    setattr(_Runtime, _name, _increasing_method(_name))
 
 
 class UnsupportedExpression(InvalidParameterError):
