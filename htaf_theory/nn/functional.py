@@ -13,7 +13,7 @@ import torch
 from ..validation import InvalidParameterError
 from ._kernels import _compute_dtype, _run, _scalar, _ss_backward
 
-__all__ = ["htaf", "scaled_sigmoid", "heaviside", "heaviside_ste", "SURROGATES"]
+__all__ = ["htaf", "scaled_sigmoid", "heaviside", "heaviside_ste", "heaviside_htaf_grad", "SURROGATES"]
 
 SURROGATES = ("sigmoid", "tanh", "rect")
 
@@ -116,6 +116,24 @@ class _STEFunction(torch.autograd.Function):
         return (grad * d.to(grad.dtype)), None, None
 
 
+class _StepHTAFGradFunction(torch.autograd.Function):
+    """Exact step forward, h' backward: the surrogate-gradient use of HTAF (SpikingJelly's ``spiking=True``)."""
+
+    @staticmethod
+    def forward(ctx, x, a, b):
+        ctx.save_for_backward(x)
+        ctx.ab = (a, b)
+        return heaviside(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        a, b = ctx.ab
+        dt = _compute_dtype(x)
+        xc, gc = x.to(dt), grad.to(dt)
+        return _run("htaf_bwd", xc, gc, _scalar(a, xc), _scalar(b, xc)).to(x.dtype), None, None
+
+
 # ---- functional forms -------------------------------------------------------------------------
 
 def htaf(x: torch.Tensor, a, b) -> torch.Tensor:
@@ -156,3 +174,14 @@ def heaviside_ste(x: torch.Tensor, surrogate: str = "sigmoid", slope: float = 4.
     if surrogate not in SURROGATES:
         raise InvalidParameterError(f"surrogate must be one of {SURROGATES}; got surrogate={surrogate!r}")
     return _STEFunction.apply(_as_input(x), surrogate, _as_float("slope", slope))
+
+
+def heaviside_htaf_grad(x: torch.Tensor, a, b) -> torch.Tensor:
+    """The exact step H(x) forward, HTAF's h'(x) backward (a surrogate gradient; fixed float gains).
+
+    >>> import torch
+    >>> x = torch.tensor([-1.0, 0.5], requires_grad=True)
+    >>> heaviside_htaf_grad(x, 10.0, 2.0).sum().backward(); x.grad.shape
+    torch.Size([2])
+    """
+    return _StepHTAFGradFunction.apply(_as_input(x), _as_float("a", a), _as_float("b", b))

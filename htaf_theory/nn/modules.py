@@ -13,9 +13,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..validation import InvalidParameterError
-from .functional import SURROGATES, _as_float, heaviside, heaviside_ste, htaf, scaled_sigmoid
+from .functional import SURROGATES, _as_float, heaviside, heaviside_htaf_grad, heaviside_ste, htaf, scaled_sigmoid
 
-__all__ = ["HTAF", "ScaledSigmoid", "Heaviside", "HeavisideSTE", "binarize"]
+__all__ = ["HTAF", "ScaledSigmoid", "Heaviside", "HeavisideSTE", "HTAFSpike", "htaf_spike", "binarize"]
 
 
 # ---- modules ----------------------------------------------------------------------------------
@@ -132,9 +132,76 @@ class HeavisideSTE(nn.Module):
         return f"surrogate={self.surrogate!r}, slope={self.slope:.6g}"
 
 
+class HTAFSpike(nn.Module):
+    """A spike function with HTAF's semantics, for spiking neurons (paper Sec. 4.1).
+
+    It is applied to v - threshold, as SpikingJelly's ``surrogate_function=`` (``neuron.LIFNode``,
+    ``neuron.IFNode``, ...) and snnTorch's ``spike_grad=`` (``snntorch.Leaky``) are:
+
+    * ``spiking=False`` (default, the paper's HTAF): the smooth h(v), with its exact gradient, no
+      surrogate mismatch; train like this, then deploy with ``binary=True`` (or ``binarize(model)``);
+    * ``spiking=True`` (the surrogate-gradient variant, SpikingJelly's convention): the exact step
+      forward and h'(v) backward;
+    * ``binary=True``: the exact step, for inference.
+
+    Parameters
+    ----------
+    a, b : float
+        Outer gain and inner slope (``htaf_theory.params.select``); kept as Python floats.
+
+    Examples
+    --------
+    >>> HTAFSpike(7.0, 3.2)
+    HTAFSpike(a=7, b=3.2, spiking=False)
+    >>> import torch
+    >>> HTAFSpike(7.0, 3.2, spiking=True)(torch.tensor([-0.1, 0.0, 0.3]))
+    tensor([0., 1., 1.])
+    """
+
+    def __init__(self, a: float, b: float, spiking: bool = False, binary: bool = False):
+        super().__init__()
+        self._a, self._b = _as_float("a", a), _as_float("b", b)
+        self.spiking = spiking
+        self.binary = binary
+
+    @property
+    def a(self) -> float:
+        return self._a
+
+    @property
+    def b(self) -> float:
+        return self._b
+
+    def set_spiking_mode(self, spiking: bool) -> None:
+        """SpikingJelly's switch between the step (``True``) and the smooth function (``False``)."""
+        self.spiking = spiking
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.binary:
+            return heaviside(x)
+        if self.spiking:
+            return heaviside_htaf_grad(x, self._a, self._b)
+        return htaf(x, self._a, self._b)
+
+    def get_extra_state(self):
+        return {"a": self._a, "b": self._b, "spiking": self.spiking}
+
+    def set_extra_state(self, state) -> None:
+        self._a, self._b = _as_float("a", state["a"]), _as_float("b", state["b"])
+        self.spiking = bool(state.get("spiking", self.spiking))
+
+    def extra_repr(self) -> str:
+        return f"a={self._a:.6g}, b={self._b:.6g}, spiking={self.spiking}" + (", binary=True" if self.binary else "")
+
+
+def htaf_spike(a: float, b: float, spiking: bool = False) -> HTAFSpike:
+    """snnTorch's convention, a callable to pass as ``spike_grad=``: ``snntorch.Leaky(beta, spike_grad=htaf_spike(7, 3.2))``."""
+    return HTAFSpike(a, b, spiking=spiking)
+
+
 @contextlib.contextmanager
 def binarize(model: nn.Module):
-    """Within the block, every HTAF and ScaledSigmoid in ``model`` computes the exact step (its ``binary`` flag).
+    """Within the block, every HTAF, ScaledSigmoid and HTAFSpike in ``model`` computes the exact step (its ``binary`` flag).
 
     The modules stay where they are (hooks, parameters and references to them keep working); each flag is put
     back on exit, even after an error.
@@ -147,7 +214,7 @@ def binarize(model: nn.Module):
     >>> print(net[1])
     HTAF(a=5, b=1)
     """
-    switched = [(m, m.binary) for m in model.modules() if isinstance(m, (HTAF, ScaledSigmoid))]
+    switched = [(m, m.binary) for m in model.modules() if isinstance(m, (HTAF, ScaledSigmoid, HTAFSpike))]
     for module, _ in switched:
         module.binary = True
     try:
