@@ -212,7 +212,7 @@ def test_fixed_gains_survive_a_low_precision_cast_and_state_dict():
 def test_unsupported_transforms_fail_loudly(transform):
     # documented in docs/usage.md ("Limits of the torch layer"): an error, never a silently wrong answer
     x = torch.randn(3, 4)
-    with pytest.raises(Exception):
+    with pytest.raises(RuntimeError):
         if transform == "vmap":
             torch.func.vmap(lambda t: htaf(t, 10.0, 2.0))(x)
         elif transform == "jvp":

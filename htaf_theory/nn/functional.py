@@ -52,6 +52,13 @@ def _as_input(x: torch.Tensor) -> torch.Tensor:
 
 # ---- autograd functions -----------------------------------------------------------------------
 
+def _times_htaf_grad(x: torch.Tensor, grad: torch.Tensor, a: float, b: float) -> torch.Tensor:
+    """grad * h'(x) through the fused, tail-exact kernel (half precision computed in float32)."""
+    dt = _compute_dtype(x)
+    xc, gc = x.to(dt), grad.to(dt)
+    return _run("htaf_bwd", xc, gc, _scalar(a, xc), _scalar(b, xc)).to(x.dtype)
+
+
 class _HTAFFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, a, b):
@@ -65,13 +72,12 @@ class _HTAFFunction(torch.autograd.Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         a, b = ctx.ab
-        dt = _compute_dtype(x)
-        xc, gc = x.to(dt), grad.to(dt)
-        a_t, b_t = _scalar(a, xc), _scalar(b, xc)
-        gx = _run("htaf_bwd", xc, gc, a_t, b_t).to(x.dtype) if ctx.needs_input_grad[0] else None
+        gx = _times_htaf_grad(x, grad, a, b) if ctx.needs_input_grad[0] else None
         ga = gb = None
         if ctx.needs_input_grad[1] or ctx.needs_input_grad[2]:
-            pa, pb = _run("htaf_param", xc, gc, a_t, b_t)
+            dt = _compute_dtype(x)
+            xc, gc = x.to(dt), grad.to(dt)
+            pa, pb = _run("htaf_param", xc, gc, _scalar(a, xc), _scalar(b, xc))
             # a gradient only for a gain that is a tensor requiring one (a float gain is not an autograd input)
             ga = pa.sum().reshape(()) if ctx.needs_input_grad[1] else None
             gb = pb.sum().reshape(()) if ctx.needs_input_grad[2] else None
@@ -128,10 +134,7 @@ class _StepHTAFGradFunction(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        a, b = ctx.ab
-        dt = _compute_dtype(x)
-        xc, gc = x.to(dt), grad.to(dt)
-        return _run("htaf_bwd", xc, gc, _scalar(a, xc), _scalar(b, xc)).to(x.dtype), None, None
+        return _times_htaf_grad(x, grad, *ctx.ab), None, None
 
 
 # ---- functional forms -------------------------------------------------------------------------
