@@ -10,7 +10,7 @@ check. ``search`` reruns the branch and bound from scratch (``htaf check --slow`
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -32,7 +32,6 @@ class CertifiedInequality:
     domain: str                     # what the box means in the paper's variables
     max_boxes: int = 300_000
     prec: int = 128
-    extra: dict = field(default_factory=dict)
 
     @functools.cached_property
     def inequality(self):

@@ -255,8 +255,8 @@ class Problem:
     def point_margin(self, point) -> arb:
         return self.margin([_ball(p) for p in point])
 
-    def classify(self, box, level: int) -> str | None:
-        """'margin' | 'tight' | None at precision prec * 2^level (the caller sets ctx.prec)."""
+    def classify(self, box) -> str | None:
+        """'margin' | 'tight' | None at the current precision (the caller sets ctx.prec)."""
         low = self.margin_lower(box)
         if low is not None and low > 0:
             return "margin"
@@ -437,7 +437,7 @@ def certify(inequality, box: dict, *, tight=None, max_boxes: int = 200_000, max_
             kind, level = None, 0
             for level in range(max_level + 1):
                 ctx.prec = prec << level
-                kind = problem.classify(current, level)
+                kind = problem.classify(current)
                 if kind is not None or not problem.undetermined_at_midpoint(current):
                     break
             if kind is not None:
