@@ -233,3 +233,29 @@ def test_no_recompilation_when_the_batch_size_changes(monkeypatch):
         htaf(x, 11.0, 2.0).sum().backward()
         torch.testing.assert_close(htaf(x.detach(), 11.0, 2.0), hnn._kernels._htaf_forward(x.detach(), 11.0, 2.0))
     assert dynamo_utils.counters["stats"]["unique_graphs"] == before, "a new batch size compiled a new graph"
+
+
+def test_autograd_backward_is_torchs_own_chain_rule():
+    x = torch.linspace(-8, 8, 401, requires_grad=True)
+    ours = torch.autograd.grad(hnn.htaf(x, 11.0, 2.0, backward="autograd").sum(), x)[0]
+    ref = torch.autograd.grad(torch.sigmoid(11.0 * torch.tanh(2.0 * x)).sum(), x)[0]
+    assert torch.equal(ours, ref)
+    module = hnn.HTAF(11.0, 2.0, backward="autograd")
+    assert "backward='autograd'" in repr(module)
+    assert torch.equal(torch.autograd.grad(module(x).sum(), x)[0], ref)
+    exact = torch.autograd.grad(hnn.htaf(x, 11.0, 2.0).sum(), x)[0]
+    tail = x.detach().abs() > 5
+    assert torch.all(ref[tail] == 0) and torch.all(exact[tail] > 0)   # what the option is for
+    with pytest.raises(hnn.functional.InvalidParameterError, match="backward"):
+        hnn.htaf(x, 11.0, 2.0, backward="numerical")
+    with pytest.raises(hnn.functional.InvalidParameterError, match="backward"):
+        hnn.HTAF(11.0, 2.0, backward="fast")
+
+
+def test_binarize_refuses_a_model_without_htaf_layers():
+    net = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU())
+    with pytest.raises(hnn.functional.InvalidParameterError, match="nothing to switch"):
+        with hnn.binarize(net):
+            pass
+    with hnn.binarize(net, strict=False):
+        net(torch.randn(1, 2))

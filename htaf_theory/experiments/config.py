@@ -17,8 +17,9 @@ ACTIVATIONS = ("relu", "htaf", "ss", "ste")
 OPTIMIZERS = ("adam", "sgd")
 DATASET_NAMES = ("abalone", "wine", "churn", "fico")
 TARGET_SCALINGS = ("standardize", "none")
+BACKWARDS = ("exact", "autograd")
 #: fields added after results existed: left out of the hash at their default, so old results keep their keys
-_HASH_OMIT_AT_DEFAULT = {"target_scaling": "standardize"}
+_HASH_OMIT_AT_DEFAULT = {"target_scaling": "standardize", "backward": "exact"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class RunConfig:
     record_every: int = 1                      # record loss and gradient norms every k epochs
     checkpoint_every: int = 100                # save a resumable checkpoint every k epochs (0: never)
     target_scaling: str = "standardize"        # regression target: standardize (train mean/std) | none (raw units)
+    backward: str = "exact"                    # HTAF backward: exact (fused, tail-exact) | autograd (torch's chain rule, float32)
     tag: str = ""                              # which sweep made it (for file names only)
     extra: dict = field(default_factory=dict, compare=False, hash=False)  # free-form notes, not hashed
 
@@ -69,6 +71,10 @@ class RunConfig:
                 raise InvalidParameterError(f"{name} must be a finite number > 0 (valid range: (0, inf)); got {name}={v!r}")
         if self.target_scaling not in TARGET_SCALINGS:
             raise InvalidParameterError(f"target_scaling must be one of {TARGET_SCALINGS}; got target_scaling={self.target_scaling!r}")
+        if self.backward not in BACKWARDS:
+            raise InvalidParameterError(f"backward must be one of {BACKWARDS}; got backward={self.backward!r}")
+        if self.backward != "exact" and self.activation != "htaf":
+            raise InvalidParameterError(f"backward={self.backward!r} applies to activation='htaf' only; got activation={self.activation!r}")
         if self.surrogate is not None and self.surrogate not in ("sigmoid", "tanh", "rect"):
             raise InvalidParameterError(f"surrogate must be one of ('sigmoid', 'tanh', 'rect'); got surrogate={self.surrogate!r}")
 
@@ -95,7 +101,7 @@ class RunConfig:
     def label(self) -> str:
         """A short human label: the activation with its parameters."""
         if self.activation == "htaf":
-            return f"HTAF a={self.a:g} b={self.b:g}"
+            return f"HTAF a={self.a:g} b={self.b:g}" + (f" {self.backward}" if self.backward != "exact" else "")
         if self.activation == "ss":
             return f"SS gamma={self.gamma:g}"
         if self.activation == "ste":

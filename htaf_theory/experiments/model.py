@@ -18,7 +18,7 @@ def make_activation(cfg: RunConfig) -> nn.Module:
     if cfg.activation == "relu":
         return nn.ReLU()
     if cfg.activation == "htaf":
-        return hnn.HTAF(cfg.a, cfg.b)
+        return hnn.HTAF(cfg.a, cfg.b, backward=cfg.backward)
     if cfg.activation == "ss":
         return hnn.ScaledSigmoid(cfg.gamma)
     return hnn.HeavisideSTE(cfg.surrogate, cfg.slope)

@@ -6,7 +6,8 @@ is sample i's own loss (= n times the gradient of the mean loss), so the number 
 depend on the data set size. Evaluation: the smooth network, and the same network with every
 HTAF / SS swapped for the exact Heaviside step (the paper's "DNN + HTAF" deployed as a DHN);
 RMSE (in target units) for regression, AUROC for classification; the binarity score of
-App. G.4 (share of hidden outputs > 0.99 or < 0.01, test set, smooth network).
+App. G.4 (share of hidden outputs > 0.99 or < 0.01, test set, smooth network); for HTAF / SS runs the
+swap report (``htaf_theory.diagnostics``, Thm C.1) on the test split at eps = SWAP_EPS.
 """
 from __future__ import annotations
 
@@ -22,11 +23,14 @@ from scipy.stats import rankdata
 
 from .. import __version__
 from ..data import load_dataset, split_dataset
+from ..diagnostics import swap_report
 from ..nn import binarize
 from .config import RunConfig
 from .model import MLP, make_activation
 
-__all__ = ["run_cell", "auroc", "binarity_score", "grad_norms"]
+__all__ = ["run_cell", "auroc", "binarity_score", "grad_norms", "SWAP_EPS"]
+
+SWAP_EPS = 0.01    # tolerance of the swap report stored with every HTAF / SS run (test split)
 
 
 def auroc(y: np.ndarray, score: np.ndarray) -> float:
@@ -152,7 +156,7 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
             for part, (Xp, yp) in parts.items():
                 Xt = torch.tensor(Xp, dtype=torch.float32)
                 if mode == "binarized":
-                    with binarize(model):
+                    with binarize(model, strict=False):
                         out = model(Xt).double().numpy()
                 else:
                     out = model(Xt, keep=(part == "test")).double().numpy()
@@ -160,6 +164,10 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
                         binarity = binarity_score(model.hidden_outputs)
                 pred = out * y_std + y_mean if regression else out
                 metrics[f"{part}_{mode}"] = _metric(split.task, yp, pred)
+        swap = None
+        if cfg.activation in ("htaf", "ss"):
+            Xt = torch.tensor(split.X_test, dtype=torch.float32)
+            swap = swap_report(model, Xt, eps=SWAP_EPS, decision=None if regression else "sign").as_dict()
     tail = max(1, len(history["epoch"]) // 20)
     final_grad = [float(np.median(g[-tail:])) if g else None for g in history["grad_norm"]]
     if ckpt is not None and ckpt.exists():
@@ -173,5 +181,8 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
                     "epochs_trained": len(range(start_epoch, cfg.epochs)), "resumed_from_epoch": start_epoch},
         "results": {"task": split.task, "metric": "rmse" if regression else "auroc", "metrics": metrics,
                     "binarity": binarity, "diverged": diverged, "final_grad_norm": final_grad,
-                    "history": history, "n_train": n},
+                    "history": history, "n_train": n,
+                    # the loss of always predicting the training mean: a loss stuck here means the net learned nothing
+                    "target_variance": float(y.var(unbiased=False)) if regression else None,
+                    "swap": swap},
     }

@@ -13,7 +13,7 @@ import torch
 from ..validation import InvalidParameterError
 from ._kernels import _compute_dtype, _run, _scalar, _ss_backward
 
-__all__ = ["htaf", "scaled_sigmoid", "heaviside", "heaviside_ste", "heaviside_htaf_grad", "SURROGATES"]
+__all__ = ["htaf", "scaled_sigmoid", "heaviside", "heaviside_ste", "heaviside_htaf_grad", "SURROGATES", "BACKWARDS"]
 
 SURROGATES = ("sigmoid", "tanh", "rect")
 
@@ -139,16 +139,30 @@ class _StepHTAFGradFunction(torch.autograd.Function):
 
 # ---- functional forms -------------------------------------------------------------------------
 
-def htaf(x: torch.Tensor, a, b) -> torch.Tensor:
+BACKWARDS = ("exact", "autograd")
+
+
+def htaf(x: torch.Tensor, a, b, backward: str = "exact") -> torch.Tensor:
     """h(x) = sigmoid(a tanh(b x)) with a fused, tail-accurate backward.
 
     ``a`` and ``b`` are positive floats, or 0-dim tensors (which then receive gradients).
+    ``backward="autograd"`` evaluates the composite ``torch.sigmoid(a * torch.tanh(b * x))`` eagerly, so the
+    gradient is torch's own chain rule in the input's dtype: what a user who types the paper's formula gets
+    (in float32 it is exactly 0 once |b x| > 9; kept for controlled comparisons, issue 9).
 
     >>> import torch
     >>> htaf(torch.tensor([0.0, 1.0]), 10.0, 2.0)
     tensor([0.5000, 0.9999])
+    >>> x = torch.tensor([6.0], requires_grad=True)
+    >>> htaf(x, 2.0, 2.0, backward="autograd").sum().backward(); x.grad
+    tensor([0.])
     """
-    return _HTAFFunction.apply(_as_input(x), _check_gain("a", a), _check_gain("b", b))
+    a, b = _check_gain("a", a), _check_gain("b", b)
+    if backward == "autograd":
+        return torch.sigmoid(a * torch.tanh(b * _as_input(x)))
+    if backward != "exact":
+        raise InvalidParameterError(f"backward must be one of {BACKWARDS}; got backward={backward!r}")
+    return _HTAFFunction.apply(_as_input(x), a, b)
 
 
 def scaled_sigmoid(x: torch.Tensor, gamma) -> torch.Tensor:

@@ -13,7 +13,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..validation import InvalidParameterError
-from .functional import SURROGATES, _as_float, heaviside, heaviside_htaf_grad, heaviside_ste, htaf, scaled_sigmoid
+from .functional import BACKWARDS, SURROGATES, _as_float, heaviside, heaviside_htaf_grad, heaviside_ste, htaf, scaled_sigmoid
 
 __all__ = ["HTAF", "ScaledSigmoid", "Heaviside", "HeavisideSTE", "HTAFSpike", "htaf_spike", "binarize"]
 
@@ -35,18 +35,26 @@ class HTAF(nn.Module):
         Learn a and b, kept positive through a softplus parametrisation.
     binary : bool
         Use the exact Heaviside step instead (inference of a DHN).
+    backward : {"exact", "autograd"}
+        "exact" (default): the fused, tail-exact h'; "autograd": torch's chain rule through the composite
+        (see ``htaf_theory.nn.functional.htaf``), for controlled comparisons.
 
     Examples
     --------
     >>> HTAF(11.0, 2.0)
     HTAF(a=11, b=2)
+    >>> HTAF(11.0, 2.0, backward="autograd")
+    HTAF(a=11, b=2, backward='autograd')
     """
 
-    def __init__(self, a: float, b: float, learnable: bool = False, binary: bool = False):
+    def __init__(self, a: float, b: float, learnable: bool = False, binary: bool = False, backward: str = "exact"):
         super().__init__()
         a, b = _as_float("a", a), _as_float("b", b)
+        if backward not in BACKWARDS:
+            raise InvalidParameterError(f"backward must be one of {BACKWARDS}; got backward={backward!r}")
         self.learnable = learnable
         self.binary = binary
+        self.backward = backward
         if learnable:
             self.a_raw = nn.Parameter(torch.tensor(_inverse_softplus(a)))
             self.b_raw = nn.Parameter(torch.tensor(_inverse_softplus(b)))
@@ -73,13 +81,15 @@ class HTAF(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.binary:
             return heaviside(x)
-        return htaf(x, self.a, self.b)
+        return htaf(x, self.a, self.b, backward=self.backward)
 
     def extra_repr(self) -> str:
         a, b = (float(torch.as_tensor(v).detach()) for v in (self.a, self.b))
         text = f"a={a:.6g}, b={b:.6g}"
         if self.learnable:
             text += ", learnable=True"
+        if self.backward != "exact":
+            text += f", backward={self.backward!r}"
         if self.binary:
             text += ", binary=True"
         return text
@@ -200,11 +210,12 @@ def htaf_spike(a: float, b: float, spiking: bool = False) -> HTAFSpike:
 
 
 @contextlib.contextmanager
-def binarize(model: nn.Module):
+def binarize(model: nn.Module, strict: bool = True):
     """Within the block, every HTAF, ScaledSigmoid and HTAFSpike in ``model`` computes the exact step (its ``binary`` flag).
 
     The modules stay where they are (hooks, parameters and references to them keep working); each flag is put
-    back on exit, even after an error.
+    back on exit, even after an error. A model without any such module is refused (``InvalidParameterError``)
+    unless ``strict=False`` (then the block runs the model unchanged, e.g. a ReLU baseline in a sweep).
 
     >>> import torch
     >>> net = torch.nn.Sequential(torch.nn.Linear(2, 3), HTAF(5.0, 1.0))
@@ -214,7 +225,13 @@ def binarize(model: nn.Module):
     >>> print(net[1])
     HTAF(a=5, b=1)
     """
+    if not isinstance(model, nn.Module):
+        raise InvalidParameterError(f"model must be a torch.nn.Module; got {type(model).__name__}")
     switched = [(m, m.binary) for m in model.modules() if isinstance(m, (HTAF, ScaledSigmoid, HTAFSpike))]
+    if strict and not switched:
+        raise InvalidParameterError(
+            f"binarize: {type(model).__name__} has no HTAF, ScaledSigmoid or HTAFSpike module, so there is nothing to "
+            "switch to the step; build it with htaf_theory.nn.HTAF / HTAFSpike (or pass strict=False)")
     for module, _ in switched:
         module.binary = True
     try:
