@@ -12,10 +12,12 @@ from pathlib import Path
 
 from htaf_theory.validation import InvalidParameterError
 
-from . import fig1_shape, fig2_bounds, fig6_ablation, fig7_vanishing, fig8_depth, table6, table8_tabular
+from . import (fig1_shape, fig2_bounds, fig6_ablation, fig6_backward, fig7_vanishing, fig8_depth, table1_heaviside, table6,
+               table8_tabular)
 from .common import FigureContext
 
-FIGURES = {m.NAME: m for m in (fig1_shape, fig2_bounds, table6, fig6_ablation, fig7_vanishing, fig8_depth, table8_tabular)}
+FIGURES = {m.NAME: m for m in (fig1_shape, fig2_bounds, table6, fig6_ablation, fig6_backward, fig7_vanishing, fig8_depth,
+                               table8_tabular, table1_heaviside)}
 
 __all__ = ["FIGURES", "run_figures", "out_dir_for"]
 

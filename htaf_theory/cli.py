@@ -11,7 +11,7 @@ import json
 import sys
 
 #: top-level modules of the optional extras in pyproject.toml: only these may be reported as "not installed"
-OPTIONAL_MODULES = {"torch", "flint", "matplotlib", "pooch", "tqdm", "hypothesis", "pytest"}
+OPTIONAL_MODULES = {"torch", "flint", "matplotlib", "pooch", "tqdm", "hypothesis", "pytest", "sklearn", "spikingjelly", "snntorch"}
 
 __all__ = ["main"]
 
@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.set_defaults(func=_cmd_figures)
 
     e = sub.add_parser("experiment", help="run one of the paper's sweeps (resumable)")
-    e.add_argument("name", help="f1 | f1autograd | f21 | f21raw | f22 | f22raw | f3 | b3rate (Thm B.3 simulation)")
+    e.add_argument("name", help="f1 | f1autograd | f21 | f21raw | f22 | f22raw | f3 | t1 | b3rate (Thm B.3 simulation)")
     e.add_argument("--quick", action="store_true", help="few epochs and seeds")
     e.add_argument("--workers", type=int, default=None, help="parallel workers (default: one per core)")
     e.add_argument("--results", default=None, help="results folder (default $HTAF_RESULTS, else ./results)")

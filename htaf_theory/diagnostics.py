@@ -55,7 +55,12 @@ class SwapReport:
     c1_note: str = ""
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """Plain data for JSON: a non-finite number (delta = inf: the layer is never eps-close to H) becomes None."""
+        def finite(v):
+            return None if isinstance(v, float) and not math.isfinite(v) else v
+        d = asdict(self)
+        d["layers"] = [{k: finite(v) for k, v in layer.items()} for layer in d["layers"]]
+        return {k: finite(v) for k, v in d.items()}
 
     def __str__(self) -> str:
         lines = [f"swap report at eps={self.eps:g} on {self.n_samples} samples",
@@ -210,7 +215,12 @@ def swap_report(model: nn.Module, X: torch.Tensor, eps: float = 0.01, decision: 
         report.decision_flips = float(((f_step > 0) != (f_smooth > 0)).double().mean())
     elif decision == "argmax":
         report.decision_flips = float((f_step.argmax(-1) != f_smooth.argmax(-1)).double().mean())
-    _c1_head_bound(report, order[-1], called, smooth, eps)
+    repeated = [names[m] for m in order if called.count(m) > 1]
+    if repeated:
+        report.c1_note = (f"Thm C.1 bound not computed: layer(s) {repeated} run more than once per forward (a recurrent or "
+                          "spiking net, whose state depends on the swapped outputs); the theorem is for f = beta^T H(z)")
+    else:
+        _c1_head_bound(report, order[-1], called, smooth, eps)
     return report
 
 

@@ -91,3 +91,12 @@ def test_bad_input_is_refused_by_name():
         swap_report(_tiny_net(), torch.tensor(X), decision="vote")
     with pytest.raises(InvalidParameterError, match="X must be"):
         swap_report(_tiny_net(), X)
+
+
+def test_a_layer_never_eps_close_reports_an_infinite_delta_and_json_gets_none():
+    import json
+    net = torch.nn.Sequential(torch.nn.Linear(2, 4), HTAF(2.0, 11.0), torch.nn.Linear(4, 1))
+    rep = swap_report(net, torch.randn(20, 2), eps=0.01)
+    assert rep.layers[0].delta == float("inf") and rep.layers[0].zone_fraction == 1.0
+    d = json.loads(json.dumps(rep.as_dict(), allow_nan=False))
+    assert d["layers"][0]["delta"] is None and d["layers"][0]["zone_fraction"] == 1.0

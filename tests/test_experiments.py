@@ -1,6 +1,7 @@
 """Tests for htaf_theory.experiments: configs, gradient recorder, metrics, store, resume, runner, CLI."""
 import json
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -22,6 +23,8 @@ from htaf_theory.experiments.train import auroc, binarity_score, grad_norms, run
     (dict(activation="htaf", a=1.0), "needs b"),
     (dict(activation="htaf", a=-1.0, b=1.0), "a must be a finite number > 0"),
     (dict(activation="ste", surrogate="relu", slope=1.0), "surrogate must be one of"),
+    (dict(activation="htaf", a=1.0, b=1.0, backward="numeric"), "backward must be one of"),
+    (dict(activation="relu", backward="autograd"), "applies to activation='htaf' only"),
     (dict(dataset="mnist", activation="relu"), "dataset must be one of"),
     (dict(activation="relu", lr=0.0), "lr must be"),
     (dict(activation="relu", hidden=()), "hidden must be"),
@@ -134,10 +137,14 @@ def test_user_supplied_executor(data_home, tmp_path):
 
 def test_sweeps_defined_and_quick_variants():
     assert len(sweeps.build_sweep("f1")) == 30 and len(sweeps.build_sweep("f21")) == 18
-    assert len(sweeps.build_sweep("f22")) == 21 and len(sweeps.build_sweep("f3")) == 24
+    assert len(sweeps.build_sweep("f22")) == 63 and len(sweeps.build_sweep("f3")) == 24
+    assert len(sweeps.build_sweep("f22raw")) == 63 and len(sweeps.build_sweep("t1")) == 34
+    autograd = sweeps.build_sweep("f1autograd")
+    assert [replace(c, backward="exact", tag="f1") for c in autograd] == sweeps.build_sweep("f1")
     for name in sweeps.SWEEPS:
         quick = sweeps.build_sweep(name, quick=True)
-        assert quick and all(c.epochs == sweeps.QUICK_EPOCHS and c.tag.endswith("-quick") for c in quick)
+        epochs = sweeps.T1_QUICK_EPOCHS if name == "t1" else sweeps.QUICK_EPOCHS
+        assert quick and all(c.epochs == epochs and c.tag.endswith("-quick") for c in quick)
     with pytest.raises(ValueError, match="name must be one of"):
         sweeps.build_sweep("f9")
 

@@ -19,8 +19,10 @@ EXPECTED = {
     "fig6_ablation": ["fig6_ablation.png", "fig6_ablation.csv", "fig6_ablation.md"],
     "fig7_vanishing": ["fig7_vanishing.png", "fig7_vanishing.csv", "fig7_vanishing_raw_target.png",
                        "fig7_vanishing_raw_target.csv"],
-    "fig8_depth": ["fig8_depth.png", "table7.csv", "table7.md"],
+    "fig6_backward": ["fig6_backward.png", "fig6_backward.csv", "fig6_backward.md"],
+    "fig8_depth": ["fig8_depth.png", "table7.csv", "table7.md", "table7_raw_target.csv", "table7_raw_target.md"],
     "table8_tabular": ["table8_tabular.png", "table8_tabular.csv", "table8_tabular.md"],
+    "table1_heaviside": ["table1_heaviside.png", "table1_heaviside.csv", "table1_heaviside.md"],
 }
 
 
@@ -56,6 +58,13 @@ def test_quick_tables_have_every_row_and_column(quick_figures):
     assert len(table6) == 11 and all(r[-1] == "yes" for r in table6[1:])
     table7 = list(csv.reader(open(out / "table7.csv")))
     assert table7[0][2:] == ["ReLU", "HTAF a=11 b=2", "SS gamma=22"] and len(table7) == 4  # 3 architectures in quick
+    raw = list(csv.reader(open(out / "table7_raw_target.csv")))
+    assert raw[0] == table7[0] and len(raw) == 4 and all("stuck" in cell for row in raw[1:] for cell in row[2:])
+    backward = list(csv.reader(open(out / "fig6_backward.csv")))
+    assert [r[0] for r in backward[1:]] == ["exact backward (ours)"] * 3 + ["autograd, float32"] * 3
+    table1 = list(csv.reader(open(out / "table1_heaviside.csv")))
+    assert [(r[0], r[1]) for r in table1[1:]] == [(n, m) for n in ("SNN", "DHN") for m in ("HTAF", "STE", "SS")]
+    assert all(0 <= float(r[3].split("%")[0]) <= 100 for r in table1[1:])
     table8 = list(csv.reader(open(out / "table8_tabular.csv")))
     assert [r[0] for r in table8[1:]] == ["abalone", "fico"]
     assert all(cell for cell in table8[1])

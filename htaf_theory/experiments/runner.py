@@ -69,11 +69,9 @@ def _stop_pool(executor: ProcessPoolExecutor) -> None:
 
 
 def _run_and_store(cfg: RunConfig, root: str, data_home) -> str:
-    from .train import run_cell
-
     store = ResultStore(root)
     if not store.done(cfg):
-        store.save(cfg, run_cell(cfg, data_home, store.checkpoint_path(cfg)))
+        store.save(cfg, cfg.run(data_home, store.checkpoint_path(cfg)))
     return cfg.key()
 
 

@@ -11,6 +11,8 @@
 * f3  (F.3, Table 8): Wine, Abalone, Churn; DNN, DNN+HTAF, DNN+SS, DHN+STE; 5 splits. Stage 1 runs
   every candidate of ``F3_GRID`` on split 0 and picks, per method, the best validation score of
   the deployed model (binarized for HTAF/SS); stage 2 runs that candidate on splits 1-4.
+* t1  (Sec. 4.1, Table 1 at CPU scale, ``experiments.heaviside``): digits; SNN and DHN x HTAF (Table 6 pairs) /
+  STE (sigmoid, tanh, rect) / SS (gamma 4, 10, 22, 50); staged like f3 over 5 seeds.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from .runner import run_cells
 from .store import ResultStore
 
 __all__ = ["SWEEPS", "build_sweep", "run_named_sweep", "load_records", "MissingResultsError", "sweep_cells", "f3_plan", "select_on_validation", "F22_ARCHITECTURES",
-           "F3_GRID", "VANISHING_THRESHOLD"]
+           "F3_GRID", "VANISHING_THRESHOLD", "T1_GRID", "t1_plan", "STAGED"]
 
 SEEDS = (0, 1, 2, 3, 4)                 # the paper's 5 random splits (F.3)
 F1_SEEDS = (0, 1, 2)                     # F.1: seeds per a
@@ -87,7 +89,8 @@ def f3_seeds(quick: bool) -> tuple[int, ...]:
 
 
 def select_on_validation(records: list[dict]) -> dict:
-    """The record whose deployed model (binarized when HTAF/SS) scores best on the validation split."""
+    """The record whose deployed model (binarized when HTAF/SS) scores best on the validation split (RMSE: lowest;
+    AUROC, accuracy: highest; the first such record on ties)."""
     def score(rec):
         res = rec["results"]
         v = res["metrics"]["val_binarized"]
@@ -135,8 +138,55 @@ def _f22raw(quick: bool) -> list[RunConfig]:
     return [replace(c, target_scaling="none", tag="f22raw") for c in _f22(quick)]
 
 
+# ---- t1: a CPU-scale Table 1 (Sec. 4.1), digits; stage 1 selects per (net, method) on split 0 -------------
+
+T1_NETS = ("snn", "dhn")
+T1_GRID = {   # candidates per method; HTAF from Table 6 (eps = delta = 0.1, b = min_b(a) rounded up as printed)
+    "htaf": [dict(method="htaf", a=float(r.a), b=float(r.b_rounded_up)) for r in table6()],
+    "ste": [dict(method="ste", surrogate=s, slope=4.0) for s in ("sigmoid", "tanh", "rect")],
+    "ss": [dict(method="ss", gamma=g) for g in (4.0, 10.0, 22.0, 50.0)],
+}
+T1_QUICK_EPOCHS = 3
+
+
+def _t1_candidates(net: str, method: str, seed: int, quick: bool) -> list:
+    from .heaviside import HeavisideConfig
+    grid = T1_GRID[method]
+    if quick:
+        grid = [g for g in grid if g.get("a") in (None, 5.0, 50.0) and g.get("gamma") in (None, 22.0)
+                and g.get("surrogate") in (None, "sigmoid")]
+    extra = dict(epochs=T1_QUICK_EPOCHS, tag="t1-quick", checkpoint_every=1) if quick else {}
+    return [HeavisideConfig(net=net, seed=seed, **kw, **extra) for kw in grid]
+
+
+def t1_seeds(quick: bool) -> tuple[int, ...]:
+    return (0, 1) if quick else SEEDS
+
+
+def t1_plan(store: ResultStore, quick: bool) -> tuple[list, dict]:
+    """Stage-1 cells, and {(net, method, seed): cell} for every seed once stage 1 is done."""
+    stage1, chosen = [], {}
+    for net in T1_NETS:
+        for method in T1_GRID:
+            cands = _t1_candidates(net, method, 0, quick)
+            stage1 += cands
+            records = [store.load(c) for c in cands]
+            if all(r is not None for r in records):
+                best = type(cands[0]).from_dict(select_on_validation(records)["config"])
+                for s in t1_seeds(quick):
+                    chosen[(net, method, s)] = replace(best, seed=s)
+    return stage1, chosen
+
+
+def _t1(quick: bool) -> list:
+    return [c for net in T1_NETS for m in T1_GRID for c in _t1_candidates(net, m, 0, quick)]
+
+
+#: sweeps whose stage 2 (the chosen candidate on every split) depends on stage 1's results
+STAGED = {"f3": f3_plan, "t1": t1_plan}
+
 SWEEPS = {"f1": _f1, "f1autograd": _f1autograd, "f21": _f21, "f21raw": _f21raw, "f22": _f22, "f22raw": _f22raw,
-          "f3": _f3}
+          "f3": _f3, "t1": _t1}
 
 
 def build_sweep(name: str, quick: bool = False) -> list[RunConfig]:
@@ -144,7 +194,7 @@ def build_sweep(name: str, quick: bool = False) -> list[RunConfig]:
     if name not in SWEEPS:
         raise InvalidParameterError(f"name must be one of {sorted(SWEEPS)}; got name={name!r}")
     cells = SWEEPS[name](quick)
-    return [_quick(c) for c in cells] if quick else cells
+    return [_quick(c) for c in cells] if quick and name != "t1" else cells
 
 
 class MissingResultsError(RuntimeError):
@@ -154,8 +204,8 @@ class MissingResultsError(RuntimeError):
 def sweep_cells(name: str, quick: bool, store: ResultStore) -> list[RunConfig]:
     """Every cell of a sweep, stage 2 of f3 included (as far as stage 1 allows)."""
     cells = build_sweep(name, quick)
-    if name == "f3":
-        cells += list(f3_plan(store, quick)[1].values())
+    if name in STAGED:
+        cells += list(STAGED[name](store, quick)[1].values())
     return cells
 
 
@@ -165,7 +215,7 @@ def load_records(name: str, quick: bool = False, results_dir=None, allow_partial
     cells = sweep_cells(name, quick, store)
     records = [store.load(c) for c in cells]
     missing = sum(r is None for r in records)
-    stage2_pending = name == "f3" and len(cells) == len(build_sweep(name, quick))
+    stage2_pending = name in STAGED and len(cells) == len(build_sweep(name, quick))
     if (missing or stage2_pending) and not allow_partial:
         raise MissingResultsError(
             f"{missing} of {len(cells)} cells of sweep {name!r} are not in {store.root}"
@@ -195,8 +245,8 @@ def run_named_sweep(name: str, quick: bool = False, workers: int | None = None, 
     store = ResultStore(results_dir)
     desc = f"{name}{' (quick)' if quick else ''}"
     records = run_cells(cells, store, workers=workers, data_home=data_home, progress=progress, desc=desc)
-    if name == "f3":
-        _, chosen = f3_plan(store, quick)
+    if name in STAGED:
+        _, chosen = STAGED[name](store, quick)
         records += run_cells(list(chosen.values()), store, workers=workers, data_home=data_home,
                              progress=progress, desc=desc + " stage 2")
     print(f"{name}: {len(records)} cells in {store.root}")

@@ -76,7 +76,7 @@ def _save_atomic(obj, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def _load_checkpoint(path: Path, cfg: RunConfig) -> dict | None:
+def _load_checkpoint(path: Path, epochs: int, history_keys=("epoch", "loss", "grad_norm")) -> dict | None:
     """A resumable training state, or None (the file is moved aside and the cell starts over).
 
     ``weights_only=True``: a checkpoint holds tensors, numbers, lists and dicts only, so a file planted in a
@@ -85,8 +85,8 @@ def _load_checkpoint(path: Path, cfg: RunConfig) -> dict | None:
     try:
         state = torch.load(path, weights_only=True)
         ok = (isinstance(state, dict) and {"model", "opt", "history", "epoch"} <= set(state)
-              and isinstance(state["epoch"], int) and 0 < state["epoch"] < cfg.epochs
-              and isinstance(state["history"], dict) and {"epoch", "loss", "grad_norm"} <= set(state["history"]))
+              and isinstance(state["epoch"], int) and 0 < state["epoch"] < epochs
+              and isinstance(state["history"], dict) and set(history_keys) <= set(state["history"]))
         why = "" if ok else "not a training state of this cell"
     except Exception as err:  # noqa: BLE001  (any unreadable file: torch raises many kinds)
         state, ok, why = None, False, f"{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}"
@@ -122,7 +122,7 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
     start_epoch, diverged = 0, False
     ckpt = Path(checkpoint_path) if checkpoint_path else None
     if ckpt is not None and ckpt.exists():
-        state = _load_checkpoint(ckpt, cfg)
+        state = _load_checkpoint(ckpt, cfg.epochs)
         if state is not None:
             model.load_state_dict(state["model"])
             opt.load_state_dict(state["opt"])

@@ -1,0 +1,96 @@
+"""Tests for htaf_theory.experiments.heaviside (the CPU-scale Table 1) and the t1 sweep's selection."""
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("sklearn")
+pytestmark = pytest.mark.torch
+
+from htaf_theory.experiments import sweeps  # noqa: E402
+from htaf_theory.experiments.heaviside import HeavisideConfig, build_net, load_digits_split, run_heaviside_cell  # noqa: E402
+from htaf_theory.experiments.store import ResultStore  # noqa: E402
+from htaf_theory.validation import InvalidParameterError  # noqa: E402
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(net="bnn"), "net must be one of"), (dict(method="relu"), "method must be one of"),
+    (dict(method="htaf", a=5.0), "needs b"), (dict(method="htaf", a=-5.0, b=1.0), "a must be a finite number > 0"),
+    (dict(method="ss", gamma=10.0, time_steps=0), "time_steps must be an integer >= 1"),
+    (dict(method="ss", gamma=10.0, dataset="cifar10"), "dataset must be 'digits'"),
+])
+def test_bad_configs_are_refused_by_name(kwargs, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        HeavisideConfig(**kwargs)
+
+
+def test_digits_split_is_a_seeded_partition():
+    parts = load_digits_split(3)
+    assert [len(y) for _, y in parts] == [1078, 359, 360]
+    assert all(X.shape[1:] == (1, 8, 8) and X.dtype == np.float32 and 0 <= X.min() and X.max() <= 1 for X, _ in parts)
+    again = load_digits_split(3)
+    assert all(np.array_equal(y1, y2) for (_, y1), (_, y2) in zip(parts, again))
+    assert not np.array_equal(parts[0][1], load_digits_split(4)[0][1])
+
+
+@pytest.mark.parametrize("net", ["dhn", "snn"])
+def test_deployed_networks_are_binary_and_the_selected_epoch_is_the_best_on_validation(net):
+    pytest.importorskip("spikingjelly")
+    cfg = HeavisideConfig(net=net, method="htaf", a=5.0, b=4.72, epochs=3, time_steps=2)
+    record = run_heaviside_cell(cfg)
+    hist, metrics = record["results"]["history"], record["results"]["metrics"]
+    best = int(np.argmax(hist["val_binarized"]))
+    assert metrics["best_epoch"] == hist["epoch"][best]
+    assert metrics["test_binarized"] == hist["test_binarized"][best]
+    swap = record["results"]["swap"]
+    assert len(swap["layers"]) == 2 and 0 <= swap["decision_flips"] <= 1
+    if net == "snn":     # spike functions run once per step: Thm C.1 does not apply, and the report says so
+        assert swap["c1_bound"] is None and "more than once" in swap["c1_note"]
+    from htaf_theory.nn import binarize
+    model = build_net(cfg).eval()
+    seen = []
+    for module in model.modules():
+        if type(module).__name__ in ("HTAF", "HTAFSpike"):
+            module.register_forward_hook(lambda m, i, o: seen.append(o))
+    with binarize(model), torch.no_grad():
+        model(torch.from_numpy(load_digits_split(0)[2][0][:16]))
+    assert seen and all(set(o.unique().tolist()) <= {0.0, 1.0} for o in seen)
+
+
+def test_an_interrupted_cell_resumes_to_the_same_result(tmp_path, monkeypatch):
+    cfg = HeavisideConfig(net="dhn", method="ste", surrogate="tanh", slope=4.0, epochs=4, checkpoint_every=2)
+    full = run_heaviside_cell(cfg)
+    ckpt = tmp_path / "c.pt"
+    import htaf_theory.experiments.heaviside as heaviside
+
+    calls = {"n": 0}
+    real = heaviside._accuracy
+
+    def stop_after_two_epochs(*args):
+        calls["n"] += 1
+        if calls["n"] > 4 * 2:             # four evaluations per epoch
+            raise KeyboardInterrupt
+        return real(*args)
+    monkeypatch.setattr(heaviside, "_accuracy", stop_after_two_epochs)
+    with pytest.raises(KeyboardInterrupt):
+        run_heaviside_cell(cfg, ckpt)
+    monkeypatch.setattr(heaviside, "_accuracy", real)
+    assert ckpt.exists()
+    resumed = run_heaviside_cell(cfg, ckpt)
+    assert resumed["timings"]["resumed_from_epoch"] == 2
+    assert resumed["results"]["history"] == full["results"]["history"]
+    assert not ckpt.exists()
+
+
+def test_t1_plan_picks_the_best_validation_candidate_per_net_and_method(tmp_path):
+    store = ResultStore(tmp_path)
+    stage1, chosen = sweeps.t1_plan(store, quick=True)
+    assert chosen == {} and len(stage1) == 2 * (2 + 1 + 1)
+    for i, cfg in enumerate(stage1):
+        val = 0.9 if (cfg.method == "htaf" and cfg.a == 50.0) else 0.5 + 0.01 * i
+        store.save(cfg, {"config": cfg.to_dict(), "key": cfg.key(), "seed": 0, "versions": {}, "timings": {},
+                         "results": {"task": "classification", "metric": "accuracy", "diverged": False, "history": {},
+                                     "metrics": {"val_binarized": val}}})
+    _, chosen = sweeps.t1_plan(store, quick=True)
+    assert {(k[0], k[1]) for k in chosen} == {(n, m) for n in sweeps.T1_NETS for m in sweeps.T1_GRID}
+    assert all(chosen[(n, "htaf", s)].a == 50.0 and chosen[(n, "htaf", s)].seed == s
+               for n in sweeps.T1_NETS for s in (0, 1))
