@@ -29,7 +29,7 @@ def out_dir_for(out_dir=None, quick: bool = False) -> Path:
 
 
 def run_figures(names=None, *, quick: bool = False, out_dir=None, results_dir=None, run_missing: bool = False,
-                workers=None) -> int:
+                workers=None, executor=None) -> int:
     """Regenerate the named figures (all by default). Returns 0, or 1 if any figure could not be made."""
     from htaf_theory.experiments.store import ResultStore
     from htaf_theory.experiments.sweeps import MissingResultsError, run_named_sweep
@@ -46,7 +46,7 @@ def run_figures(names=None, *, quick: bool = False, out_dir=None, results_dir=No
         module = FIGURES[name]
         if run_missing:
             for sweep in module.SWEEPS:
-                run_named_sweep(sweep, quick=quick, workers=workers, results_dir=store_root)
+                run_named_sweep(sweep, quick=quick, workers=workers, results_dir=store_root, executor=executor)
         try:
             paths = module.make(ctx)
         except MissingResultsError as err:

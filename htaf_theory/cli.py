@@ -7,11 +7,15 @@ from extreme arguments, and a missing *optional* extra. Anything else is a bug a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 
+from .validation import InvalidParameterError
+
 #: top-level modules of the optional extras in pyproject.toml: only these may be reported as "not installed"
-OPTIONAL_MODULES = {"torch", "flint", "matplotlib", "pooch", "tqdm", "hypothesis", "pytest", "sklearn", "spikingjelly", "snntorch"}
+OPTIONAL_MODULES = {"torch", "flint", "matplotlib", "pooch", "tqdm", "hypothesis", "pytest", "sklearn", "spikingjelly",
+                    "snntorch", "distributed", "dask"}
 
 __all__ = ["main"]
 
@@ -61,22 +65,36 @@ def _cmd_check(args) -> int:
                       report_dir=args.report_dir)
 
 
+def _executor(args):
+    """The Dask cluster's executor for ``--scheduler ADDRESS``, else none (the local process pool)."""
+    if not args.scheduler:
+        return contextlib.nullcontext(None)
+    from .experiments.cluster import cluster_executor
+    return cluster_executor(args.scheduler)
+
+
 def _cmd_figures(args) -> int:
     from htaf_theory.figures import run_figures   # the repository's figures/ folder, installed under htaf_theory
 
-    return run_figures(args.names, quick=args.quick, out_dir=args.out, results_dir=args.results,
-                       run_missing=args.run, workers=args.workers)
+    if args.scheduler and not args.run:
+        raise InvalidParameterError("--scheduler runs sweeps on a cluster, so it needs --run")
+    with _executor(args) as executor:
+        return run_figures(args.names, quick=args.quick, out_dir=args.out, results_dir=args.results,
+                           run_missing=args.run, workers=args.workers, executor=executor)
 
 
 def _cmd_experiment(args) -> int:
     if args.name == "b3rate":
+        if args.scheduler:
+            raise InvalidParameterError("b3rate runs locally: --scheduler applies to the sweeps (f1 ... t1)")
         from .experiments.b3rate import run_b3rate
         run_b3rate(results_dir=args.results, quick=args.quick)
         return 0
     from .experiments.sweeps import run_named_sweep
 
-    return run_named_sweep(args.name, quick=args.quick, workers=args.workers, results_dir=args.results,
-                           data_home=args.data_home)
+    with _executor(args) as executor:
+        return run_named_sweep(args.name, quick=args.quick, workers=args.workers, results_dir=args.results,
+                               data_home=args.data_home, executor=executor)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--run", action="store_true",
                    help="first run the sweeps a figure needs (htaf experiment, resumable); without it figures only plot")
     f.add_argument("--workers", type=int, default=None, help="parallel workers for missing cells")
+    f.add_argument("--scheduler", default=None, help="run missing cells on a Dask cluster, e.g. tcp://HOST:8786 (with --run)")
     f.set_defaults(func=_cmd_figures)
 
     e = sub.add_parser("experiment", help="run one of the paper's sweeps (resumable)")
@@ -117,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--workers", type=int, default=None, help="parallel workers (default: one per core)")
     e.add_argument("--results", default=None, help="results folder (default $HTAF_RESULTS, else ./results)")
     e.add_argument("--data-home", default=None, help="data folder (default $HTAF_DATA, then a cache dir)")
+    e.add_argument("--scheduler", default=None,
+                   help="run the cells on a Dask cluster, e.g. tcp://HOST:8786 (pip install 'htaf-theory[cluster]')")
     e.set_defaults(func=_cmd_experiment)
     return parser
 
@@ -124,8 +145,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from .validation import InvalidParameterError
-
     try:
         return int(args.func(args) or 0)
     except InvalidParameterError as err:

@@ -3,13 +3,15 @@
 Finished cells are skipped; each worker writes its cell's JSON itself, atomically, so a sweep
 killed at any moment loses at most the cells in flight, and those resume from their last
 checkpoint. The default executor is a process pool with one worker per core and torch threads
-split between the workers; a cluster user can pass e.g. ``dask.distributed.Client().get_executor()``.
+split between the workers. Any other executor (``experiments.cluster``: a Dask cluster) gets cells whose
+workers return the record, and this process writes it, so such workers need no shared filesystem.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
 import signal
+import socket
 import threading
 import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
@@ -68,6 +70,17 @@ def _stop_pool(executor: ProcessPoolExecutor) -> None:
         proc.join(timeout=5)
 
 
+def _compute_record(cfg: RunConfig, data_home) -> dict:
+    """Train a cell where this runs (e.g. a cluster worker) and return its record; the coordinator stores it.
+
+    A missing or bad data file is reported with the worker's host and pid, so the user knows which machine lacks it."""
+    from ..data import DataError
+    try:
+        return cfg.run(data_home, None)
+    except (DataError, FileNotFoundError) as err:
+        raise DataError(f"on worker {socket.gethostname()} (pid {os.getpid()}): {err}") from None
+
+
 def _run_and_store(cfg: RunConfig, root: str, data_home) -> str:
     store = ResultStore(root)
     if not store.done(cfg):
@@ -92,10 +105,13 @@ def _progress(total: int, initial: int, desc: str, enabled: bool):
 def _submit_shielded(executor: Executor, todo: list[RunConfig], root: str, data_home, own: bool) -> dict:
     """Submit every cell; our own pool's workers are started with SIGINT ignored (an ignored signal stays
     ignored across exec), so a terminal's Ctrl-C, which reaches the whole process group, stops only the
-    coordinator, which then ends the workers itself; a worker still importing would otherwise die mid-import."""
+    coordinator, which then ends the workers itself; a worker still importing would otherwise die mid-import.
+    A user's executor (a cluster, maybe without a shared filesystem) gets ``_compute_record``: it returns the record."""
     shield = own and isinstance(executor, ProcessPoolExecutor) and threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if shield else None
     try:
+        if not own:
+            return {executor.submit(_compute_record, c, data_home): c for c in todo}
         return {executor.submit(_run_and_store, c, root, data_home): c for c in todo}
     finally:
         if shield:
@@ -128,7 +144,9 @@ def run_cells(cells: list[RunConfig], store: ResultStore, *, executor: Executor 
             else:
                 futures = _submit_shielded(executor, todo, str(store.root), data_home, own)
                 for fut in as_completed(futures):
-                    fut.result()
+                    result = fut.result()
+                    if not own:                # the worker returned the record; write it here, atomically, once
+                        store.save(futures[fut], result)
                     bar.set_postfix_str(f"done {futures[fut].name()}")
                     bar.update()
         except KeyboardInterrupt:

@@ -237,17 +237,19 @@ def f3_selected_records(results_dir=None, quick: bool = False) -> dict:
 
 
 def run_named_sweep(name: str, quick: bool = False, workers: int | None = None, results_dir=None,
-                    data_home=None, progress: bool = True) -> int:
+                    data_home=None, progress: bool = True, executor=None) -> int:
+    """Run every missing cell of sweep ``name`` (both stages of a staged sweep); ``executor``: e.g. a Dask cluster's."""
     from ..data import data_home_dir
 
     cells = build_sweep(name, quick)
-    data_home_dir(data_home)              # a bad data folder fails here, in one line, before any worker starts
+    if executor is None:
+        data_home_dir(data_home)          # a bad data folder fails here, in one line, before any worker starts
     store = ResultStore(results_dir)
     desc = f"{name}{' (quick)' if quick else ''}"
-    records = run_cells(cells, store, workers=workers, data_home=data_home, progress=progress, desc=desc)
+    records = run_cells(cells, store, executor=executor, workers=workers, data_home=data_home, progress=progress, desc=desc)
     if name in STAGED:
         _, chosen = STAGED[name](store, quick)
-        records += run_cells(list(chosen.values()), store, workers=workers, data_home=data_home,
+        records += run_cells(list(chosen.values()), store, executor=executor, workers=workers, data_home=data_home,
                              progress=progress, desc=desc + " stage 2")
     print(f"{name}: {len(records)} cells in {store.root}")
     return 0
