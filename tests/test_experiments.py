@@ -139,6 +139,7 @@ def test_sweeps_defined_and_quick_variants():
     assert len(sweeps.build_sweep("f1")) == 30 and len(sweeps.build_sweep("f21")) == 18
     assert len(sweeps.build_sweep("f22")) == 63 and len(sweeps.build_sweep("f3")) == 24
     assert len(sweeps.build_sweep("f22raw")) == 63 and len(sweeps.build_sweep("t1")) == 34
+    assert len(sweeps.build_sweep("f3tuned")) == 2 * 5 * 11 * 3
     autograd = sweeps.build_sweep("f1autograd")
     assert [replace(c, backward="exact", tag="f1") for c in autograd] == sweeps.build_sweep("f1")
     for name in sweeps.SWEEPS:
@@ -220,3 +221,30 @@ def test_b3rate_cells_carry_their_config_and_resume(tmp_path, capsys):
     run_b3rate(results_dir=tmp_path, cfg=cfg)                 # a rerun skips finished cells
     assert all(p.stat().st_mtime_ns == t for p, t in before.items())
     assert "fitted slope" in capsys.readouterr().out
+
+
+def test_select_epoch_keeps_the_best_validation_weights(data_home):
+    cfg = RunConfig(dataset="abalone", hidden=(8,), activation="htaf", a=5.0, b=4.72, epochs=40, record_every=5,
+                    select_epoch=True, lr=3e-2)
+    record = run_cell(cfg, data_home)
+    hist, res = record["results"]["history"], record["results"]
+    scores = hist["val_deployed"]                     # -RMSE: larger is better
+    best = int(np.argmax(scores))
+    assert res["best_epoch"] == hist["epoch"][best]
+    assert res["metrics"]["val_binarized"] == pytest.approx(-scores[best], rel=1e-9)   # the kept weights are those
+    assert cfg.key() != replace(cfg, select_epoch=False).key()
+    assert replace(cfg, select_epoch=False).to_dict()["select_epoch"] is False
+
+
+def test_per_split_selection_picks_each_splits_best_validation_record():
+    def rec(ds, act, seed, val, lr):
+        cfg = dict(dataset=ds, activation=act, seed=seed, lr=lr)
+        return {"config": cfg, "results": {"metric": "rmse", "metrics": {"val_binarized": val}}}
+    records = [rec("abalone", "htaf", 0, 2.5, 1e-3), rec("abalone", "htaf", 0, 2.1, 1e-2),
+               rec("abalone", "htaf", 1, 2.0, 1e-3), rec("abalone", "htaf", 1, 2.2, 1e-2),
+               rec("abalone", "relu", 0, 2.3, 1e-3), rec("abalone", "htaf", 2, None, 1e-3), rec("abalone", "htaf", 2, 3.0, 1e-4)]
+    chosen = sweeps.select_per_split(records)
+    assert chosen[("abalone", "DNN+HTAF", 0)]["config"]["lr"] == 1e-2
+    assert chosen[("abalone", "DNN+HTAF", 1)]["config"]["lr"] == 1e-3
+    assert chosen[("abalone", "DNN+HTAF", 2)]["config"]["lr"] == 1e-4          # a diverged run (None) is never chosen
+    assert chosen[("abalone", "DNN", 0)]["config"]["lr"] == 1e-3

@@ -22,6 +22,7 @@ EXPECTED = {
     "fig6_backward": ["fig6_backward.png", "fig6_backward.csv", "fig6_backward.md"],
     "fig8_depth": ["fig8_depth.png", "table7.csv", "table7.md", "table7_raw_target.csv", "table7_raw_target.md"],
     "table8_tabular": ["table8_tabular.png", "table8_tabular.csv", "table8_tabular.md"],
+    "table8_tuned": ["table8_tuned.png", "table8_tuned.csv", "table8_tuned.md"],
     "table1_heaviside": ["table1_heaviside.png", "table1_heaviside.csv", "table1_heaviside.md"],
 }
 

@@ -19,7 +19,7 @@ DATASET_NAMES = ("abalone", "wine", "churn", "fico")
 TARGET_SCALINGS = ("standardize", "none")
 BACKWARDS = ("exact", "autograd")
 #: fields added after results existed: left out of the hash at their default, so old results keep their keys
-_HASH_OMIT_AT_DEFAULT = {"target_scaling": "standardize", "backward": "exact"}
+_HASH_OMIT_AT_DEFAULT = {"target_scaling": "standardize", "backward": "exact", "select_epoch": False}
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class RunConfig:
     gamma: float | None = None                 # SS slope (activation == "ss")
     surrogate: str | None = None               # STE surrogate: sigmoid | tanh | rect (activation == "ste")
     slope: float | None = None                 # STE surrogate slope k
-    optimizer: str = "adam"                    # adam | sgd (paper: Adam)
+    optimizer: str = "adam"                    # adam | sgd (SGD with momentum 0.9, App. D.2) (paper: Adam)
     lr: float = 1e-3                           # learning rate (paper: 1e-3)
     epochs: int = 1000                         # full-batch epochs (paper: 1000)
     seed: int = 0                              # split seed and weight-init seed
@@ -42,6 +42,7 @@ class RunConfig:
     checkpoint_every: int = 100                # save a resumable checkpoint every k epochs (0: never)
     target_scaling: str = "standardize"        # regression target: standardize (train mean/std) | none (raw units)
     backward: str = "exact"                    # HTAF backward: exact (fused, tail-exact) | autograd (torch's chain rule, float32)
+    select_epoch: bool = False                 # keep the weights of the best validation score (deployed net) seen at record epochs
     tag: str = ""                              # which sweep made it (for file names only)
     extra: dict = field(default_factory=dict, compare=False, hash=False)  # free-form notes, not hashed
 
@@ -116,4 +117,5 @@ class RunConfig:
     def name(self) -> str:
         arch = "x".join(str(h) for h in self.hidden)
         raw = "-rawtarget" if self.target_scaling == "none" else ""
-        return f"{self.tag or 'run'}-{self.dataset}-{self.label().replace(' ', '_')}-{arch}{raw}-s{self.seed}"
+        opt = "" if (self.optimizer, self.lr) == ("adam", 1e-3) else f"-{self.optimizer}{self.lr:g}"
+        return f"{self.tag or 'run'}-{self.dataset}-{self.label().replace(' ', '_')}-{arch}{raw}{opt}-s{self.seed}"

@@ -11,6 +11,7 @@ swap report (``htaf_theory.diagnostics``, Thm C.1) on the test split at eps = SW
 """
 from __future__ import annotations
 
+import copy
 import os
 import platform
 import time
@@ -116,17 +117,32 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
 
     torch.manual_seed(cfg.seed)
     model = MLP(X.shape[1], cfg.hidden, lambda: make_activation(cfg))
-    opt = (torch.optim.Adam if cfg.optimizer == "adam" else torch.optim.SGD)(model.parameters(), lr=cfg.lr)
+    if cfg.optimizer == "adam":
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=0.9)
     loss_fn = torch.nn.MSELoss() if regression else torch.nn.BCEWithLogitsLoss()
     history = {"epoch": [], "loss": [], "grad_norm": [[] for _ in cfg.hidden]}
+    if cfg.select_epoch:
+        history["val_deployed"] = []
+    best = {"score": None, "epoch": -1, "state": None}
     start_epoch, diverged = 0, False
     ckpt = Path(checkpoint_path) if checkpoint_path else None
     if ckpt is not None and ckpt.exists():
-        state = _load_checkpoint(ckpt, cfg.epochs)
-        if state is not None:
+        state = _load_checkpoint(ckpt, cfg.epochs, history_keys=tuple(history))
+        if state is not None and (not cfg.select_epoch or "best" in state):
             model.load_state_dict(state["model"])
             opt.load_state_dict(state["opt"])
             history, start_epoch = state["history"], state["epoch"]
+            best = state.get("best", best)
+    X_val = torch.tensor(split.X_val, dtype=torch.float32)
+
+    def deployed_val_score() -> float | None:
+        """The deployed (binarized) network's validation metric, oriented so that larger is better."""
+        with torch.no_grad(), binarize(model, strict=False):
+            out = model(X_val).double().numpy()
+        value = _metric(split.task, split.y_val, out * y_std + y_mean if regression else out)
+        return None if value is None else (-value if regression else value)
 
     train_started = time.time()
     for epoch in range(start_epoch, cfg.epochs):
@@ -139,14 +155,22 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
             history["loss"].append(loss.item())
             for store, g in zip(history["grad_norm"], grad_norms(model.pre_activations, n)):
                 store.append(g)
+            if cfg.select_epoch:
+                score = deployed_val_score()
+                history["val_deployed"].append(score)
+                if score is not None and (best["score"] is None or score > best["score"]):
+                    best = {"score": score, "epoch": epoch, "state": copy.deepcopy(model.state_dict())}
         if not torch.isfinite(loss):
             diverged = True
             break
         opt.step()
         done = epoch + 1
         if ckpt is not None and cfg.checkpoint_every and done % cfg.checkpoint_every == 0 and done < cfg.epochs:
-            _save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "history": history, "epoch": done}, ckpt)
+            _save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "history": history, "epoch": done,
+                          **({"best": best} if cfg.select_epoch else {})}, ckpt)
     train_seconds = time.time() - train_started
+    if cfg.select_epoch and best["state"] is not None:
+        model.load_state_dict(best["state"])          # model selection on validation, epoch included
 
     model.eval()
     metrics = {}
@@ -184,5 +208,6 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
                     "history": history, "n_train": n,
                     # the loss of always predicting the training mean: a loss stuck here means the net learned nothing
                     "target_variance": float(y.var(unbiased=False)) if regression else None,
+                    "best_epoch": best["epoch"] if cfg.select_epoch else None,
                     "swap": swap},
     }
