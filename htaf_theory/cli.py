@@ -17,6 +17,15 @@ from .validation import InvalidParameterError
 OPTIONAL_MODULES = {"torch", "flint", "matplotlib", "pooch", "tqdm", "hypothesis", "pytest", "sklearn", "spikingjelly",
                     "snntorch", "distributed", "dask"}
 
+#: how to install each optional module ('' : the default advice)
+INSTALL_HINTS = {
+    "": "pip install 'htaf-theory[all]' (torch: pip install torch==2.13.0 first)",
+    "torch": "pip install torch==2.13.0 (the CPU wheel), then pip install 'htaf-theory[all]'",
+    "spikingjelly": "pip install --no-deps spikingjelly==2.0.0 loguru (its declared dependencies are not needed)",
+    "distributed": "pip install 'htaf-theory[cluster]'", "dask": "pip install 'htaf-theory[cluster]'",
+    "sklearn": "pip install 'htaf-theory[snn]' (scikit-learn ships the digits data set)",
+}
+
 __all__ = ["main"]
 
 
@@ -161,8 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     except ModuleNotFoundError as err:
         if (err.name or "").split(".")[0] not in OPTIONAL_MODULES:
             raise                        # an internal import error is a bug: keep the traceback
-        print(f"htaf {args.command}: error: needs the optional package {err.name!r}: "
-              "pip install 'htaf-theory[all]' (torch: pip install torch==2.13.0 first)", file=sys.stderr)
+        top = (err.name or "").split(".")[0]
+        print(f"htaf {args.command}: error: needs the optional package {err.name!r}: {INSTALL_HINTS.get(top, INSTALL_HINTS[''])}",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         resumable = args.command in ("experiment", "figures")

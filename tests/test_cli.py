@@ -41,6 +41,24 @@ def test_missing_optional_dependency_is_one_line(monkeypatch, capsys):
     assert "needs the optional package 'flint'" in err and len(err.strip().splitlines()) == 1
 
 
+def test_missing_spikingjelly_says_how_to_install_it(monkeypatch, capsys, tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("sklearn")
+    import builtins
+    real_import = builtins.__import__
+
+    def no_spikingjelly(name, *args, **kwargs):
+        if name.startswith("spikingjelly"):
+            raise ModuleNotFoundError("No module named 'spikingjelly'", name="spikingjelly")
+        return real_import(name, *args, **kwargs)
+    monkeypatch.setattr(builtins, "__import__", no_spikingjelly)
+    from htaf_theory.experiments import sweeps
+    monkeypatch.setattr(sweeps, "T1_NETS", ("snn",))
+    assert main(["experiment", "t1", "--quick", "--workers", "1", "--results", str(tmp_path)]) == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "needs the optional package 'spikingjelly'" in last and "--no-deps spikingjelly==2.0.0" in last
+
+
 @pytest.mark.parametrize("argv, word", [
     (["params", "--table6", "--delta", "1e-320"], "delta"),
     (["experiment", "f21", "--quick", "--results", "/etc/passwd/sub"], "Not a directory"),
