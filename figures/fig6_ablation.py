@@ -13,17 +13,23 @@ SWEEPS = ("f1",)
 
 
 def summarize(records: list[dict]) -> list[dict]:
+    """Per a: mean (s.e.) over seeds of the test AUROCs, binarity, the first layer's final gradient norm (log10)
+    and the swap cost (swap report: share of pre-activations with |z| < delta, mean |logit change|); diverged runs."""
     by_a = defaultdict(list)
     for rec in records:
         by_a[rec["config"]["a"]].append(rec)
     out = []
     for a in sorted(by_a):
         recs = by_a[a]
-        m = [r["results"]["metrics"] for r in recs]
-        row = {"a": a, "b": recs[0]["config"]["b"], "seeds": len(recs),
-               "diverged": sum(r["results"]["diverged"] for r in recs)}
-        for key, values in (("auroc_smooth", [x["test_smooth"] for x in m]), ("auroc_binarized", [x["test_binarized"] for x in m]),
-                            ("binarity", [r["results"]["binarity"] for r in recs])):
+        res = [r["results"] for r in recs]
+        swap = [x.get("swap") for x in res if x.get("swap")]
+        row = {"a": a, "b": recs[0]["config"]["b"], "seeds": len(recs), "diverged": sum(x["diverged"] for x in res)}
+        for key, values in (("auroc_smooth", [x["metrics"]["test_smooth"] for x in res]),
+                            ("auroc_binarized", [x["metrics"]["test_binarized"] for x in res]),
+                            ("binarity", [x["binarity"] for x in res]),
+                            ("log10_grad", [np.log10(max(x["final_grad_norm"][0], 1e-300)) for x in res]),
+                            ("zone", [np.mean([layer["zone_fraction"] for layer in s["layers"]]) for s in swap]),
+                            ("swap_change", [s["prediction_change"] for s in swap])):
             row[key], row[key + "_se"] = mean_se(values)
         out.append(row)
     return out

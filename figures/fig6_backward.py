@@ -5,37 +5,14 @@ final gradient norm and the swap cost (Thm C.1 diagnostic: share of pre-activati
 eps = 0.01, mean change of the output logit when every HTAF is swapped for the step)."""
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 
-from .common import FigureContext, mean_se, new_figure, save_png, write_csv, write_markdown
+from .common import FigureContext, new_figure, save_png, write_csv, write_markdown
+from .fig6_ablation import summarize
 
 NAME = "fig6_backward"
 SWEEPS = ("f1", "f1autograd")
 LABELS = {"f1": "exact backward (ours)", "f1autograd": "autograd, float32"}
-
-
-def summarize(records: list[dict]) -> list[dict]:
-    """Per a: mean (s.e.) of AUROCs, binarity, first-layer grad norm and swap cost; count of diverged runs."""
-    by_a = defaultdict(list)
-    for rec in records:
-        by_a[rec["config"]["a"]].append(rec)
-    rows = []
-    for a in sorted(by_a):
-        recs = by_a[a]
-        res = [r["results"] for r in recs]
-        swap = [x.get("swap") or {} for x in res]
-        row = {"a": a, "b": recs[0]["config"]["b"], "seeds": len(recs), "diverged": sum(x["diverged"] for x in res)}
-        for key, values in (("auroc_binarized", [x["metrics"]["test_binarized"] for x in res]),
-                            ("auroc_smooth", [x["metrics"]["test_smooth"] for x in res]),
-                            ("binarity", [x["binarity"] for x in res]),
-                            ("log10_grad", [np.log10(max(x["final_grad_norm"][0], 1e-300)) for x in res]),
-                            ("zone", [np.mean([layer["zone_fraction"] for layer in s["layers"]]) for s in swap if s]),
-                            ("swap_change", [s["prediction_change"] for s in swap if s])):
-            row[key], row[key + "_se"] = mean_se(values)
-        rows.append(row)
-    return rows
 
 
 def make(ctx: FigureContext) -> list:

@@ -248,3 +248,18 @@ def test_per_split_selection_picks_each_splits_best_validation_record():
     assert chosen[("abalone", "DNN+HTAF", 1)]["config"]["lr"] == 1e-3
     assert chosen[("abalone", "DNN+HTAF", 2)]["config"]["lr"] == 1e-4          # a diverged run (None) is never chosen
     assert chosen[("abalone", "DNN", 0)]["config"]["lr"] == 1e-3
+
+
+def test_a_record_written_before_a_field_existed_stays_valid(data_home, tmp_path):
+    store = ResultStore(tmp_path)
+    cfg = RunConfig(dataset="abalone", hidden=(4,), activation="relu", epochs=2)
+    store.save(cfg, run_cell(cfg, data_home))
+    record = json.loads(store.path(cfg).read_text())
+    for field in ("select_epoch", "backward", "target_scaling"):       # added after results existed, at their defaults
+        record["config"].pop(field)
+    store.path(cfg).write_text(json.dumps(record))
+    assert store.load(cfg) is not None
+    record["config"]["epochs"] = 3                                      # but a different config is still refused
+    store.path(cfg).write_text(json.dumps(record))
+    with pytest.warns(RuntimeWarning, match="invalid result file"):
+        assert store.load(cfg) is None

@@ -20,14 +20,12 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import platform
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
 from ..validation import InvalidParameterError
 
 __all__ = ["HeavisideConfig", "run_heaviside_cell", "load_digits_split", "NETS", "METHODS"]
@@ -182,7 +180,7 @@ def run_heaviside_cell(cfg: HeavisideConfig, checkpoint_path=None) -> dict:
 
     from ..diagnostics import swap_report
     from ..nn import binarize
-    from .train import _load_checkpoint, _save_atomic
+    from .train import SWAP_EPS, _load_checkpoint, _save_atomic, make_record
 
     started = time.time()
     (Xtr, ytr), (Xva, yva), (Xte, yte) = [(torch.from_numpy(X), torch.from_numpy(y)) for X, y in load_digits_split(cfg.seed)]
@@ -237,16 +235,9 @@ def run_heaviside_cell(cfg: HeavisideConfig, checkpoint_path=None) -> dict:
     i = history["epoch"].index(best["epoch"]) if best["epoch"] in history["epoch"] else -1
     metrics = {k: (history[k][i] if history[k] else None) for k in ("val_binarized", "test_binarized", "val_smooth", "test_smooth")}
     metrics["best_epoch"] = best["epoch"]
-    swap = swap_report(model, Xte, eps=0.01, decision="argmax").as_dict() if cfg.method != "ste" else None
+    swap = swap_report(model, Xte, eps=SWAP_EPS, decision="argmax").as_dict() if cfg.method != "ste" else None
     if ckpt is not None and ckpt.exists():
         ckpt.unlink()
-    return {
-        "config": cfg.to_dict(), "key": cfg.key(), "name": cfg.name(), "seed": cfg.seed,
-        "versions": {"htaf_theory": __version__, "torch": torch.__version__, "numpy": np.__version__,
-                     "python": platform.python_version()},
-        "machine": {"platform": platform.platform(), "torch_threads": torch.get_num_threads()},
-        "timings": {"total_s": time.time() - started, "train_s": train_seconds,
-                    "epochs_trained": len(range(start_epoch, cfg.epochs)), "resumed_from_epoch": start_epoch},
-        "results": {"task": "classification", "metric": "accuracy", "metrics": metrics, "diverged": diverged,
-                    "history": history, "swap": swap, "n_train": int(len(ytr))},
-    }
+    return make_record(cfg, started, train_seconds, start_epoch, {
+        "task": "classification", "metric": "accuracy", "metrics": metrics, "diverged": diverged,
+        "history": history, "swap": swap, "n_train": int(len(ytr))})

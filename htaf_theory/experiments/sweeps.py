@@ -205,7 +205,7 @@ def _f3tuned(quick: bool) -> list[RunConfig]:
     cells = []
     for ds in datasets:
         for seed in f3_seeds(quick):
-            for method, cands in F3T_GRID.items():
+            for cands in F3T_GRID.values():
                 for kw in (cands[:1] if quick else cands):
                     for opt, lr in settings:
                         cells.append(RunConfig(dataset=ds, tag="f3tuned", seed=seed, optimizer=opt, lr=lr,

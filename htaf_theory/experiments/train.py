@@ -196,6 +196,18 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
     final_grad = [float(np.median(g[-tail:])) if g else None for g in history["grad_norm"]]
     if ckpt is not None and ckpt.exists():
         ckpt.unlink()
+    return make_record(cfg, started, train_seconds, start_epoch, {
+        "task": split.task, "metric": "rmse" if regression else "auroc", "metrics": metrics,
+                    "binarity": binarity, "diverged": diverged, "final_grad_norm": final_grad,
+                    "history": history, "n_train": n,
+                    # the loss of always predicting the training mean: a loss stuck here means the net learned nothing
+                    "target_variance": float(y.var(unbiased=False)) if regression else None,
+                    "best_epoch": best["epoch"] if cfg.select_epoch else None,
+                    "swap": swap})
+
+
+def make_record(cfg, started: float, train_seconds: float, start_epoch: int, results: dict) -> dict:
+    """A cell's result record: its config and key, the versions and machine that made it, timings, results."""
     return {
         "config": cfg.to_dict(), "key": cfg.key(), "name": cfg.name(), "seed": cfg.seed,
         "versions": {"htaf_theory": __version__, "torch": torch.__version__, "numpy": np.__version__,
@@ -203,11 +215,5 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
         "machine": {"platform": platform.platform(), "torch_threads": torch.get_num_threads()},
         "timings": {"total_s": time.time() - started, "train_s": train_seconds,
                     "epochs_trained": len(range(start_epoch, cfg.epochs)), "resumed_from_epoch": start_epoch},
-        "results": {"task": split.task, "metric": "rmse" if regression else "auroc", "metrics": metrics,
-                    "binarity": binarity, "diverged": diverged, "final_grad_norm": final_grad,
-                    "history": history, "n_train": n,
-                    # the loss of always predicting the training mean: a loss stuck here means the net learned nothing
-                    "target_variance": float(y.var(unbiased=False)) if regression else None,
-                    "best_epoch": best["epoch"] if cfg.select_epoch else None,
-                    "swap": swap},
+        "results": results,
     }
