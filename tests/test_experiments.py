@@ -137,7 +137,7 @@ def test_user_supplied_executor(data_home, tmp_path):
 
 def test_sweeps_defined_and_quick_variants():
     assert len(sweeps.build_sweep("f1")) == 30 and len(sweeps.build_sweep("f21")) == 18
-    assert len(sweeps.build_sweep("f22")) == 63 and len(sweeps.build_sweep("f3")) == 24
+    assert len(sweeps.build_sweep("f22")) == 21 and len(sweeps.build_sweep("f3")) == 24
     assert len(sweeps.build_sweep("f22raw")) == 63 and len(sweeps.build_sweep("t1")) == 34
     assert len(sweeps.build_sweep("f3tuned")) == 2 * 5 * 11 * 3
     autograd = sweeps.build_sweep("f1autograd")
