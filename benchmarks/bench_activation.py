@@ -1,14 +1,21 @@
-"""Forward+backward time over sizes and thread counts: htaf_theory's HTAF beside the strongest simple baselines.
+"""Forward+backward time over sizes and thread counts: our activations beside the strongest simple baselines.
 
-Candidates, run side by side in one process and interleaved (so machine noise hits all alike), float32:
-  torch.sigmoid (eager)                   the cost of the cheapest activation
-  naive sigmoid(a*tanh(b*x)) (eager)      what a user of the paper's formula writes
-  torch.compile(naive)                    the strongest simple baseline (default torch.compile settings)
-  htaf_theory HTAF                        our fused, tail-exact forward and backward (one saved tensor)
+Three groups (``--groups``), each run side by side in one process and interleaved (so machine noise hits all
+alike), float32:
+  htaf  HTAF a=11 b=2           naive sigmoid(a*tanh(b*x)) eager, torch.compile(naive), ours (``htaf``)
+  ss    ScaledSigmoid gamma=22  naive sigmoid(gamma*x) eager, torch.compile(naive), ours (``scaled_sigmoid``)
+  ste   step + sigmoid surrogate k=4: naive ``H(x) + s - s.detach()`` eager, torch.compile(naive),
+        ours (``heaviside_ste``)
+and in every group eager ``torch.sigmoid``, the cost of the cheapest activation. "compile(naive)" uses
+torch.compile's default settings: the strongest simple baseline a user would write.
 Sizes 2^12 .. 2^24; threads 1 and all. Medians of ``--repeats`` after warm-up (compilation is not timed).
-The CPU model is printed: ratios differ between machines (AMD/Intel, AVX2/AVX-512, cache sizes).
+Per candidate the speed-up from 1 thread to all threads at the largest size says whether its kernels ran in
+parallel. The CPU model is printed: ratios differ between machines (AMD/Intel, AVX2/AVX-512, cache sizes).
 
-Run: python benchmarks/bench_activation.py [--sizes 12,16,20,23,24] [--repeats 15]
+``--eager-crossover`` instead times our formulas eagerly and compiled at small sizes, the measurement behind
+``htaf_theory.nn._kernels.EAGER_BELOW``.
+
+Run: python benchmarks/bench_activation.py [--groups htaf,ss,ste] [--sizes 12,16,20,23,24] [--repeats 15]
 """
 from __future__ import annotations
 
@@ -19,15 +26,27 @@ import time
 
 import torch
 
-from htaf_theory.nn import htaf
+from htaf_theory.nn import _kernels, heaviside_ste, htaf, scaled_sigmoid
 
 
-def naive(x):
+def naive_htaf(x):
     return torch.sigmoid(11.0 * torch.tanh(2.0 * x))
 
 
-def ours(x):
-    return htaf(x, 11.0, 2.0)
+def naive_ss(x):
+    return torch.sigmoid(22.0 * x)
+
+
+def naive_ste(x):
+    s = torch.sigmoid(4.0 * x)
+    return (x >= 0).to(x.dtype) + s - s.detach()   # the usual straight-through trick: value H(x), gradient s'
+
+
+GROUPS = {
+    "htaf": (naive_htaf, lambda x: htaf(x, 11.0, 2.0)),
+    "ss": (naive_ss, lambda x: scaled_sigmoid(x, 22.0)),
+    "ste": (naive_ste, lambda x: heaviside_ste(x, "sigmoid", 4.0)),
+}
 
 
 def cpu_model() -> str:
@@ -54,32 +73,93 @@ def time_fwd_bwd(fn, x, grad) -> float:
     return time.perf_counter() - t0
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="12,14,16,18,20,22,23,24", help="log2 of the sizes")
-    parser.add_argument("--repeats", type=int, default=15)
-    args = parser.parse_args()
-    all_threads = torch.get_num_threads()
+def medians(candidates: dict, x, grad, repeats: int) -> dict:
+    for fn in candidates.values():
+        for _ in range(2):
+            time_fwd_bwd(fn, x, grad)
+    times = {k: [] for k in candidates}
+    for _ in range(repeats):
+        for k, fn in candidates.items():
+            times[k].append(time_fwd_bwd(fn, x, grad))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def run_group(name: str, sizes: list[int], repeats: int) -> None:
+    naive, ours = GROUPS[name]
     candidates = {"sigmoid": torch.sigmoid, "naive eager": naive, "compile(naive)": torch.compile(naive),
-                  "HTAF (ours)": ours}
-    print(f"CPU: {cpu_model()}; torch {torch.__version__}; {all_threads} threads available")
-    print(f"saved tensors: {', '.join(f'{k} {saved_tensors(f, torch.randn(8, requires_grad=True))}' for k, f in candidates.items())}")
-    print(f"{'threads':>7s} {'size':>6s} " + " ".join(f"{k:>15s}" for k in candidates) + "   ours/sigmoid ours/compile(naive)")
+                  "ours": ours}
+    all_threads = torch.get_num_threads()
+    print(f"\n== {name}: forward+backward, ms (saved tensors: "
+          + ", ".join(f"{k} {saved_tensors(f, torch.randn(8, requires_grad=True))}" for k, f in candidates.items()) + ")")
+    print(f"{'threads':>7s} {'size':>6s} " + " ".join(f"{k:>15s}" for k in candidates)
+          + "   ours/sigmoid ours/compile(naive)")
+    at_largest = {}
+    ok: dict[str, bool | None] = {"< 1 compile(naive) at every size": None, "<= 0.8 compile(naive) from 2^18": None,
+                                  "<= 1.5 sigmoid at 2^23, 2^24": None}
+
+    def check(target: str, holds: bool) -> None:
+        ok[target] = holds if ok[target] is None else (ok[target] and holds)
+
     for threads in sorted({1, all_threads}):
         torch.set_num_threads(threads)
-        for p in (int(s) for s in args.sizes.split(",")):
+        for p in sizes:
             x, grad = torch.randn(2 ** p), torch.ones(2 ** p)
-            for fn in candidates.values():
-                for _ in range(2):
-                    time_fwd_bwd(fn, x, grad)
-            times = {k: [] for k in candidates}
-            for _ in range(args.repeats):
-                for k, fn in candidates.items():
-                    times[k].append(time_fwd_bwd(fn, x, grad))
-            med = {k: statistics.median(v) for k, v in times.items()}
+            med = medians(candidates, x, grad, repeats)
+            vs_sig, vs_comp = med["ours"] / med["sigmoid"], med["ours"] / med["compile(naive)"]
+            check("< 1 compile(naive) at every size", vs_comp < 1)
+            if p >= 18:
+                check("<= 0.8 compile(naive) from 2^18", vs_comp <= 0.8)
+            if p in (23, 24):
+                check("<= 1.5 sigmoid at 2^23, 2^24", vs_sig <= 1.5)
+            if p == max(sizes):
+                at_largest[threads] = med
             print(f"{threads:7d} {'2^' + str(p):>6s} " + " ".join(f"{med[k] * 1e3:13.3f}ms" for k in candidates)
-                  + f"   {med['HTAF (ours)'] / med['sigmoid']:12.2f} {med['HTAF (ours)'] / med['compile(naive)']:19.2f}")
+                  + f"   {vs_sig:12.2f} {vs_comp:19.2f}")
     torch.set_num_threads(all_threads)
+    if all_threads > 1:
+        speedup = {k: at_largest[1][k] / at_largest[all_threads][k] for k in candidates}
+        print(f"parallel at 2^{max(sizes)} (speed-up 1 -> {all_threads} threads; > 1.3 counts as parallel): "
+              + ", ".join(f"{k} {s:.2f}x {'yes' if s > 1.3 else 'NO'}" for k, s in speedup.items()))
+    verdict = {None: "not measured (size not run)", True: "met", False: "NOT met"}
+    print("targets (issue 10): " + "; ".join(f"{k}: {verdict[v]}" for k, v in ok.items()))
+
+
+def eager_crossover(repeats: int) -> None:
+    """Our kernels eagerly vs compiled at small sizes, 1 and all threads."""
+    all_threads = torch.get_num_threads()
+    default = _kernels.EAGER_BELOW
+    print(f"\n== eager vs compiled kernels (EAGER_BELOW = {default}), forward+backward, ms")
+    for name, (_, ours) in GROUPS.items():
+        for threads in sorted({1, all_threads}):
+            torch.set_num_threads(threads)
+            row = []
+            for p in range(10, 19):
+                x, grad = torch.randn(2 ** p), torch.ones(2 ** p)
+                res = {}
+                for label, below in (("eager", 1 << 40), ("compiled", 0)):
+                    _kernels.EAGER_BELOW = below
+                    res[label] = medians({label: ours}, x, grad, repeats)[label]
+                row.append(f"2^{p} {res['eager'] * 1e3:.3f}/{res['compiled'] * 1e3:.3f}")
+            print(f"{name:5s} {threads} thr (eager/compiled): " + "  ".join(row))
+    _kernels.EAGER_BELOW = default
+    torch.set_num_threads(all_threads)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--groups", default="htaf,ss,ste", help="comma-separated: htaf, ss, ste")
+    parser.add_argument("--sizes", default="12,14,16,18,20,22,23,24", help="log2 of the sizes")
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--eager-crossover", action="store_true", help="time eager vs compiled kernels at small sizes")
+    args = parser.parse_args()
+    print(f"CPU: {cpu_model()}; torch {torch.__version__}; {torch.get_num_threads()} threads available; "
+          f"EAGER_BELOW = {_kernels.EAGER_BELOW}")
+    if args.eager_crossover:
+        eager_crossover(args.repeats)
+        return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    for name in args.groups.split(","):
+        run_group(name.strip(), sizes, args.repeats)
 
 
 if __name__ == "__main__":

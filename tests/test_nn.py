@@ -16,6 +16,8 @@ EXTREMES = [float("inf"), -float("inf"), 1e30, -1e30, 1e-30, -1e-30, 0.0]
 @pytest.fixture(params=["eager", "compiled"])
 def mode(request, monkeypatch):
     monkeypatch.setenv("HTAF_COMPILE", "0" if request.param == "eager" else "1")
+    # compiled mode: every size through the compiled kernels (small inputs would otherwise run eagerly)
+    monkeypatch.setattr(hnn._kernels, "EAGER_BELOW", 0 if request.param == "compiled" else hnn._kernels.EAGER_BELOW)
     return request.param
 
 
@@ -119,9 +121,51 @@ def test_binarize_restores_after_error():
     assert isinstance(net[0], hnn.HTAF)
 
 
-def test_heaviside_convention_matches_numpy():
-    x = torch.tensor([-1.0, -0.0, 0.0, 1.0, float("nan")])
+def test_heaviside_convention_matches_numpy(mode):
+    x = torch.tensor([-1.0, -0.0, 0.0, 1.0, float("nan"), float("inf"), -float("inf"), 1e-45])
     np.testing.assert_array_equal(hnn.heaviside(x).numpy(), core.heaviside(x.numpy()))
+    xg = x.clone().requires_grad_(True)        # in a graph: same values, and it stays differentiable
+    np.testing.assert_array_equal(hnn.heaviside(xg).detach().numpy(), core.heaviside(x.numpy()))
+    assert hnn.heaviside(xg).requires_grad
+
+
+SURROGATE_FORWARD = {   # each STE surrogate's own forward; its autograd derivative is the reference
+    "sigmoid": lambda x, k: torch.sigmoid(k * x),
+    "tanh": lambda x, k: (1 + torch.tanh(k * x)) / 2,
+    "rect": lambda x, k: torch.clamp(k * x + 0.5, 0, 1),
+}
+
+
+@pytest.mark.parametrize("surrogate", hnn.SURROGATES)
+def test_ste_backward_is_the_surrogates_derivative(surrogate, mode):
+    k = 3.0
+    x = torch.linspace(-3, 3, 1201, dtype=torch.float64)[1::2].requires_grad_(True)   # off the rect kinks
+    (ours,) = torch.autograd.grad(hnn.heaviside_ste(x, surrogate, slope=k).sum(), x)
+    (ref,) = torch.autograd.grad(SURROGATE_FORWARD[surrogate](x, k).sum(), x)
+    # atol: autograd's 1 - tanh^2 cancels in the tails (ours does not), ~1e-16 absolute
+    torch.testing.assert_close(ours, ref, rtol=1e-12, atol=1e-14)
+    # a wrong slope is told apart (the comparison can fail)
+    (wrong,) = torch.autograd.grad(SURROGATE_FORWARD[surrogate](x, 1.1 * k).sum(), x)
+    assert not torch.allclose(ours, wrong, rtol=1e-6)
+
+
+def test_small_inputs_run_eagerly_and_large_ones_compiled(monkeypatch):
+    monkeypatch.setenv("HTAF_COMPILE", "1")
+    calls = []
+    real = hnn._kernels._KERNELS["htaf_fwd"]
+    monkeypatch.setitem(hnn._kernels._KERNELS, "htaf_fwd", lambda *a: calls.append(a[0].numel()) or real(*a))
+    monkeypatch.setitem(hnn._kernels._compiled, "htaf_fwd", lambda *a: real(*a))     # a stand-in "compiled" kernel
+    small, large = hnn._kernels.EAGER_BELOW - 1, hnn._kernels.EAGER_BELOW
+    hnn.htaf(torch.randn(small), 11.0, 2.0)
+    hnn.htaf(torch.randn(large), 11.0, 2.0)
+    assert calls == [small], "only the small input runs the eager formulas"
+
+
+def test_scalar_cache_returns_plain_tensors_of_the_right_kind():
+    with torch.inference_mode():
+        s = hnn._kernels._scalar(0.123, torch.zeros(1))
+    assert not s.is_inference() and s.dtype == torch.float32 and float(s) == pytest.approx(0.123)
+    assert hnn._kernels._scalar(0.123, torch.zeros(1, dtype=torch.float64)).dtype == torch.float64
 
 
 @pytest.mark.parametrize("surrogate", hnn.SURROGATES)
@@ -160,6 +204,7 @@ def test_fallback_warns_once(monkeypatch):
 
     monkeypatch.setattr(hnn._kernels, "_compiled", {"htaf_fwd": None})
     monkeypatch.setattr(hnn._kernels, "_warned", False)
+    monkeypatch.setattr(hnn._kernels, "EAGER_BELOW", 0)
     monkeypatch.setattr(torch, "compile", lambda fn, **kw: broken)
     x = torch.randn(5)
     with pytest.warns(RuntimeWarning, match="torch.compile unavailable"):
@@ -225,6 +270,7 @@ def test_no_recompilation_when_the_batch_size_changes(monkeypatch):
     # the kernels are compiled once with dynamic shapes: training with a last, smaller batch (or any
     # new size) must reuse them, not compile again
     monkeypatch.setenv("HTAF_COMPILE", "1")
+    monkeypatch.setattr(hnn._kernels, "EAGER_BELOW", 0)
     import torch._dynamo.utils as dynamo_utils
     htaf(torch.randn(1000, requires_grad=True), 11.0, 2.0).sum().backward()        # warm: compiled once
     before = dynamo_utils.counters["stats"]["unique_graphs"]

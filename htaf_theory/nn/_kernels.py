@@ -2,8 +2,11 @@
 
 Forward h(x) = sigmoid(a tanh(b x)) (paper eq. (1)); the backward h'(x) = 4 a b e1/(1 + e1)^2 e2/(1 + e2)^2,
 e1 = e^{-2|bx|}, e2 = e^{-|a tanh(bx)|}, finite for every input and exact down to float32 underflow.
-Each kernel is compiled once, lazily, with dynamic shapes; where compilation is unavailable the same formulas
-run eagerly after a one-time warning. Set HTAF_COMPILE=0 to force eager mode.
+Also the exact step with its NaN rule and the STE surrogate derivatives (App. D.4), fused alike.
+Each kernel is compiled once, lazily, with dynamic shapes; inputs smaller than ``EAGER_BELOW`` elements run the
+same formulas eagerly (a compiled call costs ~0.1 ms of guards and dispatch, more than the work below ~2^14
+elements; benchmarks/bench_activation.py). Where compilation is unavailable the formulas run eagerly after a
+one-time warning. Set HTAF_COMPILE=0 to force eager mode.
 """
 from __future__ import annotations
 
@@ -53,10 +56,30 @@ def _ss_backward(x: torch.Tensor, grad: torch.Tensor, gamma) -> torch.Tensor:
     return grad * (gamma * e / (1.0 + e).square())
 
 
+def _step_forward(x: torch.Tensor) -> torch.Tensor:
+    # H(0) = 1 (core.heaviside); NaN stays NaN
+    return torch.where(torch.isnan(x), x, (x >= 0).to(x.dtype))
+
+
+def _ste_tanh_backward(x: torch.Tensor, grad: torch.Tensor, k) -> torch.Tensor:
+    # d/dx (1 + tanh(kx))/2 = 2k e/(1 + e)^2, e = e^{-2k|x|}: finite in the tails
+    e = torch.exp(-2.0 * (k * x).abs())
+    return grad * (2.0 * k * e / (1.0 + e).square())
+
+
+def _ste_rect_backward(x: torch.Tensor, grad: torch.Tensor, k) -> torch.Tensor:
+    # d/dx clip(kx + 1/2, 0, 1) = k on |x| < 1/(2k), else 0
+    return torch.where((k * x).abs() < 0.5, grad * k, torch.zeros_like(grad))
+
+
 # ---- lazy compilation with a one-time eager fallback -----------------------------------------
 
 _KERNELS = {"htaf_fwd": _htaf_forward, "htaf_bwd": _htaf_backward, "htaf_param": _htaf_param_grads,
-            "ss_fwd": _ss_forward, "ss_bwd": _ss_backward}
+            "ss_fwd": _ss_forward, "ss_bwd": _ss_backward, "step_fwd": _step_forward,
+            "ste_sigmoid_bwd": _ss_backward, "ste_tanh_bwd": _ste_tanh_backward, "ste_rect_bwd": _ste_rect_backward}
+#: below this many elements the eager formulas are faster than a compiled call (measured crossover 2^13-2^15
+#: on AMD EPYC and Intel Xeon, 1 and 2 threads: benchmarks/bench_activation.py --eager-crossover)
+EAGER_BELOW = 1 << 14
 _compiled: dict[str, object] = {}
 _warned = False
 
@@ -72,7 +95,7 @@ def _run(name: str, *args):
     # the kernels never need autograd (the backward is written by hand); detaching also keeps one compiled graph
     # for inputs with and without requires_grad (dynamo guards on it: inference after training recompiled)
     args = tuple(a.detach() if isinstance(a, torch.Tensor) else a for a in args)
-    if not compile_enabled() or _compiled.get(name) is eager:
+    if args[0].numel() < EAGER_BELOW or not compile_enabled() or _compiled.get(name) is eager:
         return eager(*args)
     fn = _compiled.get(name)
     if fn is None:
@@ -95,7 +118,18 @@ def _compute_dtype(x: torch.Tensor) -> torch.dtype:
     return torch.float32 if x.dtype in _LOW_PRECISION else x.dtype
 
 
+_SCALARS: dict = {}
+
+
 def _scalar(value: float, like: torch.Tensor) -> torch.Tensor:
     # 0-dim tensors, not Python floats: compiled kernels then neither recompile per value
-    # nor compute the scalar products in float64 (measured 1.7x slower)
-    return torch.tensor(value, dtype=like.dtype, device=like.device)
+    # nor compute the scalar products in float64 (measured 1.7x slower). Cached: a network calls this with the
+    # same few gains every step, and building a tensor costs microseconds (the kernels never write to it)
+    key = (value, like.dtype, like.device)
+    t = _SCALARS.get(key)
+    if t is None:
+        if len(_SCALARS) > 256:
+            _SCALARS.clear()
+        with torch.inference_mode(False):   # a normal tensor even if first made in inference mode
+            t = _SCALARS[key] = torch.tensor(value, dtype=like.dtype, device=like.device)
+    return t

@@ -11,7 +11,7 @@ import math
 import torch
 
 from ..validation import InvalidParameterError
-from ._kernels import _compute_dtype, _run, _scalar, _ss_backward
+from ._kernels import _compute_dtype, _run, _scalar
 
 __all__ = ["htaf", "scaled_sigmoid", "heaviside", "heaviside_ste", "heaviside_htaf_grad", "SURROGATES", "BACKWARDS"]
 
@@ -110,16 +110,9 @@ class _STEFunction(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        k = ctx.slope
-        xc = x.to(_compute_dtype(x))
-        if ctx.surrogate == "sigmoid":
-            d = _ss_backward(xc, torch.ones_like(xc), k)
-        elif ctx.surrogate == "tanh":
-            e = torch.exp(-2.0 * (k * xc).abs())
-            d = (k / 2.0) * 4.0 * e / (1.0 + e).square()
-        else:  # rect
-            d = (xc.abs() < 0.5 / k).to(xc.dtype) * k
-        return (grad * d.to(grad.dtype)), None, None
+        dt = _compute_dtype(x)
+        xc = x.to(dt)
+        return _run(f"ste_{ctx.surrogate}_bwd", xc, grad.to(dt), _scalar(ctx.slope, xc)).to(x.dtype), None, None
 
 
 class _StepHTAFGradFunction(torch.autograd.Function):
@@ -182,8 +175,11 @@ def heaviside(x: torch.Tensor) -> torch.Tensor:
     >>> heaviside(torch.tensor([-1.0, 0.0, 2.0]))
     tensor([0., 1., 1.])
     """
-    out = (x >= 0).to(x.dtype)
-    return torch.where(torch.isnan(x), x, out) if x.is_floating_point() else out
+    if not x.is_floating_point():
+        return (x >= 0).to(x.dtype)
+    if x.requires_grad and torch.is_grad_enabled():   # stay in the graph (gradient 0, NaN passes through)
+        return torch.where(torch.isnan(x), x, (x >= 0).to(x.dtype))
+    return _run("step_fwd", x)
 
 
 def heaviside_ste(x: torch.Tensor, surrogate: str = "sigmoid", slope: float = 4.0) -> torch.Tensor:
