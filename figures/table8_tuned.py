@@ -18,11 +18,11 @@ METHODS = list(F3T_GRID)
 
 def make(ctx: FigureContext) -> list:
     # a data set is shown once all its cells are in (the sweep runs them data set by data set); the rest are named
-    records = ctx.records("f3tuned", allow_partial=True)
-    expected = Counter(c.dataset for c in build_sweep("f3tuned", ctx.quick))
+    records = ctx.records("f3tuned", allow_partial=True) + ctx.records("f3tuned_fico", allow_partial=True)
+    expected = Counter(c.dataset for name in ("f3tuned", "f3tuned_fico") for c in build_sweep(name, ctx.quick))
     have = Counter(r["config"]["dataset"] for r in records)
-    datasets = [ds for ds in F3T_DATASETS if expected[ds] and have[ds] == expected[ds]]
-    if not datasets:
+    datasets = [ds for ds in (*F3T_DATASETS, "fico") if expected[ds] and have[ds] == expected[ds]]
+    if not set(datasets) - {"fico"}:
         ctx.records("f3tuned")        # raises MissingResultsError naming the command
     chosen = select_per_split([r for r in records if r["config"]["dataset"] in datasets])
     pending = [f"{ds} ({have[ds]} of {expected[ds]} cells)" for ds in F3T_DATASETS if expected[ds] and ds not in datasets]
@@ -45,6 +45,9 @@ def make(ctx: FigureContext) -> list:
                          f"{mean_se(swaps)[0]:.3g}" if swaps else "-", f"{metric} {PAPER_TABLE8[ds][1 + i]:.3f}",
                          "; ".join(f"{k} x{v}" for k, v in picks.most_common(2)),
                          ", ".join(str(x["best_epoch"]) for x in res)])
+    if "fico" not in datasets:
+        rows.append(["fico", "not run", "", "", "", f"AUROC {PAPER_TABLE8['fico'][1]:.3f}",
+                     "HELOC is licensed: put heloc_dataset_v1.csv in HTAF_DATA, then `htaf experiment f3tuned_fico`", ""])
     fig, axes = new_figure(1, len(datasets), figsize=(4.5 * len(datasets), 3.8), squeeze=False)
     for ax, ds in zip(axes[0], datasets):
         ax.bar(range(len(METHODS)), [summary[(ds, m)][0] for m in METHODS], yerr=[summary[(ds, m)][1] for m in METHODS],

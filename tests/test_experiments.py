@@ -135,11 +135,22 @@ def test_user_supplied_executor(data_home, tmp_path):
     assert [r["seed"] for r in records] == [0, 1]
 
 
+def test_a_sweep_without_its_data_file_fails_before_any_cell(tmp_path, data_home):
+    # FICO HELOC is licensed and not in the shared data folder: one clear error, no cell started
+    with pytest.raises(ValueError, match="heloc_dataset_v1.csv not found"):
+        sweeps.run_named_sweep("f3tuned_fico", quick=True, workers=1, results_dir=tmp_path / "r", data_home=data_home,
+                               progress=False)
+    assert not (tmp_path / "r").exists() or not any((tmp_path / "r").rglob("*.json"))
+
+
 def test_sweeps_defined_and_quick_variants():
     assert len(sweeps.build_sweep("f1")) == 30 and len(sweeps.build_sweep("f21")) == 18
     assert len(sweeps.build_sweep("f22")) == 21 and len(sweeps.build_sweep("f3")) == 24
     assert len(sweeps.build_sweep("f22raw")) == 63 and len(sweeps.build_sweep("t1")) == 34
     assert len(sweeps.build_sweep("f3tuned")) == 2 * 5 * 11 * 3
+    fico = sweeps.build_sweep("f3tuned_fico")
+    assert len(fico) == 5 * 11 * 3 and {c.dataset for c in fico} == {"fico"}
+    assert [replace(c, dataset="abalone") for c in fico] == sweeps.build_sweep("f3tuned")[:len(fico)]
     autograd = sweeps.build_sweep("f1autograd")
     assert [replace(c, backward="exact", tag="f1") for c in autograd] == sweeps.build_sweep("f1")
     for name in sweeps.SWEEPS:

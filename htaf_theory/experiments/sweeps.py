@@ -13,6 +13,7 @@
   the deployed model (binarized for HTAF/SS); stage 2 runs that candidate on splits 1-4.
 * f3tuned (App. D.2 protocol for Table 8): every candidate of ``F3T_GRID`` x ``F3T_SETTINGS`` on every split,
   each keeping its best-validation epoch; per split the best candidate on validation is chosen (``select_per_split``).
+  ``f3tuned_fico``: the same on FICO HELOC, for a user who supplies the licensed file (not in the main job).
 * t1  (Sec. 4.1, Table 1 at CPU scale, ``experiments.heaviside``): digits; SNN and DHN x HTAF (Table 6 pairs) /
   STE (sigmoid, tanh, rect) / SS (gamma 4, 10, 22, 50); staged like f3 over 5 seeds.
 """
@@ -199,9 +200,8 @@ F3T_DATASETS = ("abalone", "wine")      # churn (~100 s a cell, 5x abalone) drop
 METHOD_OF = {"relu": "DNN", "htaf": "DNN+HTAF", "ss": "DNN+SS", "ste": "DHN+STE"}
 
 
-def _f3tuned(quick: bool) -> list[RunConfig]:
+def _f3tuned_cells(datasets: tuple[str, ...], quick: bool) -> list[RunConfig]:
     settings = F3T_SETTINGS[:1] if quick else F3T_SETTINGS
-    datasets = ("abalone",) if quick else F3T_DATASETS
     cells = []
     for ds in datasets:
         for seed in f3_seeds(quick):
@@ -211,6 +211,15 @@ def _f3tuned(quick: bool) -> list[RunConfig]:
                         cells.append(RunConfig(dataset=ds, tag="f3tuned", seed=seed, optimizer=opt, lr=lr,
                                                record_every=10, select_epoch=True, **kw))
     return cells
+
+
+def _f3tuned(quick: bool) -> list[RunConfig]:
+    return _f3tuned_cells(("abalone",) if quick else F3T_DATASETS, quick)
+
+
+def _f3tuned_fico(quick: bool) -> list[RunConfig]:
+    # FICO HELOC is licensed: the user supplies heloc_dataset_v1.csv, so this sweep is not part of the main job
+    return _f3tuned_cells(("fico",), quick)
 
 
 def select_per_split(records: list[dict]) -> dict:
@@ -226,7 +235,7 @@ def select_per_split(records: list[dict]) -> dict:
 STAGED = {"f3": f3_plan, "t1": t1_plan}
 
 SWEEPS = {"f1": _f1, "f1autograd": _f1autograd, "f21": _f21, "f21raw": _f21raw, "f22": _f22, "f22raw": _f22raw,
-          "f3": _f3, "f3tuned": _f3tuned, "t1": _t1}
+          "f3": _f3, "f3tuned": _f3tuned, "f3tuned_fico": _f3tuned_fico, "t1": _t1}
 
 
 def build_sweep(name: str, quick: bool = False) -> list[RunConfig]:
@@ -279,11 +288,13 @@ def f3_selected_records(results_dir=None, quick: bool = False) -> dict:
 def run_named_sweep(name: str, quick: bool = False, workers: int | None = None, results_dir=None,
                     data_home=None, progress: bool = True, executor=None) -> int:
     """Run every missing cell of sweep ``name`` (both stages of a staged sweep); ``executor``: e.g. a Dask cluster's."""
-    from ..data import data_home_dir
+    from ..data import data_home_dir, locate
 
     cells = build_sweep(name, quick)
     if executor is None:
         data_home_dir(data_home)          # a bad data folder fails here, in one line, before any worker starts
+        for ds in sorted({c.dataset for c in cells if isinstance(c, RunConfig)}):
+            locate(ds, data_home)         # so does a missing file (e.g. the licensed FICO HELOC)
     store = ResultStore(results_dir)
     desc = f"{name}{' (quick)' if quick else ''}"
     records = run_cells(cells, store, executor=executor, workers=workers, data_home=data_home, progress=progress, desc=desc)
