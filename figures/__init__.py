@@ -2,7 +2,8 @@
 
 ``run_figures`` only plots; with ``run_missing=True`` (``htaf figures --run``) it first runs the sweeps a
 figure needs through ``htaf_theory.experiments`` (resumable). Every call redraws (plotting takes seconds).
-Outputs go to ``--out``, else $HTAF_FIGURES, else ./figures/out (./figures/out-quick with --quick):
+Outputs go to ``--out``, else $HTAF_FIGURES, else ./figures/out (./figures/out-budget, ./figures/out-quick at
+those sizes):
 ``htaf_theory.outputs``, never into the installed package.
 """
 from __future__ import annotations
@@ -22,31 +23,31 @@ FIGURES = {m.NAME: m for m in (fig1_shape, fig2_bounds, table6, fig6_ablation, f
 __all__ = ["FIGURES", "run_figures", "out_dir_for"]
 
 
-def out_dir_for(out_dir=None, quick: bool = False) -> Path:
-    """Where figures go: ``out_dir``, else $HTAF_FIGURES, else ./figures/out (or ./figures/out-quick)."""
+def out_dir_for(out_dir=None, size: str = "full") -> Path:
+    """Where figures go: ``out_dir``, else $HTAF_FIGURES, else ./figures/out (./figures/out-budget, ./figures/out-quick)."""
     from htaf_theory.outputs import FIGURES_ENV, output_dir
-    return output_dir(out_dir, FIGURES_ENV, "figures/out-quick" if quick else "figures/out")
+    return output_dir(out_dir, FIGURES_ENV, "figures/out" if size == "full" else f"figures/out-{size}")
 
 
-def run_figures(names=None, *, quick: bool = False, out_dir=None, results_dir=None, run_missing: bool = False,
+def run_figures(names=None, *, size: str = "full", out_dir=None, results_dir=None, run_missing: bool = False,
                 workers=None, executor=None) -> int:
     """Regenerate the named figures (all by default). Returns 0, or 1 if any figure could not be made."""
     from htaf_theory.experiments.store import ResultStore
-    from htaf_theory.experiments.sweeps import MissingResultsError, run_named_sweep
+    from htaf_theory.experiments.sweeps import MissingResultsError, check_size, run_named_sweep
 
     names = list(names or FIGURES)
     unknown = [n for n in names if n not in FIGURES]
     if unknown:
         raise InvalidParameterError(f"unknown figure name(s) {unknown}; valid names: {', '.join(FIGURES)}")
-    out = out_dir_for(out_dir, quick)
+    out = out_dir_for(out_dir, check_size(size))
     store_root = ResultStore(results_dir).root
-    ctx = FigureContext(out, store_root, quick)
+    ctx = FigureContext(out, store_root, size)
     status = 0
     for name in names:
         module = FIGURES[name]
         if run_missing:
             for sweep in module.SWEEPS:
-                run_named_sweep(sweep, quick=quick, workers=workers, results_dir=store_root, executor=executor)
+                run_named_sweep(sweep, size=size, workers=workers, results_dir=store_root, executor=executor)
         try:
             paths = module.make(ctx)
         except MissingResultsError as err:

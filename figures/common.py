@@ -26,19 +26,28 @@ def new_figure(nrows: int = 1, ncols: int = 1, **kwargs):
 class FigureContext:
     out_dir: Path
     results_dir: Path | None
-    quick: bool
+    size: str = "full"          # one of htaf_theory.experiments.sweeps.SIZES
+
+    @property
+    def quick(self) -> bool:
+        return self.size == "quick"
+
+    @property
+    def label(self) -> str:
+        """Appended to titles: which grid the numbers come from (nothing at paper settings)."""
+        return {"quick": " [QUICK]", "budget": " [BUDGET: seed/split 0 only]"}.get(self.size, "")
 
     def path(self, name: str) -> Path:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         return self.out_dir / name
 
     def records(self, sweep: str, allow_partial: bool = False) -> list[dict]:
-        return load_records(sweep, self.quick, self.results_dir, allow_partial=allow_partial)
+        return load_records(sweep, self.size, self.results_dir, allow_partial=allow_partial)
 
     def f3_records(self) -> dict:
         """Table 8's records: (dataset, method) -> the chosen candidate's records, one per split."""
         from htaf_theory.experiments.sweeps import f3_selected_records
-        return f3_selected_records(self.results_dir, self.quick)
+        return f3_selected_records(self.results_dir, self.size)
 
 
 def save_png(fig, ctx: FigureContext, name: str) -> Path:
@@ -61,6 +70,8 @@ def write_markdown(ctx: FigureContext, name: str, title: str, header: list[str],
     lines = [f"# {title}", ""]
     if ctx.quick:
         lines += ["**Quick run (few epochs and seeds): not comparable with the paper.**", ""]
+    elif ctx.size == "budget":
+        lines += ["**Budget run (the main job): paper settings on seed/split 0 only; s.e. needs `--size full`.**", ""]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     if notes:

@@ -48,7 +48,7 @@ def make(ctx: FigureContext) -> list:
     for ax in axes:
         ax.legend(fontsize=8)
     n = rows[0]["seeds"] if rows else 0
-    fig.suptitle(f"F.1 reproduction (mean +- s.e. over {n} seeds)" + (" [QUICK]" if ctx.quick else ""))
+    fig.suptitle(f"F.1 reproduction (mean +- s.e. over {n} seeds)" + ctx.label)
     header = ["a", "b", "seeds", "diverged", "AUROC smooth", "AUROC binarized", "binarity"]
     table = [[f"{r['a']:g}", f"{r['b']:g}", r["seeds"], r["diverged"], f"{r['auroc_smooth']:.4f} ({r['auroc_smooth_se']:.4f})",
               f"{r['auroc_binarized']:.4f} ({r['auroc_binarized_se']:.4f})", f"{r['binarity']:.3f} ({r['binarity_se']:.3f})"]

@@ -34,7 +34,7 @@ def make(ctx: FigureContext) -> list:
     for ax, ylabel in zip(axes, ("test AUROC, Heaviside deployed", "binarity score", "log10 first-layer grad norm (end)")):
         ax.set(xscale="log", xlabel="a (b = min_b(a), Table 6)", ylabel=ylabel)
         ax.legend(fontsize=8)
-    fig.suptitle("F.1 with two backwards (mean +- s.e. over seeds)" + (" [QUICK]" if ctx.quick else ""))
+    fig.suptitle("F.1 with two backwards (mean +- s.e. over seeds)" + ctx.label)
     notes = ("Same cells, seeds and splits in both rows; only the HTAF backward differs. 'autograd' is torch's chain "
              "rule through sigmoid(a*tanh(b*x)) in float32 (its 1 - tanh^2 is exactly 0 once |bx| > 9). "
              "Swap columns: htaf_theory.diagnostics.swap_report on the test split, eps = 0.01, mean over the three "

@@ -45,7 +45,7 @@ def _make_one(ctx: FigureContext, records: list[dict], name: str, what: str) -> 
     loss_ax.legend(fontsize=7)
     for ax in flat[len(labels) + 1:]:
         ax.axis("off")
-    fig.suptitle(f"F.2.1 reproduction (seed 0; {what})" + (" [QUICK]" if ctx.quick else ""))
+    fig.suptitle(f"F.2.1 reproduction (seed 0; {what})" + ctx.label)
     fig.tight_layout()
     header = ["activation", "seed", "log10 grad norm layer 1", "layer 2", "layer 3", "final train loss", "test RMSE smooth",
               "test RMSE binarized"]

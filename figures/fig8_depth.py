@@ -79,5 +79,5 @@ def make(ctx: FigureContext) -> list:
         paths += [write_csv(ctx, name, header, table),
                   write_markdown(ctx, name, f"Table 7 ({SCALINGS[sweep]}): first-layer gradient norm, vanishing (O) and "
                                  "stuck-at-mean runs per architecture", header, table, notes)]
-    fig.suptitle("F.2.2 reproduction: first hidden layer, both target scalings" + (" [QUICK]" if ctx.quick else ""))
+    fig.suptitle("F.2.2 reproduction: first hidden layer, both target scalings" + ctx.label)
     return [save_png(fig, ctx, NAME), *paths]

@@ -23,13 +23,13 @@ def summary(ctx: FigureContext) -> dict:
     from htaf_theory.experiments.store import ResultStore
     from htaf_theory.experiments.sweeps import load_records, t1_plan
 
-    load_records("t1", ctx.quick, ctx.results_dir)        # raises, naming the experiment, when cells are missing
+    load_records("t1", ctx.size, ctx.results_dir)        # raises, naming the experiment, when cells are missing
     store = ResultStore(ctx.results_dir)
-    _, chosen = t1_plan(store, ctx.quick)
+    _, chosen = t1_plan(store, ctx.size)
     out = {}
     for net in T1_NETS:
         for method in METHODS:
-            recs = [store.load(chosen[(net, method, s)]) for s in t1_seeds(ctx.quick)]
+            recs = [store.load(chosen[(net, method, s)]) for s in t1_seeds(ctx.size)]
             m = [r["results"]["metrics"] for r in recs]
             swaps = [r["results"]["swap"] for r in recs if r["results"].get("swap")]
             mean, se = mean_se([x["test_binarized"] for x in m])
@@ -63,7 +63,7 @@ def make(ctx: FigureContext) -> list:
         ax.set_xticks(range(len(METHODS)), [m.upper() for m in METHODS])
         ax.set(title=f"{net.upper()} on digits (deployed, binary)", ylabel="test accuracy %", ylim=(min(means) - 5, 100))
     seeds = rows_by[(T1_NETS[0], METHODS[0])]["seeds"]
-    fig.suptitle(f"Table 1 at CPU scale (mean +- s.e. over {seeds} seeds)" + (" [QUICK]" if ctx.quick else ""))
+    fig.suptitle(f"Table 1 at CPU scale (mean +- s.e. over {seeds} seeds)" + ctx.label)
     notes = ("Ours: scikit-learn digits (8x8), small conv nets (htaf_theory.experiments.heaviside), test accuracy of "
              "the all-binary network at the epoch of best validation accuracy, mean (s.e.) over seeds; candidates "
              "chosen on seed 0's validation split from sweeps.T1_GRID. Swap columns: swap_report on the test split, "

@@ -19,7 +19,7 @@ def make(ctx: FigureContext) -> list:
     selected = ctx.f3_records()  # raises with instructions when results are missing
     header = ["dataset", "metric", *[f"{m} (ours)" for m in METHODS], *[f"{m} (paper)" for m in METHODS], "chosen candidates"]
     rows, summary = [], {}
-    for ds in f3_datasets(ctx.quick):
+    for ds in f3_datasets(ctx.size):
         metric = PAPER_TABLE8[ds][0]
         ours, picks = [], []
         for method in METHODS:
@@ -32,8 +32,8 @@ def make(ctx: FigureContext) -> list:
         rows.append([ds, metric, *ours, *[f"{v:.3f}" for v in PAPER_TABLE8[ds][1:]], "; ".join(picks)])
     rows.append(["fico", "AUROC", *["not run"] * len(METHODS), *[f"{v:.3f}" for v in PAPER_TABLE8["fico"][1:]],
                  "HELOC is licensed: put heloc_dataset_v1.csv in HTAF_DATA to run it"])
-    fig, axes = new_figure(1, len(f3_datasets(ctx.quick)), figsize=(4.5 * len(f3_datasets(ctx.quick)), 3.8), squeeze=False)
-    for ax, ds in zip(axes[0], f3_datasets(ctx.quick)):
+    fig, axes = new_figure(1, len(f3_datasets(ctx.size)), figsize=(4.5 * len(f3_datasets(ctx.size)), 3.8), squeeze=False)
+    for ax, ds in zip(axes[0], f3_datasets(ctx.size)):
         means = [summary[(ds, m)][0] for m in METHODS]
         ses = [summary[(ds, m)][1] for m in METHODS]
         ax.bar(range(len(METHODS)), means, yerr=ses, capsize=3, label="ours")
@@ -43,7 +43,7 @@ def make(ctx: FigureContext) -> list:
         lo = min(min(means), min(PAPER_TABLE8[ds][1:]))
         ax.set_ylim(lo * 0.9, None)
         ax.legend(fontsize=7)
-    fig.suptitle("F.3 reproduction" + (" [QUICK]" if ctx.quick else ""))
+    fig.suptitle("F.3 reproduction" + ctx.label)
     fig.tight_layout()
     notes = ("Ours: mean (standard error) over the splits; DNN+HTAF and DNN+SS are evaluated with every activation swapped "
              "for the exact Heaviside step, as deployed. Candidates were chosen on the validation part of split 0 "

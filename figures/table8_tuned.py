@@ -19,7 +19,7 @@ METHODS = list(F3T_GRID)
 def make(ctx: FigureContext) -> list:
     # a data set is shown once all its cells are in (the sweep runs them data set by data set); the rest are named
     records = ctx.records("f3tuned", allow_partial=True) + ctx.records("f3tuned_fico", allow_partial=True)
-    expected = Counter(c.dataset for name in ("f3tuned", "f3tuned_fico") for c in build_sweep(name, ctx.quick))
+    expected = Counter(c.dataset for name in ("f3tuned", "f3tuned_fico") for c in build_sweep(name, ctx.size))
     have = Counter(r["config"]["dataset"] for r in records)
     datasets = [ds for ds in (*F3T_DATASETS, "fico") if expected[ds] and have[ds] == expected[ds]]
     if not set(datasets) - {"fico"}:
@@ -56,7 +56,7 @@ def make(ctx: FigureContext) -> list:
         ax.set_xticks(range(len(METHODS)), METHODS, rotation=20, fontsize=8)
         ax.set(title=f"{ds} (test {PAPER_TABLE8[ds][0]})")
         ax.legend(fontsize=7)
-    fig.suptitle("F.3 under the App. D.2 protocol" + (" [QUICK]" if ctx.quick else ""))
+    fig.suptitle("F.3 under the App. D.2 protocol" + ctx.label)
     fig.tight_layout()
     notes = ("Per split: every candidate of sweeps.F3T_GRID x F3T_SETTINGS trained 1000 epochs, keeping the weights "
              "of its best validation score (deployed network, checked every 10 epochs); the candidate with the best "

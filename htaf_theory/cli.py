@@ -88,7 +88,7 @@ def _cmd_figures(args) -> int:
     if args.scheduler and not args.run:
         raise InvalidParameterError("--scheduler runs sweeps on a cluster, so it needs --run")
     with _executor(args) as executor:
-        return run_figures(args.names, quick=args.quick, out_dir=args.out, results_dir=args.results,
+        return run_figures(args.names, size=args.size, out_dir=args.out, results_dir=args.results,
                            run_missing=args.run, workers=args.workers, executor=executor)
 
 
@@ -97,13 +97,20 @@ def _cmd_experiment(args) -> int:
         if args.scheduler:
             raise InvalidParameterError("b3rate runs locally: --scheduler applies to the sweeps (f1 ... t1)")
         from .experiments.b3rate import run_b3rate
-        run_b3rate(results_dir=args.results, quick=args.quick)
+        run_b3rate(results_dir=args.results, quick=args.size == "quick")
         return 0
     from .experiments.sweeps import run_named_sweep
 
     with _executor(args) as executor:
-        return run_named_sweep(args.name, quick=args.quick, workers=args.workers, results_dir=args.results,
+        return run_named_sweep(args.name, size=args.size, workers=args.workers, results_dir=args.results,
                                data_home=args.data_home, executor=executor)
+
+
+def _add_size(parser) -> None:
+    parser.add_argument("--size", choices=("quick", "budget", "full"), default="full",
+                        help="grid size: full (paper settings, every seed; default), budget (seed/split 0 only: the "
+                             "main job, <= 90 min on 2 cores), quick (30 epochs, for CI)")
+    parser.add_argument("--quick", dest="size", action="store_const", const="quick", help="same as --size quick")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,9 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("figures", help="regenerate the paper's figures and tables")
     f.add_argument("names", nargs="*", help="figure names (default: all)")
-    f.add_argument("--quick", action="store_true", help="few epochs and seeds (minutes, for CI)")
+    _add_size(f)
 
-    f.add_argument("--out", default=None, help="output folder (default $HTAF_FIGURES, else ./figures/out or ./figures/out-quick)")
+    f.add_argument("--out", default=None, help="output folder (default $HTAF_FIGURES, else ./figures/out, or out-budget / out-quick)")
     f.add_argument("--results", default=None, help="experiment results folder")
     f.add_argument("--run", action="store_true",
                    help="first run the sweeps a figure needs (htaf experiment, resumable); without it figures only plot")
@@ -141,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("experiment", help="run one of the paper's sweeps (resumable)")
     e.add_argument("name", help="f1 | f1autograd | f21 | f21raw | f22 | f22raw | f3 | f3tuned | f3tuned_fico | t1 | b3rate (Thm B.3 simulation)")
-    e.add_argument("--quick", action="store_true", help="few epochs and seeds")
+    _add_size(e)
     e.add_argument("--workers", type=int, default=None, help="parallel workers (default: one per core)")
     e.add_argument("--results", default=None, help="results folder (default $HTAF_RESULTS, else ./results)")
     e.add_argument("--data-home", default=None, help="data folder (default $HTAF_DATA, then a cache dir)")

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The README's main job: set up .venv if needed, check every claim (writes docs/claims.md),
-# then run every sweep and regenerate every figure and table at paper settings (resumable: rerun after a stop).
+# then run every sweep and regenerate every figure and table at paper settings on seed/split 0 (--size budget,
+# into figures/out-budget; <= 90 min on 2 cores). Pass --size full for every seed (hours; into figures/out).
+# Resumable: rerun after a stop; a full run reuses the budget run's cells.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh
 export HTAF_DATA="${HTAF_DATA:-$(cd .. && pwd)/shared/data}"
 status=0
 .venv/bin/htaf check --report-dir docs || status=$?
-.venv/bin/htaf figures --run --out figures/out "$@" || status=$?
+.venv/bin/htaf figures --run --size budget "$@" || status=$?
 exit $status

@@ -39,7 +39,7 @@ def test_quick_sweep_on_a_cluster_survives_a_killed_worker(cluster, tmp_path, mo
         return real_save(self, cfg, record)
     monkeypatch.setattr(ResultStore, "save", counting_save)
     monkeypatch.setattr(sweeps, "QUICK_EPOCHS", 80)   # cells long enough (seconds) to be killed mid-run
-    cells = sweeps.build_sweep("f21raw", quick=True)
+    cells = sweeps.build_sweep("f21raw", size="quick")
 
     killed = {}
 
@@ -54,7 +54,7 @@ def test_quick_sweep_on_a_cluster_survives_a_killed_worker(cluster, tmp_path, mo
     killer = threading.Thread(target=kill_one_worker_once_a_cell_is_done, daemon=True)
     killer.start()
     with cluster_executor(cluster.scheduler_address) as executor:
-        assert sweeps.run_named_sweep("f21raw", quick=True, results_dir=tmp_path, executor=executor, progress=False) == 0
+        assert sweeps.run_named_sweep("f21raw", size="quick", results_dir=tmp_path, executor=executor, progress=False) == 0
     killer.join(timeout=30)
     assert killed, "no worker was killed: the sweep finished before the first record"
     assert sorted(saved) == sorted(c.key() for c in cells)            # every cell written once, by the coordinator
@@ -63,7 +63,7 @@ def test_quick_sweep_on_a_cluster_survives_a_killed_worker(cluster, tmp_path, mo
     # a rerun (e.g. after a coordinator crash) finds everything done and recomputes nothing
     saved.clear()
     with cluster_executor(cluster.scheduler_address) as executor:
-        sweeps.run_named_sweep("f21raw", quick=True, results_dir=tmp_path, executor=executor, progress=False)
+        sweeps.run_named_sweep("f21raw", size="quick", results_dir=tmp_path, executor=executor, progress=False)
     assert saved == []
 
 

@@ -138,7 +138,7 @@ def test_user_supplied_executor(data_home, tmp_path):
 def test_a_sweep_without_its_data_file_fails_before_any_cell(tmp_path, data_home):
     # FICO HELOC is licensed and not in the shared data folder: one clear error, no cell started
     with pytest.raises(ValueError, match="heloc_dataset_v1.csv not found"):
-        sweeps.run_named_sweep("f3tuned_fico", quick=True, workers=1, results_dir=tmp_path / "r", data_home=data_home,
+        sweeps.run_named_sweep("f3tuned_fico", size="quick", workers=1, results_dir=tmp_path / "r", data_home=data_home,
                                progress=False)
     assert not (tmp_path / "r").exists() or not any((tmp_path / "r").rglob("*.json"))
 
@@ -154,11 +154,45 @@ def test_sweeps_defined_and_quick_variants():
     autograd = sweeps.build_sweep("f1autograd")
     assert [replace(c, backward="exact", tag="f1") for c in autograd] == sweeps.build_sweep("f1")
     for name in sweeps.SWEEPS:
-        quick = sweeps.build_sweep(name, quick=True)
+        quick = sweeps.build_sweep(name, size="quick")
         epochs = sweeps.T1_QUICK_EPOCHS if name == "t1" else sweeps.QUICK_EPOCHS
         assert quick and all(c.epochs == epochs and c.tag.endswith("-quick") for c in quick)
     with pytest.raises(ValueError, match="name must be one of"):
         sweeps.build_sweep("f9")
+
+
+def test_budget_size_is_the_full_grid_on_seed_0():
+    for name in sweeps.SWEEPS:
+        full, budget = sweeps.build_sweep(name), sweeps.build_sweep(name, "budget")
+        assert budget == [c for c in full if c.seed == 0] and budget        # same cells, so a full run reuses them
+    assert len(sweeps.build_sweep("f1", "budget")) == 10 and len(sweeps.build_sweep("f3tuned", "budget")) == 66
+    assert sweeps.f3_seeds("budget") == (0,) and sweeps.t1_seeds("budget") == (0,) and sweeps.f3_seeds("full") == sweeps.SEEDS
+    with pytest.raises(ValueError, match=r"size must be one of quick, budget, full; got size='paper'"):
+        sweeps.build_sweep("f1", "paper")
+
+
+def test_budget_stage_2_is_stage_1s_choice_on_split_0(tmp_path):
+    # at budget size the chosen candidate on split 0 is a stage-1 cell itself: nothing more to run, no duplicates
+    store = ResultStore(tmp_path)
+    stage1, chosen = sweeps.f3_plan(store, "budget")
+    assert chosen == {}
+    with pytest.raises(sweeps.MissingResultsError, match="htaf experiment f3 --size budget"):
+        sweeps.load_records("f3", "budget", tmp_path)
+    for i, cfg in enumerate(stage1):
+        store.save(cfg, {"config": cfg.to_dict(), "key": cfg.key(), "seed": 0, "versions": {}, "timings": {},
+                         "results": {"task": "regression", "metric": "rmse", "diverged": False, "history": {},
+                                     "metrics": {"val_binarized": 1.0 + 0.01 * i}}})
+    _, chosen = sweeps.f3_plan(store, "budget")
+    assert {k[2] for k in chosen} == {0} and set(chosen.values()) <= set(stage1)
+    assert len(sweeps.load_records("f3", "budget", tmp_path)) == len(stage1)
+
+
+def test_cli_size_flag():
+    from htaf_theory.cli import build_parser
+    parse = build_parser().parse_args
+    assert parse(["experiment", "f1"]).size == "full" and parse(["experiment", "f1", "--quick"]).size == "quick"
+    assert parse(["figures", "--size", "budget"]).size == "budget"
+    assert parse(["figures", "--size", "budget", "--size", "full"]).size == "full"   # a later flag wins (reproduce.sh "$@")
 
 
 def test_cli_experiment_quick_and_rerun(data_home, tmp_path, capsys, monkeypatch):

@@ -83,14 +83,14 @@ def test_an_interrupted_cell_resumes_to_the_same_result(tmp_path, monkeypatch):
 
 def test_t1_plan_picks_the_best_validation_candidate_per_net_and_method(tmp_path):
     store = ResultStore(tmp_path)
-    stage1, chosen = sweeps.t1_plan(store, quick=True)
+    stage1, chosen = sweeps.t1_plan(store, size="quick")
     assert chosen == {} and len(stage1) == 2 * (2 + 1 + 1)
     for i, cfg in enumerate(stage1):
         val = 0.9 if (cfg.method == "htaf" and cfg.a == 50.0) else 0.5 + 0.01 * i
         store.save(cfg, {"config": cfg.to_dict(), "key": cfg.key(), "seed": 0, "versions": {}, "timings": {},
                          "results": {"task": "classification", "metric": "accuracy", "diverged": False, "history": {},
                                      "metrics": {"val_binarized": val}}})
-    _, chosen = sweeps.t1_plan(store, quick=True)
+    _, chosen = sweeps.t1_plan(store, size="quick")
     assert {(k[0], k[1]) for k in chosen} == {(n, m) for n in sweeps.T1_NETS for m in sweeps.T1_GRID}
     assert all(chosen[(n, "htaf", s)].a == 50.0 and chosen[(n, "htaf", s)].seed == s
                for n in sweeps.T1_NETS for s in (0, 1))

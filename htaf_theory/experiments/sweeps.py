@@ -1,4 +1,9 @@
-"""The paper's Appendix F sweeps as lists of cells, at paper settings or ``quick`` (for CI).
+"""The paper's Appendix F sweeps as lists of cells, in three sizes (``SIZES``).
+
+* ``full``: paper settings, every seed; the grids behind docs/reproduction.md's verdicts.
+* ``budget``: the main job (``scripts/reproduce.sh``): the full grid restricted to seed (split) 0, so that every
+  sweep fits in <= 90 minutes on 2 cores. Same cells, same result keys: a later full run reuses them.
+* ``quick``: 30 epochs and fewer cells, for CI.
 
 * f1  (F.1, Fig 6): Churn; a over Table 6 with b = min_b(a) rounded up as printed; 3 seeds
   (the paper does not say how many; 3 keeps all four sweeps near an hour on 2 cores).
@@ -29,8 +34,11 @@ from .runner import run_cells
 from .store import ResultStore
 
 __all__ = ["SWEEPS", "build_sweep", "run_named_sweep", "load_records", "MissingResultsError", "sweep_cells", "f3_plan", "select_on_validation", "F22_ARCHITECTURES",
-           "F3_GRID", "VANISHING_THRESHOLD", "T1_GRID", "t1_plan", "STAGED", "F3T_GRID", "select_per_split"]
+           "F3_GRID", "VANISHING_THRESHOLD", "T1_GRID", "t1_plan", "STAGED", "F3T_GRID", "select_per_split", "SIZES",
+           "check_size"]
 
+SIZES = ("quick", "budget", "full")      # grid sizes: CI, the main job (<= 90 min on 2 cores), paper settings
+BUDGET_SEEDS = (0,)                      # budget: the full grid on seed (split) 0 only (see docs/performance.md)
 SEEDS = (0, 1, 2, 3, 4)                 # the paper's 5 random splits (F.3)
 F1_SEEDS = (0, 1, 2)                     # F.1: seeds per a
 QUICK_EPOCHS = 30                        # --quick: enough to exercise every code path
@@ -84,12 +92,24 @@ def _f3_candidate(ds: str, method: str, seed: int, quick: bool) -> list[RunConfi
     return [_quick(c) for c in cells] if quick else cells
 
 
-def f3_datasets(quick: bool) -> tuple[str, ...]:
-    return ("abalone",) if quick else F3_DATASETS
+def check_size(size: str) -> str:
+    """``size`` itself if it is one of ``SIZES``, else ``InvalidParameterError`` naming the valid ones."""
+    if size not in SIZES:
+        raise InvalidParameterError(f"size must be one of {', '.join(SIZES)}; got size={size!r}")
+    return size
 
 
-def f3_seeds(quick: bool) -> tuple[int, ...]:
-    return (0, 1) if quick else SEEDS
+def _split_seeds(size: str) -> tuple[int, ...]:
+    """The splits (seeds) of a staged sweep's stage 2 at this size."""
+    return {"quick": (0, 1), "budget": BUDGET_SEEDS, "full": SEEDS}[check_size(size)]
+
+
+def f3_datasets(size: str) -> tuple[str, ...]:
+    return ("abalone",) if size == "quick" else F3_DATASETS
+
+
+def f3_seeds(size: str) -> tuple[int, ...]:
+    return _split_seeds(size)
 
 
 def select_on_validation(records: list[dict]) -> dict:
@@ -104,24 +124,24 @@ def select_on_validation(records: list[dict]) -> dict:
     return min(records, key=score)
 
 
-def f3_plan(store: ResultStore, quick: bool) -> tuple[list[RunConfig], dict]:
+def f3_plan(store: ResultStore, size: str) -> tuple[list[RunConfig], dict]:
     """Stage-1 cells, and {(dataset, method, seed): cell} for every split once stage 1 is done."""
     stage1, chosen = [], {}
-    for ds in f3_datasets(quick):
+    for ds in f3_datasets(size):
         for method in F3_GRID:
-            cands = _f3_candidate(ds, method, 0, quick)
+            cands = _f3_candidate(ds, method, 0, size == "quick")
             stage1 += cands
             records = [store.load(c) for c in cands]
             if all(r is not None for r in records):
                 best = RunConfig.from_dict(select_on_validation(records)["config"])
-                for s in f3_seeds(quick):
+                for s in f3_seeds(size):
                     chosen[(ds, method, s)] = replace(best, seed=s)
     return stage1, chosen
 
 
 def _f3(quick: bool) -> list[RunConfig]:
     """Stage 1 only (stage 2 depends on its results; ``run_named_sweep`` runs both)."""
-    return [c for ds in f3_datasets(quick) for m in F3_GRID for c in _f3_candidate(ds, m, 0, quick)]
+    return [c for ds in (("abalone",) if quick else F3_DATASETS) for m in F3_GRID for c in _f3_candidate(ds, m, 0, quick)]
 
 
 def _quick(c: RunConfig) -> RunConfig:
@@ -163,21 +183,21 @@ def _t1_candidates(net: str, method: str, seed: int, quick: bool) -> list:
     return [HeavisideConfig(net=net, seed=seed, **kw, **extra) for kw in grid]
 
 
-def t1_seeds(quick: bool) -> tuple[int, ...]:
-    return (0, 1) if quick else SEEDS
+def t1_seeds(size: str) -> tuple[int, ...]:
+    return _split_seeds(size)
 
 
-def t1_plan(store: ResultStore, quick: bool) -> tuple[list, dict]:
+def t1_plan(store: ResultStore, size: str) -> tuple[list, dict]:
     """Stage-1 cells, and {(net, method, seed): cell} for every seed once stage 1 is done."""
     stage1, chosen = [], {}
     for net in T1_NETS:
         for method in T1_GRID:
-            cands = _t1_candidates(net, method, 0, quick)
+            cands = _t1_candidates(net, method, 0, size == "quick")
             stage1 += cands
             records = [store.load(c) for c in cands]
             if all(r is not None for r in records):
                 best = type(cands[0]).from_dict(select_on_validation(records)["config"])
-                for s in t1_seeds(quick):
+                for s in t1_seeds(size):
                     chosen[(net, method, s)] = replace(best, seed=s)
     return stage1, chosen
 
@@ -204,7 +224,7 @@ def _f3tuned_cells(datasets: tuple[str, ...], quick: bool) -> list[RunConfig]:
     settings = F3T_SETTINGS[:1] if quick else F3T_SETTINGS
     cells = []
     for ds in datasets:
-        for seed in f3_seeds(quick):
+        for seed in f3_seeds("quick" if quick else "full"):
             for cands in F3T_GRID.values():
                 for kw in (cands[:1] if quick else cands):
                     for opt, lr in settings:
@@ -238,11 +258,19 @@ SWEEPS = {"f1": _f1, "f1autograd": _f1autograd, "f21": _f21, "f21raw": _f21raw, 
           "f3": _f3, "f3tuned": _f3tuned, "f3tuned_fico": _f3tuned_fico, "t1": _t1}
 
 
-def build_sweep(name: str, quick: bool = False) -> list[RunConfig]:
-    """The cells of sweep ``name`` (f1, f21, f22, f3)."""
+def build_sweep(name: str, size: str = "full") -> list[RunConfig]:
+    """The cells of sweep ``name`` (stage 1 of a staged sweep) at ``size`` (one of ``SIZES``).
+
+    >>> full, budget = build_sweep("f1"), build_sweep("f1", "budget")
+    >>> len(full), len(budget), set(budget) <= set(full)
+    (30, 10, True)
+    """
     if name not in SWEEPS:
         raise InvalidParameterError(f"name must be one of {sorted(SWEEPS)}; got name={name!r}")
+    quick = check_size(size) == "quick"
     cells = SWEEPS[name](quick)
+    if size == "budget":
+        cells = [c for c in cells if c.seed in BUDGET_SEEDS]
     return [_quick(c) for c in cells] if quick and name != "t1" else cells
 
 
@@ -250,57 +278,63 @@ class MissingResultsError(RuntimeError):
     """Results a figure needs are not in the store; the message names the experiment that makes them."""
 
 
-def sweep_cells(name: str, quick: bool, store: ResultStore) -> list[RunConfig]:
-    """Every cell of a sweep, stage 2 of f3 included (as far as stage 1 allows)."""
-    cells = build_sweep(name, quick)
+def sweep_cells(name: str, size: str, store: ResultStore) -> list[RunConfig]:
+    """Every cell of a sweep, stage 2 of f3 included (as far as stage 1 allows), without duplicates (at budget
+    size, stage 2 on split 0 is the chosen stage-1 cell itself)."""
+    cells = build_sweep(name, size)
     if name in STAGED:
-        cells += list(STAGED[name](store, quick)[1].values())
-    return cells
+        cells += list(STAGED[name](store, size)[1].values())
+    return list(dict.fromkeys(cells))
 
 
-def load_records(name: str, quick: bool = False, results_dir=None, allow_partial: bool = False) -> list[dict]:
+def _size_flag(size: str) -> str:
+    return "" if size == "full" else f" --size {size}"
+
+
+def load_records(name: str, size: str = "full", results_dir=None, allow_partial: bool = False) -> list[dict]:
     """The stored records of a sweep; ``MissingResultsError`` if any cell is missing (unless partial is allowed)."""
     store = ResultStore(results_dir)
-    cells = sweep_cells(name, quick, store)
+    cells = sweep_cells(name, size, store)
     records = [store.load(c) for c in cells]
     missing = sum(r is None for r in records)
-    stage2_pending = name in STAGED and len(cells) == len(build_sweep(name, quick))
+    stage2_pending = name in STAGED and not STAGED[name](store, size)[1]
     if (missing or stage2_pending) and not allow_partial:
         raise MissingResultsError(
             f"{missing} of {len(cells)} cells of sweep {name!r} are not in {store.root}"
             f"{' (and stage 2 is not planned yet)' if stage2_pending else ''}: run "
-            f"`htaf experiment {name}{' --quick' if quick else ''} --results {store.root}` (or `htaf figures --run`)")
+            f"`htaf experiment {name}{_size_flag(size)} --results {store.root}` (or `htaf figures --run`)")
     return [r for r in records if r is not None]
 
 
-def f3_selected_records(results_dir=None, quick: bool = False) -> dict:
+def f3_selected_records(results_dir=None, size: str = "full") -> dict:
     """Table 8's records: {(dataset, method): [record of the chosen candidate on each split]}.
 
     ``MissingResultsError`` (naming the experiment) if stage 1 or 2 of the F.3 sweep is incomplete.
     """
-    load_records("f3", quick, results_dir)
+    load_records("f3", size, results_dir)
     store = ResultStore(results_dir)
-    _, chosen = f3_plan(store, quick)
-    return {(ds, method): [store.load(chosen[(ds, method, s)]) for s in f3_seeds(quick)]
-            for ds in f3_datasets(quick) for method in F3_GRID}
+    _, chosen = f3_plan(store, size)
+    return {(ds, method): [store.load(chosen[(ds, method, s)]) for s in f3_seeds(size)]
+            for ds in f3_datasets(size) for method in F3_GRID}
 
 
-def run_named_sweep(name: str, quick: bool = False, workers: int | None = None, results_dir=None,
+def run_named_sweep(name: str, size: str = "full", workers: int | None = None, results_dir=None,
                     data_home=None, progress: bool = True, executor=None) -> int:
-    """Run every missing cell of sweep ``name`` (both stages of a staged sweep); ``executor``: e.g. a Dask cluster's."""
+    """Run every missing cell of sweep ``name`` at ``size`` (both stages of a staged sweep); ``executor``: e.g. a
+    Dask cluster's."""
     from ..data import data_home_dir, locate
 
-    cells = build_sweep(name, quick)
+    cells = build_sweep(name, size)
     if executor is None:
         data_home_dir(data_home)          # a bad data folder fails here, in one line, before any worker starts
         for ds in sorted({c.dataset for c in cells if isinstance(c, RunConfig)}):
             locate(ds, data_home)         # so does a missing file (e.g. the licensed FICO HELOC)
     store = ResultStore(results_dir)
-    desc = f"{name}{' (quick)' if quick else ''}"
+    desc = name if size == "full" else f"{name} ({size})"
     records = run_cells(cells, store, executor=executor, workers=workers, data_home=data_home, progress=progress, desc=desc)
     if name in STAGED:
-        _, chosen = STAGED[name](store, quick)
-        records += run_cells(list(chosen.values()), store, executor=executor, workers=workers, data_home=data_home,
+        _, chosen = STAGED[name](store, size)
+        records += run_cells(list(dict.fromkeys(chosen.values())), store, executor=executor, workers=workers, data_home=data_home,
                              progress=progress, desc=desc + " stage 2")
     print(f"{name}: {len(records)} cells in {store.root}")
     return 0
