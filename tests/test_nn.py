@@ -82,6 +82,82 @@ def test_saves_one_tensor_for_backward():
     assert sum(saved) == 1000 * 4
 
 
+def _float32_grad_error(x: torch.Tensor, a: float, b: float) -> float:
+    """Max error of htaf's input gradient in float32 against the float64 core, where h' is a normal float32, in
+    float32 epsilons times the condition number max(1, a|tanh(bx)|, 2b|x|) (rounding of bx and of the exponents)."""
+    x = x.clone().requires_grad_(True)
+    hnn.htaf(x, a, b).sum().backward()
+    xn = x.detach().double().numpy()
+    ref = core.htaf_grad(xn, a, b)
+    kappa = np.maximum.reduce([np.ones_like(xn), np.abs(a * np.tanh(b * xn)), 2 * b * np.abs(xn)])
+    normal = ref > np.finfo(np.float32).tiny
+    rel = np.abs(x.grad.double().numpy()[normal] - ref[normal]) / ref[normal]
+    return float(np.max(rel / (np.finfo(np.float32).eps * kappa[normal])))
+
+
+def test_training_saves_h_prime_exact_in_float32_tails(mode, monkeypatch):
+    # training with fixed gains: the forward's fused pass also computes h', saved instead of x (one saved tensor)
+    x = torch.linspace(-40, 40, 8001)
+    saved = []
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t) or t, lambda t: t):
+        y = hnn.htaf(x.clone().requires_grad_(True), 11.0, 2.0)
+    assert len(saved) == 1
+    np.testing.assert_allclose(saved[0].double().numpy(), core.htaf_grad(x.double().numpy(), 11.0, 2.0), rtol=2e-6, atol=1e-44)
+    # the training forward and the inference forward: both h(x) to a few float32 ulps times its condition number
+    # (a = 1000: inductor's vectorized expm1, exp - 1, once cost 90 ulps here in compiled mode)
+    xn = x.double().numpy()
+    for a, b in [(11.0, 2.0), (1e3, 0.01), (0.5, 30.0)]:
+        ref, kappa = core.htaf(xn, a, b), np.maximum(1.0, np.abs(a * np.tanh(b * xn)))
+        training = hnn.htaf(x.clone().requires_grad_(True), a, b).detach()
+        normal = ref > np.finfo(np.float32).tiny          # below, float32 underflows (to 0 or a subnormal)
+        for value in (training, hnn.htaf(x, a, b)):
+            err = np.abs(value.double().numpy() - ref)[normal]
+            assert np.all(err <= 3 * np.finfo(np.float32).eps * kappa[normal] * ref[normal]), (a, b)
+    for a, b in [(11.0, 2.0), (5.0, 4.72), (1e3, 0.01), (0.5, 30.0)]:
+        assert _float32_grad_error(x, a, b) < 4, (a, b)
+    if mode == "eager":
+        # wrong variants are rejected: e1 = 1 + expm1(-2|bx|) (one exp fewer) is 0 in float32 once |bx| > 9, and
+        # tanh = (1 - e1)/(1 + e1) everywhere (what inductor's exp - 1 expm1 amounts to) loses a*ulp near 0
+        def shortcut(xx, a, b):
+            value, _ = hnn._kernels._htaf_forward_and_grad(xx, a, b)
+            em = torch.expm1(-2.0 * (b * xx).abs())
+            e1, r1 = 1.0 + em, 1.0 / (2.0 + em)
+            e2 = torch.exp(-a * (-em * r1))
+            return value, (4.0 * a * b) * e1 * r1 * r1 * e2 / (1.0 + e2).square()
+        monkeypatch.setitem(hnn._kernels._KERNELS, "htaf_fwd_grad", shortcut)
+        assert _float32_grad_error(x, 2.0, 2.0) > 1e4
+        monkeypatch.setattr(hnn._kernels, "_tanh_abs", lambda u, e1, r1: (1.0 - e1) * r1)
+        monkeypatch.setitem(hnn._kernels._KERNELS, "htaf_fwd_grad", hnn._kernels._htaf_forward_and_grad)
+        assert _float32_grad_error(x, 1e3, 0.01) > 20
+
+
+@pytest.mark.parametrize("dtype, rtol", [(torch.float64, 1e-13), (torch.float32, 4e-6)])
+def test_scaled_sigmoid_training_path_matches_the_core(mode, dtype, rtol, monkeypatch):
+    # training saves sigma'(gamma x), computed in the forward's pass; exact in the tails (no 1 - sigma cancellation)
+    x = torch.linspace(-30, 30, 6001, dtype=dtype, requires_grad=True)
+    saved = []
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t) or t, lambda t: t):
+        y = hnn.scaled_sigmoid(x, 4.0)
+    (g,) = torch.autograd.grad(y.sum(), x)
+    xn = x.detach().double().numpy()
+    ref, ref_grad = core.scaled_sigmoid(xn, 4.0), core.scaled_sigmoid_grad(xn, 4.0)
+    tiny = np.finfo(np.float32 if dtype == torch.float32 else np.float64).tiny
+    kappa = np.maximum(1.0, 4.0 * np.abs(xn))            # rounding of gamma x, amplified in the exponent
+    for got, want in ((y.detach(), ref), (g, ref_grad)):
+        normal = want > tiny
+        assert np.all(np.abs(got.double().numpy() - want)[normal] <= rtol * kappa[normal] * want[normal])
+    assert len(saved) == 1 and torch.equal(saved[0], g)
+    if mode == "eager":
+        # a wrong variant is rejected: the derivative from the output, gamma y (1 - y), is 0 once y rounds to 1
+        def from_output(xx, gamma):
+            value = torch.sigmoid(gamma * xx)
+            return value, gamma * value * (1.0 - value)
+        monkeypatch.setitem(hnn._kernels._KERNELS, "ss_fwd_grad", from_output)
+        (wrong,) = torch.autograd.grad(hnn.scaled_sigmoid(x, 4.0).sum(), x)
+        normal = ref_grad > tiny
+        assert not np.all(np.abs(wrong.double().numpy() - ref_grad)[normal] <= rtol * kappa[normal] * ref_grad[normal])
+
+
 def test_module_repr_state_dict_pickle():
     m = hnn.HTAF(11.0, 2.0)
     assert repr(m) == "HTAF(a=11, b=2)"
@@ -272,7 +348,8 @@ def test_no_recompilation_when_the_batch_size_changes(monkeypatch):
     monkeypatch.setenv("HTAF_COMPILE", "1")
     monkeypatch.setattr(hnn._kernels, "EAGER_BELOW", 0)
     import torch._dynamo.utils as dynamo_utils
-    htaf(torch.randn(1000, requires_grad=True), 11.0, 2.0).sum().backward()        # warm: compiled once
+    htaf(torch.randn(1000, requires_grad=True), 11.0, 2.0).sum().backward()        # warm: each kernel compiled once
+    htaf(torch.randn(1000), 11.0, 2.0)                                              # (training and inference)
     before = dynamo_utils.counters["stats"]["unique_graphs"]
     for n in (17, 4096, 123_457, 3 * 5 * 7 * 11):
         x = torch.randn(n, requires_grad=True)

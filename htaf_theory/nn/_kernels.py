@@ -20,21 +20,56 @@ _LOW_PRECISION = (torch.float16, torch.bfloat16)
 
 # ---- the formulas (eager reference; also what torch.compile fuses) ----------------------------
 
+#: Cephes tanhf (S. L. Moshier): tanh(u) = u + u z P(z), z = u^2, for 0 <= u < 0.625, float32 accuracy
+_TANHF_SMALL = (-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1)
+
+
+def _tanh_abs(u: torch.Tensor, e1: torch.Tensor, r1: torch.Tensor) -> torch.Tensor:
+    """tanh(u) for u >= 0, given e1 = e^{-2u} and r1 = 1/(1 + e1), to a few ulps in float32 and float64.
+
+    Not (1 - e1)/(1 + e1) alone: 1 - e1 cancels for small u, and h then loses a*ulp (50 ulps at a = 1000). Not
+    expm1 either: inductor's vectorized expm1 is exp - 1 (torch._inductor.codegen.cpp), the same cancellation.
+    float32: Cephes' polynomial below u = 0.625 (no exp); float64: torch.tanh (exact to an ulp, compiled or not).
+    """
+    if u.dtype == torch.float64:
+        return torch.tanh(u)
+    z = u * u
+    p0, p1, p2, p3, p4 = _TANHF_SMALL
+    small = u + u * z * ((((p0 * z + p1) * z + p2) * z + p3) * z + p4)
+    return torch.where(u < 0.625, small, (1.0 - e1) * r1)
+
+
 def _htaf_forward(x: torch.Tensor, a, b) -> torch.Tensor:
-    # tanh(y) = -expm1(-2|y|)/(2 + expm1(-2|y|)) sign(y): accurate to ulps, ~10% faster than tanh here
     y = b * x
-    em = torch.expm1(-2.0 * y.abs())
-    return torch.sigmoid(a * torch.copysign(-em / (2.0 + em), y))
+    u = y.abs()
+    e1 = torch.exp(-2.0 * u)
+    return torch.sigmoid(a * torch.copysign(_tanh_abs(u, e1, 1.0 / (1.0 + e1)), y))
 
 
 def _htaf_backward(x: torch.Tensor, grad: torch.Tensor, a, b) -> torch.Tensor:
-    # h' is even, so only |y| matters; tanh|y| = (1 - e1)/(1 + e1) reuses e1 and saves the
-    # costliest transcendental (benchmarks/bench_activation.py)
-    e1 = torch.exp(-2.0 * (b * x).abs())
+    # h' is even, so only |y| matters; e1 = e^{-2|y|} gives both sech^2 = 4 e1 r1^2 and (mostly) tanh
+    u = (b * x).abs()
+    e1 = torch.exp(-2.0 * u)
     r1 = 1.0 / (1.0 + e1)
-    e2 = torch.exp(-a * ((1.0 - e1) * r1))
+    e2 = torch.exp(-a * _tanh_abs(u, e1, r1))
     r2 = 1.0 / (1.0 + e2)
     return grad * ((4.0 * a * b) * e1 * r1 * r1 * e2 * r2 * r2)
+
+
+def _htaf_forward_and_grad(x: torch.Tensor, a, b) -> tuple[torch.Tensor, torch.Tensor]:
+    """h(x) and h'(x) in one pass (training: the backward is then one multiply by the saved h').
+
+    sigma(z) = 1/(1 + e2) for z >= 0 and e2/(1 + e2) below, with e2 = e^{-|z|}: the forward's second exp and
+    division serve h' too (2 exps and 2 divisions, against 4 and 4 for the forward plus a recomputing backward).
+    """
+    y = b * x
+    u = y.abs()
+    e1 = torch.exp(-2.0 * u)
+    r1 = 1.0 / (1.0 + e1)
+    e2 = torch.exp(-a * _tanh_abs(u, e1, r1))
+    r2 = 1.0 / (1.0 + e2)
+    value = torch.where(y >= 0, r2, e2 * r2)     # NaN input: r2 is NaN on both branches
+    return value, (4.0 * a * b) * e1 * r1 * r1 * e2 * r2 * r2
 
 
 def _htaf_param_grads(x: torch.Tensor, grad: torch.Tensor, a, b):
@@ -56,6 +91,14 @@ def _ss_backward(x: torch.Tensor, grad: torch.Tensor, gamma) -> torch.Tensor:
     return grad * (gamma * e / (1.0 + e).square())
 
 
+def _ss_forward_and_grad(x: torch.Tensor, gamma) -> tuple[torch.Tensor, torch.Tensor]:
+    """sigma(gamma x) and its derivative gamma e/(1 + e)^2, e = e^{-|gamma x|}, from one exp and one division."""
+    z = gamma * x
+    e = torch.exp(-z.abs())
+    r = 1.0 / (1.0 + e)
+    return torch.where(z >= 0, r, e * r), gamma * e * r * r
+
+
 def _step_forward(x: torch.Tensor) -> torch.Tensor:
     # H(0) = 1 (core.heaviside); NaN stays NaN
     return torch.where(torch.isnan(x), x, (x >= 0).to(x.dtype))
@@ -74,8 +117,8 @@ def _ste_rect_backward(x: torch.Tensor, grad: torch.Tensor, k) -> torch.Tensor:
 
 # ---- lazy compilation with a one-time eager fallback -----------------------------------------
 
-_KERNELS = {"htaf_fwd": _htaf_forward, "htaf_bwd": _htaf_backward, "htaf_param": _htaf_param_grads,
-            "ss_fwd": _ss_forward, "ss_bwd": _ss_backward, "step_fwd": _step_forward,
+_KERNELS = {"htaf_fwd": _htaf_forward, "htaf_fwd_grad": _htaf_forward_and_grad, "htaf_bwd": _htaf_backward, "htaf_param": _htaf_param_grads,
+            "ss_fwd": _ss_forward, "ss_fwd_grad": _ss_forward_and_grad, "ss_bwd": _ss_backward, "step_fwd": _step_forward,
             "ste_sigmoid_bwd": _ss_backward, "ste_tanh_bwd": _ste_tanh_backward, "ste_rect_bwd": _ste_rect_backward}
 #: below this many elements the eager formulas are faster than a compiled call (measured crossover 2^13-2^15
 #: on AMD EPYC and Intel Xeon, 1 and 2 threads: benchmarks/bench_activation.py --eager-crossover)

@@ -1,7 +1,8 @@
 """Functional forms of the torch layer: ``htaf``, ``scaled_sigmoid``, ``heaviside``, ``heaviside_ste``.
 
 Each is an autograd Function with a hand-written, tail-exact backward (kernels in ``_kernels``) that saves
-only the input. STE surrogates (paper App. D.4; its formulas were lost, these are ours): derivatives of
+one tensor: the input, or for ``htaf`` in training (input grad only, fixed gains) the derivative h'(x), computed
+in the forward's pass, so that the backward is one multiply. STE surrogates (paper App. D.4; its formulas were lost, these are ours): derivatives of
 sigma(k x), (1 + tanh(k x))/2 and clip(k x + 1/2, 0, 1), each integrating to 1.
 """
 from __future__ import annotations
@@ -64,12 +65,22 @@ class _HTAFFunction(torch.autograd.Function):
     def forward(ctx, x, a, b):
         a_f, b_f = float(a), float(b)
         xc = x.to(_compute_dtype(x))
-        ctx.save_for_backward(x)
         ctx.ab = (a_f, b_f)
+        # training with fixed gains: h' in the same fused pass, saved (in the compute dtype) instead of x. Not while
+        # torch.compile traces a user's model: there the plain formulas are inlined and fused by the user's compile
+        ctx.saves_grad = ctx.needs_input_grad[0] and not any(ctx.needs_input_grad[1:]) and not torch.compiler.is_compiling()
+        if ctx.saves_grad:
+            value, slope = _run("htaf_fwd_grad", xc, _scalar(a_f, xc), _scalar(b_f, xc))
+            ctx.save_for_backward(slope)
+            return value.to(x.dtype)
+        ctx.save_for_backward(x)
         return _run("htaf_fwd", xc, _scalar(a_f, xc), _scalar(b_f, xc)).to(x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.saves_grad:
+            (slope,) = ctx.saved_tensors
+            return (grad.to(slope.dtype) * slope).to(grad.dtype), None, None
         (x,) = ctx.saved_tensors
         a, b = ctx.ab
         gx = _times_htaf_grad(x, grad, a, b) if ctx.needs_input_grad[0] else None
@@ -87,13 +98,21 @@ class _HTAFFunction(torch.autograd.Function):
 class _SSFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, gamma):
-        ctx.save_for_backward(x)
         ctx.gamma = float(gamma)
         xc = x.to(_compute_dtype(x))
+        ctx.saves_grad = ctx.needs_input_grad[0] and not torch.compiler.is_compiling()   # as in _HTAFFunction
+        if ctx.saves_grad:
+            value, slope = _run("ss_fwd_grad", xc, _scalar(ctx.gamma, xc))
+            ctx.save_for_backward(slope)
+            return value.to(x.dtype)
+        ctx.save_for_backward(x)
         return _run("ss_fwd", xc, _scalar(ctx.gamma, xc)).to(x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.saves_grad:
+            (slope,) = ctx.saved_tensors
+            return (grad.to(slope.dtype) * slope).to(grad.dtype), None
         (x,) = ctx.saved_tensors
         dt = _compute_dtype(x)
         xc = x.to(dt)
