@@ -4,7 +4,7 @@ Forward h(x) = sigmoid(a tanh(b x)) (paper eq. (1)); the backward h'(x) = 4 a b 
 e1 = e^{-2|bx|}, e2 = e^{-|a tanh(bx)|}, finite for every input and exact down to float32 underflow.
 Also the exact step with its NaN rule and the STE surrogate derivatives (App. D.4), fused alike.
 Each kernel is compiled once, lazily, with dynamic shapes; inputs smaller than ``EAGER_BELOW`` elements run the
-same formulas eagerly (a compiled call costs ~0.1 ms of guards and dispatch, more than the work below ~2^14
+same formulas eagerly (a compiled call costs ~0.1 ms of guards and dispatch, more than the work below ~2^12
 elements; benchmarks/bench_activation.py). Where compilation is unavailable the formulas run eagerly after a
 one-time warning. Set HTAF_COMPILE=0 to force eager mode.
 """
@@ -120,9 +120,10 @@ def _ste_rect_backward(x: torch.Tensor, grad: torch.Tensor, k) -> torch.Tensor:
 _KERNELS = {"htaf_fwd": _htaf_forward, "htaf_fwd_grad": _htaf_forward_and_grad, "htaf_bwd": _htaf_backward, "htaf_param": _htaf_param_grads,
             "ss_fwd": _ss_forward, "ss_fwd_grad": _ss_forward_and_grad, "ss_bwd": _ss_backward, "step_fwd": _step_forward,
             "ste_sigmoid_bwd": _ss_backward, "ste_tanh_bwd": _ste_tanh_backward, "ste_rect_bwd": _ste_rect_backward}
-#: below this many elements the eager formulas are faster than a compiled call (measured crossover 2^13-2^15
-#: on AMD EPYC and Intel Xeon, 1 and 2 threads: benchmarks/bench_activation.py --eager-crossover)
-EAGER_BELOW = 1 << 14
+#: below this many elements the eager formulas are faster than a compiled call. Measured 2026-11-28 on AMD EPYC
+#: (1 and 2 threads; benchmarks/bench_activation.py --eager-crossover): HTAF's training kernel compiled wins from
+#: 2^11, SS's from ~2^12, the STE's from ~2^14; 2^12 is the compromise
+EAGER_BELOW = 1 << 12
 _compiled: dict[str, object] = {}
 _warned = False
 
