@@ -141,7 +141,7 @@ def f3_plan(store: ResultStore, size: str) -> tuple[list[RunConfig], dict]:
 
 def _f3(quick: bool) -> list[RunConfig]:
     """Stage 1 only (stage 2 depends on its results; ``run_named_sweep`` runs both)."""
-    return [c for ds in (("abalone",) if quick else F3_DATASETS) for m in F3_GRID for c in _f3_candidate(ds, m, 0, quick)]
+    return [c for ds in f3_datasets("quick" if quick else "full") for m in F3_GRID for c in _f3_candidate(ds, m, 0, quick)]
 
 
 def _quick(c: RunConfig) -> RunConfig:
