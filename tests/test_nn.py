@@ -82,6 +82,50 @@ def test_saves_one_tensor_for_backward():
     assert sum(saved) == 1000 * 4
 
 
+class _OpLog(torch.utils._python_dispatch.TorchDispatchMode):
+    """Records the aten ops that run (to see whether the backward multiplies in place)."""
+
+    def __init__(self):
+        super().__init__()
+        self.ops = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.ops.append(str(func))
+        return func(*args, **(kwargs or {}))
+
+
+@pytest.mark.parametrize("fn", [lambda x: hnn.htaf(x, 11.0, 2.0), lambda x: hnn.scaled_sigmoid(x, 22.0)], ids=["htaf", "ss"])
+def test_backward_reuses_the_saved_derivative_only_when_autograd_frees_it(fn, monkeypatch):
+    x = torch.linspace(-3, 3, 5001, requires_grad=True)
+    grad = torch.rand(5001)
+    reference = torch.autograd.grad(fn(x), x, grad, retain_graph=True)[0].clone()   # graph kept: out of place
+    y = fn(x)
+    with _OpLog() as log:
+        (g,) = torch.autograd.grad(y, x, grad)
+    assert "aten.mul_.Tensor" in log.ops                                           # freed graph: in place
+    torch.testing.assert_close(g, reference, rtol=0, atol=0)
+    # retain_graph: a second backward through the same graph sees the derivative intact
+    y = fn(x)
+    first = torch.autograd.grad(y, x, grad, retain_graph=True)[0]
+    second = torch.autograd.grad(y, x, grad)[0]
+    torch.testing.assert_close(first, reference, rtol=0, atol=0)
+    torch.testing.assert_close(second, reference, rtol=0, atol=0)
+    # create_graph, broadcast (expanded) gradients and half precision
+    (g,) = torch.autograd.grad(fn(x), x, grad, create_graph=True)
+    torch.testing.assert_close(g.detach(), reference, rtol=0, atol=0)
+    fn(x).sum().backward()
+    torch.testing.assert_close(x.grad, torch.autograd.grad(fn(x), x, torch.ones(5001), retain_graph=True)[0])
+    xh = x.detach().half().requires_grad_(True)
+    (gh,) = torch.autograd.grad(fn(xh), xh, grad.half())
+    torch.testing.assert_close(gh.float(), reference, rtol=2e-3, atol=1e-3)
+    # the wrong variant (always in place) overwrites the retained graph's derivative: the second backward fails
+    monkeypatch.setattr(hnn.functional, "_graph_freed_after_this_backward", lambda: True)
+    y = fn(x)
+    torch.autograd.grad(y, x, grad, retain_graph=True)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        torch.autograd.grad(y, x, grad)
+
+
 def _float32_grad_error(x: torch.Tensor, a: float, b: float) -> float:
     """Max error of htaf's input gradient in float32 against the float64 core, where h' is a normal float32, in
     float32 epsilons times the condition number max(1, a|tanh(bx)|, 2b|x|) (rounding of bx and of the exponents)."""

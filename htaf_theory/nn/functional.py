@@ -54,6 +54,33 @@ def _as_input(x: torch.Tensor) -> torch.Tensor:
 
 # ---- autograd functions -----------------------------------------------------------------------
 
+def _graph_freed_after_this_backward() -> bool:
+    """Whether autograd frees this node's saved tensors right after its backward (no retain_graph/create_graph).
+
+    Private torch API (``torch._C._autograd``); if it is missing the answer is "no", which is always safe.
+    """
+    if torch.compiler.is_compiling():    # compiled autograd traces the backward: keep it functional
+        return False
+    try:
+        from torch._C._autograd import _get_current_graph_task_keep_graph
+    except ImportError:
+        return False
+    return not _get_current_graph_task_keep_graph()
+
+
+def _times_saved_slope(grad: torch.Tensor, slope: torch.Tensor) -> torch.Tensor:
+    """grad * slope, the backward of the saved-derivative path; written into ``slope`` when that is safe.
+
+    The saved derivative is our own buffer and autograd drops it after this call unless the graph is kept, so
+    the product can reuse its memory: one allocation fewer per step (at 2^23+ elements each fresh allocation
+    costs page faults as large as the arithmetic; benchmarks/bench_activation.py). With retain_graph or
+    create_graph, or a dtype change, the product is a new tensor and ``slope`` stays intact.
+    """
+    if grad.dtype == slope.dtype and not grad.requires_grad and _graph_freed_after_this_backward():
+        return slope.mul_(grad)
+    return (grad.to(slope.dtype) * slope).to(grad.dtype)
+
+
 def _times_htaf_grad(x: torch.Tensor, grad: torch.Tensor, a: float, b: float) -> torch.Tensor:
     """grad * h'(x) through the fused, tail-exact kernel (half precision computed in float32)."""
     dt = _compute_dtype(x)
@@ -81,7 +108,7 @@ class _HTAFFunction(torch.autograd.Function):
     def backward(ctx, grad):
         if ctx.saves_grad:
             (slope,) = ctx.saved_tensors
-            return (grad.to(slope.dtype) * slope).to(grad.dtype), None, None
+            return _times_saved_slope(grad, slope), None, None
         (x,) = ctx.saved_tensors
         a, b = ctx.ab
         gx = _times_htaf_grad(x, grad, a, b) if ctx.needs_input_grad[0] else None
@@ -113,7 +140,7 @@ class _SSFunction(torch.autograd.Function):
     def backward(ctx, grad):
         if ctx.saves_grad:
             (slope,) = ctx.saved_tensors
-            return (grad.to(slope.dtype) * slope).to(grad.dtype), None
+            return _times_saved_slope(grad, slope), None
         (x,) = ctx.saved_tensors
         dt = _compute_dtype(x)
         xc = x.to(dt)
