@@ -281,6 +281,30 @@ def test_small_inputs_run_eagerly_and_large_ones_compiled(monkeypatch):
     assert calls == [small], "only the small input runs the eager formulas"
 
 
+@pytest.mark.parametrize("name", ["htaf_fwd", "htaf_fwd_grad", "htaf_bwd", "ss_fwd_grad", "ste_tanh_bwd"])
+def test_compiled_kernels_take_only_their_arguments(name):
+    # dynamo lifts module-level float constants to per-call tensor inputs (a compiled call then cost 2x); the
+    # graph's tensor inputs must be exactly the tensors passed in
+    x = torch.randn(64)
+    args = {"htaf_fwd": (x, 11.0, 2.0), "htaf_fwd_grad": (x, 11.0, 2.0), "htaf_bwd": (x, x + 1, 11.0, 2.0),
+            "ss_fwd_grad": (x, 22.0), "ste_tanh_bwd": (x, x + 1, 4.0)}[name]
+    args = tuple(a if isinstance(a, torch.Tensor) else torch.tensor(a) for a in args)
+    seen = []
+
+    def backend(gm, example_inputs):
+        seen.append(sum(isinstance(i, torch.Tensor) for i in example_inputs))
+        return gm
+
+    torch._dynamo.reset()
+    torch.compile(hnn._kernels._KERNELS[name], backend=backend, dynamic=True, fullgraph=True)(*args)
+    assert seen == [len(args)]
+    # the wrong variant: a coefficient tuple at module level adds inputs
+    coefficients = (0.5, 0.25)
+    seen.clear()
+    torch.compile(lambda x: x * coefficients[0] + coefficients[1], backend=backend, dynamic=True)(x)
+    assert seen != [1]
+
+
 def test_scalar_cache_returns_plain_tensors_of_the_right_kind():
     with torch.inference_mode():
         s = hnn._kernels._scalar(0.123, torch.zeros(1))
