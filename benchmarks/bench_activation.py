@@ -16,11 +16,14 @@ parallel. The CPU model is printed: ratios differ between machines (AMD/Intel, A
 ``htaf_theory.nn._kernels.EAGER_BELOW``.
 
 Run: python benchmarks/bench_activation.py [--groups htaf,ss,ste] [--sizes 12,16,20,23,24] [--repeats 15]
+     THP_MEM_ALLOC_ENABLE=1 python benchmarks/bench_activation.py   # large tensors on huge pages (fewer faults)
 """
 from __future__ import annotations
 
 import argparse
+import os
 import platform
+import resource
 import statistics
 import time
 
@@ -73,6 +76,16 @@ def time_fwd_bwd(fn, x, grad) -> float:
     return time.perf_counter() - t0
 
 
+def page_faults(fn, x, grad, repeats: int = 3) -> int:
+    """Minor page faults of one forward+backward (median): fresh pages of newly allocated tensors."""
+    counts = []
+    for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        time_fwd_bwd(fn, x, grad)
+        counts.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+    return int(statistics.median(counts))
+
+
 def medians(candidates: dict, x, grad, repeats: int) -> dict:
     for fn in candidates.values():
         for _ in range(2):
@@ -116,6 +129,11 @@ def run_group(name: str, sizes: list[int], repeats: int) -> None:
             print(f"{threads:7d} {'2^' + str(p):>6s} " + " ".join(f"{med[k] * 1e3:13.3f}ms" for k in candidates)
                   + f"   {vs_sig:12.2f} {vs_comp:19.2f}")
     torch.set_num_threads(all_threads)
+    x, grad = torch.randn(2 ** max(sizes)), torch.ones(2 ** max(sizes))
+    # beyond glibc's mmap threshold (32 MB) every new tensor is a fresh mapping whose first touch faults page by
+    # page: at 2^23+ that can cost as much as the arithmetic, and it varies between runs
+    print(f"minor page faults per forward+backward at 2^{max(sizes)} ({x.numel() * 4 // 4096} pages per tensor): "
+          + ", ".join(f"{k} {page_faults(fn, x, grad)}" for k, fn in candidates.items()))
     if all_threads > 1:
         speedup = {k: at_largest[1][k] / at_largest[all_threads][k] for k in candidates}
         print(f"parallel at 2^{max(sizes)} (speed-up 1 -> {all_threads} threads; > 1.3 counts as parallel): "
@@ -153,7 +171,8 @@ def main() -> None:
     parser.add_argument("--eager-crossover", action="store_true", help="time eager vs compiled kernels at small sizes")
     args = parser.parse_args()
     print(f"CPU: {cpu_model()}; torch {torch.__version__}; {torch.get_num_threads()} threads available; "
-          f"EAGER_BELOW = {_kernels.EAGER_BELOW}")
+          f"EAGER_BELOW = {_kernels.EAGER_BELOW}; THP_MEM_ALLOC_ENABLE={os.environ.get('THP_MEM_ALLOC_ENABLE', 'unset')} "
+          "(1: torch allocates large tensors on transparent huge pages)")
     if args.eager_crossover:
         eager_crossover(args.repeats)
         return
