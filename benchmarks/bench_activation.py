@@ -13,7 +13,8 @@ Per candidate the speed-up from 1 thread to all threads at the largest size says
 parallel. The CPU model is printed: ratios differ between machines (AMD/Intel, AVX2/AVX-512, cache sizes).
 
 ``--eager-crossover`` instead times our formulas eagerly and compiled at small sizes, the measurement behind
-``htaf_theory.nn._kernels.EAGER_BELOW``.
+``htaf_theory.nn._kernels.EAGER_BELOW``. ``--breakdown P`` times the training kernel at 2^P against variants
+without its exps or divisions (where the time goes).
 
 Run: python benchmarks/bench_activation.py [--groups htaf,ss,ste] [--sizes 12,16,20,23,24] [--repeats 15]
      THP_MEM_ALLOC_ENABLE=1 python benchmarks/bench_activation.py   # large tensors on huge pages (fewer faults)
@@ -142,6 +143,42 @@ def run_group(name: str, sizes: list[int], repeats: int) -> None:
     print("targets (issue 10): " + "; ".join(f"{k}: {verdict[v]}" for k, v in ok.items()))
 
 
+def _variant(exp_cost: bool, div_cost: bool):
+    """A copy of the training kernel (``_htaf_forward_and_grad``) with its exps or its divisions swapped for an
+    affine map of the same shape: what each costs is the difference to the full kernel."""
+    def kernel(x, a, b):
+        y = b * x
+        u = y.abs()
+        e1 = torch.exp(-2.0 * u) if exp_cost else 1.0 - 0.1 * u
+        r1 = 1.0 / (1.0 + e1) if div_cost else 0.5 * e1 + 0.7
+        e2 = torch.exp(-a * _kernels._tanh_abs(u, e1, r1)) if exp_cost else 1.0 - 0.05 * a * u
+        r2 = 1.0 / (1.0 + e2) if div_cost else 0.5 * e2 + 0.7
+        return torch.where(y >= 0, r2, e2 * r2), (4.0 * a * b) * e1 * r1 * r1 * e2 * r2 * r2
+    return kernel
+
+
+def breakdown(p: int, repeats: int) -> None:
+    """ns per element of the compiled training kernel and of variants without its exps / divisions, 1 thread."""
+    torch.set_num_threads(1)
+    options = dict(dynamic=True, fullgraph=True, options={"cpp.dynamic_threads": True})
+    variants = {"full kernel": _kernels._htaf_forward_and_grad, "no exps": _variant(False, True), "no divisions": _variant(True, False),
+                "two outputs only": lambda x, a, b: (x * a, x * b), "sigmoid + derivative": lambda x, a, b: (
+                    (s := torch.sigmoid(a * x)), s * (1 - s))}
+    compiled = {k: torch.compile(f, **options) for k, f in variants.items()}
+    x, a, b = torch.randn(2 ** p), torch.tensor(11.0), torch.tensor(2.0)
+    times = {k: [] for k in compiled}
+    for f in compiled.values():
+        f(x, a, b)
+    for _ in range(repeats):
+        for k, f in compiled.items():
+            t0 = time.perf_counter()
+            f(x, a, b)
+            times[k].append(time.perf_counter() - t0)
+    print(f"\n== cost breakdown of the HTAF training kernel (h and h'), compiled, 1 thread, 2^{p} elements, ns/element")
+    for k, v in times.items():
+        print(f"{k:>22s} {statistics.median(v) * 1e9 / x.numel():7.2f}")
+
+
 def eager_crossover(repeats: int) -> None:
     """Our kernels eagerly vs compiled at small sizes, 1 and all threads."""
     all_threads = torch.get_num_threads()
@@ -169,12 +206,16 @@ def main() -> None:
     parser.add_argument("--sizes", default="12,14,16,18,20,22,23,24", help="log2 of the sizes")
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--eager-crossover", action="store_true", help="time eager vs compiled kernels at small sizes")
+    parser.add_argument("--breakdown", type=int, metavar="P", help="cost breakdown of the training kernel at 2^P")
     args = parser.parse_args()
     print(f"CPU: {cpu_model()}; torch {torch.__version__}; {torch.get_num_threads()} threads available; "
           f"EAGER_BELOW = {_kernels.EAGER_BELOW}; THP_MEM_ALLOC_ENABLE={os.environ.get('THP_MEM_ALLOC_ENABLE', 'unset')} "
           "(1: torch allocates large tensors on transparent huge pages)")
     if args.eager_crossover:
         eager_crossover(args.repeats)
+        return
+    if args.breakdown:
+        breakdown(args.breakdown, args.repeats)
         return
     sizes = [int(s) for s in args.sizes.split(",")]
     for name in args.groups.split(","):
