@@ -55,8 +55,8 @@ def _keep_freed_memory() -> bool:
     """glibc only: keep freed heap memory in this (worker) process instead of returning it to the OS.
 
     A training step frees and re-allocates tensors of the same few sizes (MB each); by default glibc trims the heap
-    and maps large blocks afresh, so every step faults its pages in again: an f22raw budget sweep took 14.1 M minor
-    faults and 23 s of system time, with this 0.45 M and 2 s, and 5% less core-time (docs/performance.md). Only our
+    and maps large blocks afresh, so every step faults its pages in again: an f22raw budget sweep took 12-15 M minor
+    faults and 20-24 s of system time, with this 0.5 M and 2 s, and ~3% less core-time (docs/performance.md). Only our
     own pool's workers do this (a process-wide setting; HTAF_KEEP_FREED_MEMORY=0 keeps glibc's defaults); returns
     whether glibc accepted it."""
     if os.environ.get("HTAF_KEEP_FREED_MEMORY", "1") == "0":
