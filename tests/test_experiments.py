@@ -14,7 +14,7 @@ from htaf_theory.experiments.config import RunConfig
 from htaf_theory.experiments.model import MLP
 from htaf_theory.experiments.runner import run_cells
 from htaf_theory.experiments.store import ResultStore
-from htaf_theory.experiments.train import auroc, binarity_score, grad_norms, run_cell
+from htaf_theory.experiments.train import auroc, binarity_score, flushing_denormals, grad_norms, run_cell
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -88,6 +88,29 @@ def test_run_cell_records_everything(data_home, activation, kw):
     for key in ("train_smooth", "test_smooth", "test_binarized", "val_binarized"):
         assert res["metrics"][key] is not None and res["metrics"][key] > 0
     assert 0.0 <= res["binarity"] <= 1.0
+    assert rec["machine"]["flush_denormal"] in (True, False)
+
+
+def _subnormal_survives() -> bool:
+    return bool(torch.tensor([1e-39], dtype=torch.float32).mul(0.5).item() != 0.0)
+
+
+def test_cells_train_with_subnormals_flushed_and_restore_the_default(data_home, monkeypatch):
+    # subnormals (the exact tails of saturated layers) cost a microcode assist per operation on Intel CPUs
+    assert _subnormal_survives()
+    with flushing_denormals() as supported:
+        if not supported:
+            pytest.skip("this CPU cannot flush subnormals")
+        assert not _subnormal_survives()
+    assert _subnormal_survives()                  # the default is back, also after an error inside
+    with pytest.raises(RuntimeError), flushing_denormals():
+        raise RuntimeError
+    assert _subnormal_survives()
+    seen = []
+    real = torch.optim.Adam.step
+    monkeypatch.setattr(torch.optim.Adam, "step", lambda self, *a, **k: seen.append(_subnormal_survives()) or real(self, *a, **k))
+    rec = run_cell(RunConfig(dataset="abalone", hidden=(16, 8), activation="htaf", a=11.0, b=2.0, epochs=3), data_home)
+    assert seen == [False] * 3 and rec["machine"]["flush_denormal"] is True and _subnormal_survives()
 
 
 def test_checkpoint_resume_gives_the_same_history(data_home, tmp_path, monkeypatch):
