@@ -122,8 +122,8 @@ def flushing_denormals():
     CPU supports it. Restores the default (off) afterwards.
 
     Saturated HTAF / SS layers produce subnormal derivatives (the exact tails), and on Intel CPUs every operation on a
-    subnormal takes a microcode assist: an f3tuned abalone cell (HTAF a = 50, b = 0.44, Adam 0.01) trained 300 epochs
-    in 369 s instead of 16 s, with bit-identical metrics (docs/performance.md). Adam cannot use such gradients anyway
+    subnormal takes a microcode assist: an f3tuned abalone cell (HTAF a = 50, b = 0.44, Adam 0.01) trained 150 epochs
+    in 138 s instead of 3.7 s, with identical metrics (benchmarks/bench_subnormals.py, docs/performance.md). Adam cannot use such gradients anyway
     (their squares underflow), and the sweeps' recorded gradient norms are all >= 5e-22, far above 1.2e-38.
     """
     supported = torch.set_flush_denormal(True)

@@ -15,6 +15,11 @@ import torch
 from ..validation import InvalidParameterError
 from ._kernels import _compute_dtype, _run, _scalar
 
+try:    # private torch API: whether the running backward keeps its graph (retain_graph / create_graph)
+    from torch._C._autograd import _get_current_graph_task_keep_graph
+except ImportError:
+    _get_current_graph_task_keep_graph = None
+
 __all__ = ["htaf", "scaled_sigmoid", "heaviside", "heaviside_ste", "heaviside_htaf_grad", "SURROGATES", "BACKWARDS"]
 
 SURROGATES = ("sigmoid", "tanh", "rect")
@@ -59,11 +64,7 @@ def _graph_freed_after_this_backward() -> bool:
 
     Private torch API (``torch._C._autograd``); if it is missing the answer is "no", which is always safe.
     """
-    if torch.compiler.is_compiling():    # compiled autograd traces the backward: keep it functional
-        return False
-    try:
-        from torch._C._autograd import _get_current_graph_task_keep_graph
-    except ImportError:
+    if _get_current_graph_task_keep_graph is None or torch.compiler.is_compiling():   # compiled autograd: functional
         return False
     return not _get_current_graph_task_keep_graph()
 
