@@ -79,7 +79,7 @@ def _init_worker(threads: int, parent_pid: int | None = None) -> None:
     if parent_pid is not None:
         _exit_with_parent(parent_pid)
     _keep_freed_memory()
-    # before torch starts its thread pools, so that every thread inherits it (run_cell sets it for its own thread)
+    # before torch starts its thread pools, so that every thread inherits it (cells set it again, subnormals.py)
     torch.set_flush_denormal(True)
     torch.set_num_threads(threads)
 

@@ -11,9 +11,7 @@ swap report (``htaf_theory.diagnostics``, Thm C.1) on the test split at eps = SW
 """
 from __future__ import annotations
 
-import contextlib
 import copy
-import functools
 import os
 import platform
 import time
@@ -30,6 +28,7 @@ from ..diagnostics import swap_report
 from ..nn import binarize
 from .config import RunConfig
 from .model import MLP, make_activation
+from .subnormals import flushing_denormals, flushing_denormals_for_cells  # noqa: F401 (flushing_denormals: public here too)
 
 __all__ = ["run_cell", "auroc", "binarity_score", "grad_norms", "SWAP_EPS"]
 
@@ -103,34 +102,6 @@ def _load_checkpoint(path: Path, epochs: int, history_keys=("epoch", "loss", "gr
         where = "left in place"
     warnings.warn(f"ignoring checkpoint {path} ({why}); {where}; the cell starts over", RuntimeWarning, stacklevel=2)
     return None
-
-
-def flushing_denormals_for_cells(run):
-    """Decorator for a cell's training function: run it under ``flushing_denormals`` and note that in the record."""
-    @functools.wraps(run)
-    def wrapped(*args, **kwargs) -> dict:
-        with flushing_denormals() as flushed:
-            record = run(*args, **kwargs)
-        record["machine"]["flush_denormal"] = flushed
-        return record
-    return wrapped
-
-
-@contextlib.contextmanager
-def flushing_denormals():
-    """Flush float32/float64 subnormals to zero in this thread (x86 FTZ/DAZ) for the duration; yields whether the
-    CPU supports it. Restores the default (off) afterwards.
-
-    Saturated HTAF / SS layers produce subnormal derivatives (the exact tails), and on Intel CPUs every operation on a
-    subnormal takes a microcode assist: an f3tuned abalone cell (HTAF a = 50, b = 0.44, Adam 0.01) trained 150 epochs
-    in 138 s instead of 3.7 s, with identical metrics (benchmarks/bench_subnormals.py, docs/performance.md). Adam cannot use such gradients anyway
-    (their squares underflow), and the sweeps' recorded gradient norms are all >= 5e-22, far above 1.2e-38.
-    """
-    supported = torch.set_flush_denormal(True)
-    try:
-        yield supported
-    finally:
-        torch.set_flush_denormal(False)
 
 
 @flushing_denormals_for_cells
