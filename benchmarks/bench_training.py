@@ -6,9 +6,10 @@ then the trainer (``run_cell``) on the same data and architecture. FLOPs count o
 
 ReLU, HTAF, ScaledSigmoid and the step with an STE, each recording gradients every epoch and every 50 epochs,
 interleaved over ``--rounds``; the issue-10 targets (HTAF epoch <= 1.15x ReLU's, worst >= 70% of matmul) are
-judged in the last two lines.
+judged in the last two lines. ``--split`` instead times forward (with the loss), backward and optimizer step of
+one epoch separately, in a replica of ``run_cell``'s loop (same model, data, optimizer, subnormals flushed).
 
-Run: python benchmarks/bench_training.py [--dataset abalone] [--epochs 200] [--threads 2] [--rounds 3]
+Run: python benchmarks/bench_training.py [--dataset abalone] [--epochs 200] [--threads 2] [--rounds 3] [--split]
 """
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from bench_activation import cpu_model
 
 from htaf_theory.data import load_dataset, split_dataset
 from htaf_theory.experiments.config import RunConfig
-from htaf_theory.experiments.train import run_cell
+from htaf_theory.experiments.model import MLP, make_activation
+from htaf_theory.experiments.train import flushing_denormals, run_cell
 
 
 def epoch_matmuls(n: int, widths: list[int]) -> list[tuple[int, int, int]]:
@@ -51,6 +53,58 @@ def matmul_gflops(shapes, repeats: int = 20) -> float:
     return flops / statistics.median(times) / 1e9
 
 
+def epoch_split(configs: dict, X: torch.Tensor, y: torch.Tensor, epochs: int, rounds: int) -> dict:
+    """Median ms of forward+loss, backward and Adam step per epoch for each config, interleaved over rounds."""
+    runs = {}
+    for key, cfg in configs.items():
+        torch.manual_seed(0)
+        model = MLP(X.shape[1], cfg.hidden, lambda cfg=cfg: make_activation(cfg))
+        runs[key] = (model, torch.optim.Adam(model.parameters(), lr=cfg.lr))
+    loss_fn = torch.nn.MSELoss()
+    parts = {key: ([], [], []) for key in configs}
+
+    def one_epoch(model, opt, store=None):
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(X), y)
+        t1 = time.perf_counter()
+        loss.backward()
+        t2 = time.perf_counter()
+        opt.step()
+        t3 = time.perf_counter()
+        if store is not None:
+            for times, seconds in zip(store, (t1 - t0, t2 - t1, t3 - t2)):
+                times.append(seconds)
+
+    with flushing_denormals():
+        for model, opt in runs.values():                           # warm-up: kernels compiled, memory touched
+            for _ in range(10):
+                one_epoch(model, opt)
+        for _ in range(rounds):
+            for key, (model, opt) in runs.items():
+                for _ in range(epochs):
+                    one_epoch(model, opt, parts[key])
+    return {key: [statistics.median(t) * 1e3 for t in store] for key, store in parts.items()}
+
+
+def activation_forward_ns(configs: dict, candidates: list, rows: int, repeats: int = 101) -> dict:
+    """Median ns per value of each candidate's activation forward (training mode), and of eager torch.sigmoid."""
+    z = (torch.randn(rows, 256) * 3).requires_grad_()
+    forwards = {label: make_activation(configs[(label, 50)]) for label, _ in candidates}
+    forwards["torch.sigmoid"] = torch.sigmoid
+    result = {}
+    with flushing_denormals():
+        for label, act in forwards.items():
+            act(z)
+            times = []
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                act(z)
+                times.append(time.perf_counter() - t0)
+            result[label] = statistics.median(times) * 1e9 / z.numel()
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="abalone")
@@ -58,6 +112,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--data-home", default=os.environ.get("HTAF_DATA"))
     parser.add_argument("--rounds", type=int, default=3, help="interleaved repeats of every configuration")
+    parser.add_argument("--split", action="store_true", help="time forward, backward and step separately instead")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     split = split_dataset(load_dataset(args.dataset, args.data_home), 0)
@@ -73,6 +128,21 @@ def main() -> None:
                   ("STE sigmoid", dict(activation="ste", surrogate="sigmoid", slope=4.0))]
     configs = {(label, every): RunConfig(dataset=args.dataset, hidden=hidden, epochs=args.epochs, record_every=every, **kw)
                for label, kw in candidates for every in (1, 50)}
+    if args.split:
+        X = torch.tensor(split.X_train, dtype=torch.float32)
+        y = torch.tensor((split.y_train - split.y_train.mean()) / split.y_train.std(), dtype=torch.float32)
+        ms = epoch_split({label: configs[(label, 50)] for label, _ in candidates}, X, y, args.epochs, args.rounds)
+        print(f"CPU: {cpu_model()}; torch {torch.__version__}; medians over {args.rounds} interleaved rounds of "
+              f"{args.epochs} epochs (ms per epoch; forward includes the loss)")
+        print(f"{'run':<16} {'forward':>8} {'backward':>9} {'step':>6} {'total':>7} {'/ ReLU':>7}")
+        relu_total = sum(ms["ReLU"])
+        for label, (fwd, bwd, step) in ms.items():
+            total = fwd + bwd + step
+            print(f"{label:<16} {fwd:>8.2f} {bwd:>9.2f} {step:>6.2f} {total:>7.2f} {total / relu_total:>7.2f}")
+        print(f"activation forward alone on a ({n}, 256) pre-activation that requires grad, ns per value:")
+        for label, per_value in activation_forward_ns(configs, candidates, n).items():
+            print(f"  {label:<16} {per_value:.3f}")
+        return
     for cfg in configs.values():                                   # warm-up: data, kernels compiled
         run_cell(RunConfig(**{**cfg.to_dict(), "epochs": 3}), args.data_home)
     times = {key: [] for key in configs}
