@@ -16,6 +16,10 @@ def _kept_subnormals() -> int:
 
 @pytest.fixture
 def two_threads_started_unflushed():
+    try:   # scikit-learn's wheel loads a second libgomp with its own thread pool: the one to reach is torch's
+        import sklearn.utils._openmp_helpers  # noqa: F401
+    except ImportError:
+        pass
     threads = torch.get_num_threads()
     torch.set_num_threads(2)
     set_flush_denormal(False)

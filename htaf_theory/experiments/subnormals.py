@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
+import os
 import re
 
 import torch
@@ -31,7 +32,11 @@ def flush_is_on() -> bool:
 
 
 def _openmp_runtime():
-    """The OpenMP library torch's intra-op threads belong to (the one mapped into this process), or None."""
+    """The OpenMP library torch's intra-op threads belong to, or None.
+
+    Found among the libraries mapped into this process: the one in torch's own folder (wheels bundle it), else the
+    only one. Others may be loaded too (scikit-learn's wheel bundles its own libgomp, with its own thread pool).
+    """
     if not _runtime:
         lib = None
         if "parallel backend: OpenMP" in torch.__config__.parallel_info():
@@ -41,6 +46,9 @@ def _openmp_runtime():
                                     if re.search(r"/lib(g|i|io)?omp[^/]*\.so", line.split()[-1])})
             except OSError:          # not Linux: no way to find it, the calling thread still flushes
                 paths = []
+            torch_dir = os.path.dirname(os.path.realpath(torch.__file__)) + os.sep
+            own = [p for p in paths if os.path.realpath(p).startswith(torch_dir)]
+            paths = own or (paths if len(paths) == 1 else [])
             for path in paths:
                 try:
                     lib = ctypes.CDLL(path)
