@@ -78,6 +78,11 @@ def _init_worker(threads: int, parent_pid: int | None = None) -> None:
 
     if parent_pid is not None:
         _exit_with_parent(parent_pid)
+    # started with SIGINT blocked (_submit_shielded): from now on ignore it (a pending Ctrl-C is dropped); the
+    # coordinator ends its workers itself
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _keep_freed_memory()
     # before torch starts its thread pools, so that every thread inherits it (cells set it again, subnormals.py)
     torch.set_flush_denormal(True)
@@ -128,18 +133,27 @@ def _progress(total: int, initial: int, desc: str, enabled: bool):
 
 
 def _submit_shielded(executor: Executor, todo: list[RunConfig], root: str, data_home, own: bool) -> dict:
-    """Submit every cell; our own pool's workers are started with SIGINT ignored (an ignored signal stays
-    ignored across exec), so a terminal's Ctrl-C, which reaches the whole process group, stops only the
-    coordinator, which then ends the workers itself; a worker still importing would otherwise die mid-import.
+    """Submit every cell; our own pool's workers are started with SIGINT blocked (the signal mask is inherited
+    across fork and exec; ``_init_worker`` then ignores it), so a terminal's Ctrl-C, which reaches the whole process
+    group, stops only the coordinator, which then ends the workers itself; a worker still importing would otherwise
+    die mid-import. Blocked, not ignored, in the coordinator: a Ctrl-C while the workers start stays pending and
+    interrupts the sweep right after (ignoring it lost it, and the sweep ran to its end).
     A user's executor (a cluster, maybe without a shared filesystem) gets ``_compute_record``: it returns the record."""
     shield = own and isinstance(executor, ProcessPoolExecutor) and threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if shield else None
+    blocking = shield and hasattr(signal, "pthread_sigmask")
+    previous = None
+    if blocking:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    elif shield:             # no signal masks on this platform: ignore it meanwhile, as a last resort
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         if not own:
             return {executor.submit(_compute_record, c, data_home): c for c in todo}
         return {executor.submit(_run_and_store, c, root, data_home): c for c in todo}
     finally:
-        if shield:
+        if blocking:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        elif shield:
             signal.signal(signal.SIGINT, previous)
 
 
