@@ -25,7 +25,8 @@ from bench_activation import cpu_model
 from htaf_theory.data import load_dataset, split_dataset
 from htaf_theory.experiments.config import RunConfig
 from htaf_theory.experiments.model import MLP, make_activation
-from htaf_theory.experiments.train import flushing_denormals, run_cell
+from htaf_theory.experiments.subnormals import flushing_denormals
+from htaf_theory.experiments.train import run_cell
 
 
 def epoch_matmuls(n: int, widths: list[int]) -> list[tuple[int, int, int]]:

@@ -14,7 +14,8 @@ from htaf_theory.experiments.config import RunConfig
 from htaf_theory.experiments.model import MLP
 from htaf_theory.experiments.runner import run_cells
 from htaf_theory.experiments.store import ResultStore
-from htaf_theory.experiments.train import auroc, binarity_score, flushing_denormals, grad_norms, run_cell
+from htaf_theory.experiments.subnormals import flushing_denormals
+from htaf_theory.experiments.train import auroc, binarity_score, grad_norms, run_cell
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -28,7 +28,7 @@ from ..diagnostics import swap_report
 from ..nn import binarize
 from .config import RunConfig
 from .model import MLP, make_activation
-from .subnormals import flushing_denormals, flushing_denormals_for_cells  # noqa: F401 (flushing_denormals: public here too)
+from .subnormals import flushing_denormals_for_cells
 
 __all__ = ["run_cell", "auroc", "binarity_score", "grad_norms", "SWAP_EPS"]
 
