@@ -13,9 +13,13 @@ from htaf_theory import nn as hnn  # noqa: E402
 EXTREMES = [float("inf"), -float("inf"), 1e30, -1e30, 1e-30, -1e-30, 0.0]
 
 
-@pytest.fixture(params=["eager", "compiled"])
+@pytest.fixture(params=["eager", "compiled", "native"])
 def mode(request, monkeypatch):
     monkeypatch.setenv("HTAF_COMPILE", "0" if request.param == "eager" else "1")
+    # native: float32 CPU kernels through the compiled C library (other dtypes then run compiled)
+    monkeypatch.setenv("HTAF_NATIVE", "1" if request.param == "native" else "0")
+    if request.param == "native":
+        assert hnn._native.library() is not None, hnn._native._state.get("error")
     # compiled mode: every size through the compiled kernels (small inputs would otherwise run eagerly)
     monkeypatch.setattr(hnn._kernels, "EAGER_BELOW", 0 if request.param == "compiled" else hnn._kernels.EAGER_BELOW)
     return request.param
@@ -271,6 +275,7 @@ def test_ste_backward_is_the_surrogates_derivative(surrogate, mode):
 
 def test_small_inputs_run_eagerly_and_large_ones_compiled(monkeypatch):
     monkeypatch.setenv("HTAF_COMPILE", "1")
+    monkeypatch.setenv("HTAF_NATIVE", "0")      # the torch kernels (native ones: tests/test_native.py)
     calls = []
     real = hnn._kernels._KERNELS["htaf_fwd"]
     monkeypatch.setitem(hnn._kernels._KERNELS, "htaf_fwd", lambda *a: calls.append(a[0].numel()) or real(*a))
@@ -342,6 +347,7 @@ def test_inside_torch_compile():
 
 def test_fallback_warns_once(monkeypatch):
     monkeypatch.setenv("HTAF_COMPILE", "1")
+    monkeypatch.setenv("HTAF_NATIVE", "0")      # the torch kernels (native ones: tests/test_native.py)
 
     def broken(*args, **kwargs):
         raise RuntimeError("no compiler here")
@@ -414,6 +420,7 @@ def test_no_recompilation_when_the_batch_size_changes(monkeypatch):
     # the kernels are compiled once with dynamic shapes: training with a last, smaller batch (or any
     # new size) must reuse them, not compile again
     monkeypatch.setenv("HTAF_COMPILE", "1")
+    monkeypatch.setenv("HTAF_NATIVE", "0")      # the torch kernels (native ones: tests/test_native.py)
     monkeypatch.setattr(hnn._kernels, "EAGER_BELOW", 0)
     import torch._dynamo.utils as dynamo_utils
     htaf(torch.randn(1000, requires_grad=True), 11.0, 2.0).sum().backward()        # warm: each kernel compiled once

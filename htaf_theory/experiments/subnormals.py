@@ -14,52 +14,18 @@ is also applied inside one OpenMP parallel region of torch's own runtime, so tha
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
-import os
-import re
 
 import torch
 
-__all__ = ["flushing_denormals", "flushing_denormals_for_cells", "flush_is_on", "set_flush_denormal"]
+from ..nn._openmp import OMP_TASK, openmp_runtime
 
-_OMP_TASK = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
-_runtime: list = []          # [the OpenMP library handle or None], looked up once
+__all__ = ["flushing_denormals", "flushing_denormals_for_cells", "flush_is_on", "set_flush_denormal"]
 
 
 def flush_is_on() -> bool:
     """Whether this thread flushes subnormals: 1e-30 * 1e-10 (float32) is subnormal unless FTZ/DAZ are set."""
     return torch.tensor([1e-30], dtype=torch.float32).mul(1e-10).item() == 0.0
-
-
-def _openmp_runtime():
-    """The OpenMP library torch's intra-op threads belong to, or None.
-
-    Found among the libraries mapped into this process: the one in torch's own folder (wheels bundle it), else the
-    only one. Others may be loaded too (scikit-learn's wheel bundles its own libgomp, with its own thread pool).
-    """
-    if not _runtime:
-        lib = None
-        if "parallel backend: OpenMP" in torch.__config__.parallel_info():
-            try:
-                with open("/proc/self/maps") as maps:
-                    paths = sorted({line.split()[-1] for line in maps
-                                    if re.search(r"/lib(g|i|io)?omp[^/]*\.so", line.split()[-1])})
-            except OSError:          # not Linux: no way to find it, the calling thread still flushes
-                paths = []
-            torch_dir = os.path.dirname(os.path.realpath(torch.__file__)) + os.sep
-            own = [p for p in paths if os.path.realpath(p).startswith(torch_dir)]
-            paths = own or (paths if len(paths) == 1 else [])
-            for path in paths:
-                try:
-                    lib = ctypes.CDLL(path)
-                    lib.GOMP_parallel.argtypes = [_OMP_TASK, ctypes.c_void_p, ctypes.c_uint, ctypes.c_uint]
-                    lib.GOMP_parallel.restype = None
-                    break
-                except (OSError, AttributeError):
-                    lib = None
-        _runtime.append(lib)
-    return _runtime[0]
 
 
 def set_flush_denormal(on: bool) -> bool:
@@ -70,10 +36,10 @@ def set_flush_denormal(on: bool) -> bool:
     """
     supported = torch.set_flush_denormal(on)
     threads = torch.get_num_threads()
-    lib = _openmp_runtime() if supported and threads > 1 else None
+    lib = openmp_runtime() if supported and threads > 1 else None
     if lib is not None:
         # ctypes releases the GIL for the call; each pool thread runs the callback (taking the GIL in turn)
-        task = _OMP_TASK(lambda _: torch.set_flush_denormal(on))
+        task = OMP_TASK(lambda _: torch.set_flush_denormal(on))
         lib.GOMP_parallel(task, None, threads, 0)
     return supported
 

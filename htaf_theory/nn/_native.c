@@ -1,0 +1,153 @@
+/* Native float32 kernels of the torch layer: HTAF h(x) = sigmoid(a tanh(b x)) (paper eq. (1)) and its
+ * derivative h'(x) = 4ab e1/(1 + e1)^2 e2/(1 + e2)^2, e1 = e^{-2|bx|}, e2 = e^{-|a tanh(bx)|}, and the scaled
+ * sigmoid sigma(gamma x) with gamma e/(1 + e)^2, e = e^{-|gamma x|}: the same formulas as the torch reference in
+ * _kernels.py, written as plain C loops that the compiler vectorizes (no intrinsics, any architecture).
+ *
+ * Why C: inductor calls Sleef's exp out of line, and an exp written in torch ops compiles to slower code (no
+ * vectorized bit cast, no FMA contraction); here the exp is inlined, so the two exps of HTAF and their
+ * neighbours are scheduled together (benchmarks/bench_activation.py, docs/performance.md).
+ *
+ * Threads: a call may run on the caller's OpenMP runtime (torch's pool) through GOMP_parallel, passed in as a
+ * function pointer; threads take 16,384-element blocks from an atomic counter. Each thread computes with the
+ * caller's floating-point control word (x86 MXCSR: flush-to-zero and denormals-are-zero), so the results do not
+ * depend on which thread computed them. Compiled and loaded by _native.py.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#define HAVE_MXCSR 1
+#endif
+
+static inline float bits_to_float(int32_t i) { float f; memcpy(&f, &i, sizeof f); return f; }
+
+/* e^d for d <= 0, to ~1 ulp, subnormal results included. Sleef's expf (Cody-Waite reduction with ln 2 split in
+ * two, degree-7 polynomial); 2^q in two factors so that results below 2^-126 round once, like a correct exp.
+ * A NaN argument gives an unspecified finite value: the callers return NaN for a NaN input. */
+static inline float exp_nonpositive(float d) {
+    d = d > -110.0f ? d : -110.0f;                 /* e^-110 < 2^-158: rounds to 0 */
+    float q = __builtin_rintf(d * 1.442695040888963407f);
+    float s = fmaf(q, -0.693145751953125f, d);
+    s = fmaf(q, -1.428606765330187045e-06f, s);
+    float u = 0.000198527617612853646278381f;
+    u = fmaf(u, s, 0.00139304355252534151077271f);
+    u = fmaf(u, s, 0.00833336077630519866943359f);
+    u = fmaf(u, s, 0.0416664853692054748535156f);
+    u = fmaf(u, s, 0.166666671633720397949219f);
+    u = fmaf(u, s, 0.5f);
+    u = fmaf(s * s, u, s + 1.0f);
+    int32_t n = (int32_t)q, n1 = n >> 1, n2 = n - n1;  /* n in [-159, 0]: both halves >= -80 */
+    return u * bits_to_float((n1 + 127) << 23) * bits_to_float((n2 + 127) << 23);
+}
+
+/* tanh(u) for u >= 0 given e1 = e^{-2u} and r1 = 1/(1 + e1): Cephes' tanhf polynomial below 0.625 (no
+ * cancellation), (1 - e1) r1 above; as _kernels._tanh_abs */
+static inline float tanh_abs(float u, float e1, float r1) {
+    float z = u * u;
+    float poly = (((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z
+                  + 1.33314422036e-1f) * z - 3.33332819422e-1f;
+    float small = u + u * z * poly;
+    return u < 0.625f ? small : (1.0f - e1) * r1;
+}
+
+enum kind { HTAF_FWD = 0, HTAF_FWD_GRAD = 1, HTAF_BWD = 2, SS_FWD_GRAD = 3 };
+
+/* kind HTAF_FWD: out0 = h; HTAF_FWD_GRAD: out0 = h, out1 = h'; HTAF_BWD: out0 = g h'. p0 = a, p1 = b.
+ * NaN in, NaN out (h and h'); a NaN gradient g propagates through the product. */
+static inline void htaf_range(int kind, const float *restrict x, const float *restrict g, float *restrict out0,
+                       float *restrict out1, ptrdiff_t lo, ptrdiff_t hi, float a, float b) {
+    const float ab4 = 4.0f * a * b;
+    for (ptrdiff_t i = lo; i < hi; i++) {
+        float xi = x[i];
+        float y = b * xi, u = fabsf(y);
+        float e1 = exp_nonpositive(-2.0f * u);
+        float r1 = 1.0f / (1.0f + e1);
+        float e2 = exp_nonpositive(-a * tanh_abs(u, e1, r1));
+        float r2 = 1.0f / (1.0f + e2);
+        float value = y >= 0.0f ? r2 : e2 * r2;
+        float slope = ab4 * e1 * r1 * r1 * e2 * r2 * r2;
+        value = xi == xi ? value : xi;
+        slope = xi == xi ? slope : xi;
+        if (kind == HTAF_FWD) {
+            out0[i] = value;
+        } else if (kind == HTAF_FWD_GRAD) {
+            out0[i] = value;
+            out1[i] = slope;
+        } else {
+            out0[i] = g[i] * slope;
+        }
+    }
+}
+
+/* sigma(gamma x) and gamma e/(1 + e)^2, e = e^{-|gamma x|}: one exp, one division; as _kernels._ss_forward_and_grad */
+static void ss_range(const float *restrict x, float *restrict out0, float *restrict out1, ptrdiff_t lo, ptrdiff_t hi,
+                     float gamma) {
+    for (ptrdiff_t i = lo; i < hi; i++) {
+        float xi = x[i];
+        float z = gamma * xi;
+        float e = exp_nonpositive(-fabsf(z));
+        float r = 1.0f / (1.0f + e);
+        float value = z >= 0.0f ? r : e * r;
+        float slope = gamma * e * r * r;
+        out0[i] = xi == xi ? value : xi;
+        out1[i] = xi == xi ? slope : xi;
+    }
+}
+
+typedef void (*task_fn)(void *);
+typedef void (*gomp_parallel_fn)(task_fn, void *, unsigned, unsigned);
+
+#define BLOCK 16384   /* elements per block taken by a thread: 64 KB of input, well above the dispatch cost */
+
+struct job {
+    int kind;
+    const float *x, *g;
+    float *out0, *out1;
+    ptrdiff_t n;
+    float p0, p1;
+    unsigned csr;
+    ptrdiff_t next;   /* next block's start, taken atomically */
+};
+
+static void run_range(struct job *j, ptrdiff_t lo, ptrdiff_t hi) {
+    /* a literal kind for each call, so that each loop is compiled (and vectorized) without the branch */
+    switch (j->kind) {
+    case HTAF_FWD: htaf_range(HTAF_FWD, j->x, j->g, j->out0, j->out1, lo, hi, j->p0, j->p1); break;
+    case HTAF_FWD_GRAD: htaf_range(HTAF_FWD_GRAD, j->x, j->g, j->out0, j->out1, lo, hi, j->p0, j->p1); break;
+    case HTAF_BWD: htaf_range(HTAF_BWD, j->x, j->g, j->out0, j->out1, lo, hi, j->p0, j->p1); break;
+    default: ss_range(j->x, j->out0, j->out1, lo, hi, j->p0); break;
+    }
+}
+
+static void task(void *data) {
+    struct job *j = data;
+#ifdef HAVE_MXCSR
+    unsigned saved = _mm_getcsr();
+    _mm_setcsr(j->csr);
+#endif
+    for (;;) {
+        ptrdiff_t lo = __atomic_fetch_add(&j->next, BLOCK, __ATOMIC_RELAXED);
+        if (lo >= j->n) break;
+        run_range(j, lo, lo + BLOCK < j->n ? lo + BLOCK : j->n);
+    }
+#ifdef HAVE_MXCSR
+    _mm_setcsr(saved);
+#endif
+}
+
+/* The one entry point. threads > 1 and a non-null gomp_parallel: that many threads of the caller's OpenMP
+ * runtime; else this thread alone. */
+void htaf_native_run(int kind, const float *x, const float *g, float *out0, float *out1, ptrdiff_t n, float p0,
+                     float p1, unsigned threads, void *gomp_parallel) {
+    struct job j = {kind, x, g, out0, out1, n, p0, p1, 0, 0};
+    if (threads <= 1 || gomp_parallel == NULL || n <= BLOCK) {
+        run_range(&j, 0, n);
+        return;
+    }
+#ifdef HAVE_MXCSR
+    j.csr = _mm_getcsr();
+#endif
+    ((gomp_parallel_fn)gomp_parallel)(task, &j, threads, 0);
+}

@@ -1,0 +1,197 @@
+"""Tests for htaf_theory.nn._native: the compiled C kernels against the float64 core, threads, fallbacks, wrong variants."""
+import shutil
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.torch
+
+from htaf_theory import core  # noqa: E402
+from htaf_theory.experiments.subnormals import set_flush_denormal  # noqa: E402
+from htaf_theory.nn import _kernels, _native  # noqa: E402
+
+EPS32 = float(np.finfo(np.float32).eps)
+TINY32 = float(np.finfo(np.float32).tiny)
+SUBNORMAL_ULP = 2.0 ** -149
+#: the accuracy bound of htaf_errors' units: the torch formulas themselves (eager, float32) measure up to 3.8 on GRID
+#: (h' at a = 2, b = 11), the native kernels up to 3.8 (g h', same gains)
+LIMIT = 5.0
+
+pytestmark = [pytest.mark.torch,
+              pytest.mark.skipif(_native._compiler() is None, reason="no C compiler: the native kernels are off")]
+
+
+@pytest.fixture(autouse=True)
+def keep_subnormals():
+    """Gradual underflow in every thread (the tail checks below look at subnormal results), restored afterwards."""
+    before = torch.tensor([1e-30]).mul(1e-10).item() == 0.0
+    set_flush_denormal(False)
+    yield
+    set_flush_denormal(before)
+
+
+@pytest.fixture(scope="module")
+def lib():
+    lib = _native.library()
+    assert lib is not None, _native._state.get("error")
+    return lib
+
+
+def _variant(tmp_path, old: str, new: str):
+    """The kernel library compiled from the source with ``old`` replaced by ``new`` (a deliberately wrong variant)."""
+    source = _native.SOURCE.read_text()
+    assert old in source
+    return _native.load_library(_native.compile_library(source.replace(old, new), tmp_path))
+
+
+GRID = np.concatenate([np.linspace(-40, 40, 16001), np.geomspace(1e-12, 40, 2001), -np.geomspace(1e-12, 40, 2001)])
+
+
+def htaf_errors(lib, a: float, b: float, threads: int = 1) -> dict:
+    """Max errors of the native h, h' and g h' against the float64 core, on GRID rounded to float32.
+
+    Where the reference is a normal float32: in eps times the condition number max(1, a|tanh bx|, 2b|x|) (rounding of
+    b x and of the exponents); where it is subnormal: in units of the smallest subnormal times max(1, 4ab) (gradual
+    underflow: e1 = e^{-2|bx|} is subnormal there too, and h' = 4ab e1 ... scales its last-bit rounding)."""
+    x = torch.from_numpy(GRID.astype(np.float32))
+    g = torch.linspace(-2, 2, x.numel())
+    xn = x.double().numpy()
+    value, slope = _native.call(lib, "htaf_fwd_grad", x, None, a, b, threads=threads)
+    refs = {"h": (value, core.htaf(xn, a, b)), "h'": (slope, core.htaf_grad(xn, a, b)),
+            "g h'": (_native.call(lib, "htaf_bwd", x, g, a, b, threads=threads), g.double().numpy() * core.htaf_grad(xn, a, b)),
+            "h (inference)": (_native.call(lib, "htaf_fwd", x, None, a, b, threads=threads), core.htaf(xn, a, b))}
+    kappa = np.maximum.reduce([np.ones_like(xn), np.abs(a * np.tanh(b * xn)), 2 * b * np.abs(xn)])
+    errors = {}
+    for name, (got, ref) in refs.items():
+        err = np.abs(got.double().numpy() - ref)
+        normal = np.abs(ref) >= TINY32
+        errors[name] = float(np.max(err[normal] / (EPS32 * kappa[normal] * np.abs(ref[normal]))))
+        errors[name + " subnormal"] = float(np.max(err[~normal], initial=0.0) / (SUBNORMAL_ULP * max(1.0, 4 * a * b)))
+    return errors
+
+
+@pytest.mark.parametrize("a, b", [(11.0, 2.0), (2.0, 11.0), (1e3, 0.01), (0.5, 30.0), (50.0, 0.44), (1e6, 1e-5)])
+def test_htaf_kernels_match_the_core_to_a_few_ulps(lib, a, b):
+    errors = htaf_errors(lib, a, b)
+    for name, err in errors.items():
+        assert err <= LIMIT, (name, err, errors)
+
+
+def test_scaled_sigmoid_kernel_matches_the_core(lib):
+    x = torch.from_numpy(GRID.astype(np.float32))
+    xn = x.double().numpy()
+    for gamma in (0.3, 4.0, 22.0, 55.0):
+        value, slope = _native.call(lib, "ss_fwd_grad", x, None, gamma)
+        kappa = np.maximum(1.0, gamma * np.abs(xn))
+        for got, ref in ((value, core.scaled_sigmoid(xn, gamma)), (slope, core.scaled_sigmoid_grad(xn, gamma))):
+            err = np.abs(got.double().numpy() - ref)
+            normal = ref >= TINY32
+            assert np.all(err[normal] <= 3 * EPS32 * kappa[normal] * ref[normal]), gamma
+            assert np.all(err[~normal] <= 4 * SUBNORMAL_ULP * max(1.0, gamma)), gamma   # gamma e, e subnormal
+
+
+def test_special_inputs_are_those_of_the_torch_formulas(lib):
+    x = torch.tensor([0.0, -0.0, float("inf"), -float("inf"), float("nan"), 1e38, -1e38, 1e-45, -1e-45, 3e-39])
+    a, b = torch.tensor(11.0), torch.tensor(2.0)
+    value, slope = _native.call(lib, "htaf_fwd_grad", x, None, 11.0, 2.0)
+    ref_value, ref_slope = _kernels._htaf_forward_and_grad(x, a, b)
+    torch.testing.assert_close(value, ref_value, equal_nan=True, rtol=4 * EPS32, atol=0)
+    torch.testing.assert_close(slope, ref_slope, equal_nan=True, rtol=8 * EPS32, atol=0)
+    assert value[4].isnan() and slope[4].isnan()
+    assert slope[2] == 0 and slope[3] == 0 and value[2] == 1 / (1 + np.exp(np.float32(-11))).astype(np.float32)
+    s, sp = _native.call(lib, "ss_fwd_grad", x, None, 22.0)
+    torch.testing.assert_close(s, torch.sigmoid(22.0 * x), equal_nan=True, rtol=4 * EPS32, atol=0)
+    assert sp[4].isnan() and sp[2] == 0
+
+
+def test_shapes_layouts_and_empty_inputs(lib):
+    x = torch.randn(64, 33).t()                       # not contiguous
+    value = _native.call(lib, "htaf_fwd", x, None, 11.0, 2.0)
+    assert value.shape == x.shape
+    torch.testing.assert_close(value, _kernels._htaf_forward(x, torch.tensor(11.0), torch.tensor(2.0)))
+    assert _native.call(lib, "htaf_fwd", torch.empty(0, 5), None, 11.0, 2.0).shape == (0, 5)
+    assert _native.call(lib, "htaf_fwd", torch.tensor(0.0), None, 11.0, 2.0).item() == 0.5
+    # through the layer: only float32 CPU inputs take the native kernels
+    assert _native.run("htaf_fwd", torch.zeros(3, dtype=torch.float64), None, 1.0, 1.0) is None
+    assert _native.run("ste_tanh_bwd", torch.zeros(3), None, 1.0) is None
+
+
+def test_threads_give_the_same_bits_as_one_thread(lib):
+    if torch.get_num_threads() < 2 or _native.gomp_parallel_address() is None:
+        pytest.skip("one torch thread or no OpenMP runtime: the parallel path is not used")
+    x = torch.randn(3 * 16384 + 123) * 10
+    for name, g in (("htaf_fwd_grad", None), ("htaf_bwd", torch.randn_like(x)), ("ss_fwd_grad", None)):
+        one = _native.call(lib, name, x, g, 11.0, 2.0, threads=1)
+        many = _native.call(lib, name, x, g, 11.0, 2.0, threads=torch.get_num_threads())
+        for u, v in zip(one if isinstance(one, tuple) else (one,), many if isinstance(many, tuple) else (many,)):
+            assert torch.equal(u, v), name
+
+
+def test_pool_threads_compute_with_the_callers_flush_setting(lib, tmp_path):
+    if torch.get_num_threads() < 2 or _native.gomp_parallel_address() is None:
+        pytest.skip("one torch thread or no OpenMP runtime: the parallel path is not used")
+    x = torch.full((8 * 16384,), 22.0)                 # h'(22) at a = 11, b = 2: ~1e-42, subnormal
+    torch.set_flush_denormal(True)                     # this thread flushes; torch's pool threads do not
+    try:
+        _, slope = _native.call(lib, "htaf_fwd_grad", x, None, 11.0, 2.0, threads=torch.get_num_threads())
+        assert torch.all(slope == 0), "every block flushed, whichever thread computed it"
+        # the wrong variant, without passing the control word to the pool threads, leaves subnormals
+        wrong = _variant(tmp_path, "    _mm_setcsr(j->csr);\n", "")
+        _, slope = _native.call(wrong, "htaf_fwd_grad", x, None, 11.0, 2.0, threads=torch.get_num_threads())
+        assert torch.any(slope > 0)
+    finally:
+        torch.set_flush_denormal(False)
+
+
+@pytest.mark.parametrize("old, new, broken", [
+    # 2^q as one factor: wrong (garbage bits) once q < -126, i.e. for every subnormal result
+    ("n1 = n >> 1, n2 = n - n1;", "n1 = 0, n2 = n;", "h' subnormal"),
+    # a degree-5 polynomial for e^s (two terms dropped): ~20 ulps
+    ("    float u = 0.000198527617612853646278381f;\n    u = fmaf(u, s, 0.00139304355252534151077271f);\n"
+     "    u = fmaf(u, s, 0.00833336077630519866943359f);\n", "    float u = 0.00833336077630519866943359f;\n", "h'"),
+    # ln 2 in one float32 constant (no Cody-Waite split): the reduced argument loses q * 2^-24 ln 2
+    ("    s = fmaf(q, -1.428606765330187045e-06f, s);\n", "", "h'"),
+    # tanh as (1 - e1)/(1 + e1) everywhere: cancels near 0 (a = 1000: a ulps)
+    ("return u < 0.625f ? small : (1.0f - e1) * r1;", "return (1.0f - e1) * r1 + 0.0f * small;", "h"),
+])
+def test_wrong_variants_are_rejected(tmp_path, old, new, broken):
+    wrong = _variant(tmp_path, old, new)
+    errors = {}
+    for a, b in [(11.0, 2.0), (1e3, 0.01)]:
+        for name, err in htaf_errors(wrong, a, b).items():
+            errors[name] = max(errors.get(name, 0.0), err)
+    assert errors[broken] > LIMIT, errors
+
+
+def test_self_check_refuses_a_wrong_library_and_the_layer_falls_back(tmp_path, monkeypatch):
+    wrong = _variant(tmp_path, "float value = y >= 0.0f ? r2 : e2 * r2;", "float value = r2;")
+    assert "htaf_fwd" in _native.self_check(wrong)
+    monkeypatch.setattr(_native, "_state", {})
+    monkeypatch.setattr(_native, "compile_library", lambda source: tmp_path / "missing.so")
+    monkeypatch.setenv("HTAF_NATIVE", "1")
+    monkeypatch.setenv("HTAF_COMPILE", "1")
+    x = torch.randn(100)
+    with pytest.warns(RuntimeWarning, match="native kernels unavailable"):
+        from htaf_theory.nn import htaf
+        value = htaf(x, 11.0, 2.0)
+    torch.testing.assert_close(value, _kernels._htaf_forward(x, torch.tensor(11.0), torch.tensor(2.0)))
+    assert _native.library() is None                  # decided once: no second warning, no second compile
+
+
+def test_the_library_is_built_once_per_source_and_reused(tmp_path):
+    source = _native.SOURCE.read_text()
+    first = _native.compile_library(source, tmp_path)
+    stamp = first.stat().st_mtime_ns
+    assert _native.compile_library(source, tmp_path) == first and first.stat().st_mtime_ns == stamp
+    assert _native.compile_library(source + "\n/* changed */\n", tmp_path) != first
+    assert not [p for p in tmp_path.iterdir() if not p.name.endswith(".so")], "no temporary files left"
+
+
+def test_no_compiler_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(_native, "_compiler", lambda: None)
+    with pytest.raises(RuntimeError, match="no C compiler"):
+        _native.compile_library("int x;", tmp_path)
+    monkeypatch.setattr(_native, "_compiler", lambda: shutil.which("cc") or shutil.which("gcc"))
+    with pytest.raises(RuntimeError, match="could not compile"):
+        _native.compile_library("this is not C", tmp_path)
