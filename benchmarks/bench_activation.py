@@ -6,7 +6,9 @@ alike), float32:
   ss    ScaledSigmoid gamma=22  naive sigmoid(gamma*x) eager, torch.compile(naive), ours (``scaled_sigmoid``)
   ste   step + sigmoid surrogate k=4: naive ``H(x) + s - s.detach()`` eager, torch.compile(naive),
         ours (``heaviside_ste``)
-and in every group eager ``torch.sigmoid``, the cost of the cheapest activation. "compile(naive)" uses
+and in every group eager ``torch.sigmoid``, the cost of the cheapest activation. "ours" runs what a user gets: for
+float32 on CPU the native C kernels (``htaf_theory.nn._native``) where they apply (htaf, ss); "ours (torch)" is
+the same with ``HTAF_NATIVE=0``, the inductor-compiled formulas. "compile(naive)" uses
 torch.compile's default settings: the strongest simple baseline a user would write.
 Sizes 2^12 .. 2^24; threads 1 and all. Medians of ``--repeats`` after warm-up (compilation is not timed).
 Per candidate the speed-up from 1 thread to all threads at the largest size says whether its kernels ran in
@@ -22,6 +24,7 @@ Run: python benchmarks/bench_activation.py [--groups htaf,ss,ste] [--sizes 12,16
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import resource
@@ -30,7 +33,7 @@ import time
 
 import torch
 
-from htaf_theory.nn import _kernels, heaviside_ste, htaf, scaled_sigmoid
+from htaf_theory.nn import _kernels, _native, heaviside_ste, htaf, scaled_sigmoid
 
 
 def naive_htaf(x):
@@ -51,6 +54,28 @@ GROUPS = {
     "ss": (naive_ss, lambda x: scaled_sigmoid(x, 22.0)),
     "ste": (naive_ste, lambda x: heaviside_ste(x, "sigmoid", 4.0)),
 }
+
+
+@contextlib.contextmanager
+def native_kernels(on: bool = True):
+    """HTAF_NATIVE set for the duration: off, our kernels are inductor's compilation of the torch formulas."""
+    before = os.environ.get("HTAF_NATIVE")
+    os.environ["HTAF_NATIVE"] = "1" if on else "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["HTAF_NATIVE"]
+        else:
+            os.environ["HTAF_NATIVE"] = before
+
+
+def without_native(fn):
+    """``fn`` with the native kernels off for the call (see ``native_kernels``)."""
+    def call(x):
+        with native_kernels(False):
+            return fn(x)
+    return call
 
 
 def cpu_model() -> str:
@@ -102,6 +127,8 @@ def run_group(name: str, sizes: list[int], repeats: int) -> None:
     naive, ours = GROUPS[name]
     candidates = {"sigmoid": torch.sigmoid, "naive eager": naive, "compile(naive)": torch.compile(naive),
                   "ours": ours}
+    if name in ("htaf", "ss"):
+        candidates["ours (torch)"] = without_native(ours)
     all_threads = torch.get_num_threads()
     print(f"\n== {name}: forward+backward, ms (saved tensors: "
           + ", ".join(f"{k} {saved_tensors(f, torch.randn(8, requires_grad=True))}" for k, f in candidates.items()) + ")")
@@ -211,6 +238,8 @@ def main() -> None:
     print(f"CPU: {cpu_model()}; torch {torch.__version__}; {torch.get_num_threads()} threads available; "
           f"EAGER_BELOW = {_kernels.EAGER_BELOW}; THP_MEM_ALLOC_ENABLE={os.environ.get('THP_MEM_ALLOC_ENABLE', 'unset')} "
           "(1: torch allocates large tensors on transparent huge pages)")
+    lib = _native.library() if _native.native_enabled() else None
+    print(f"native kernels: {'on (' + str(lib._name) + ')' if lib is not None else 'off: ' + str(_native._state.get('error', 'HTAF_NATIVE=0'))}")
     if args.eager_crossover:
         eager_crossover(args.repeats)
         return

@@ -20,13 +20,16 @@ import time
 
 import torch
 
-from bench_activation import cpu_model
+from bench_activation import cpu_model, native_kernels
 
 from htaf_theory.data import load_dataset, split_dataset
 from htaf_theory.experiments.config import RunConfig
 from htaf_theory.experiments.model import MLP, make_activation
 from htaf_theory.experiments.subnormals import flushing_denormals
 from htaf_theory.experiments.train import run_cell
+
+
+TORCH_KERNELS = "HTAF (torch k.)"
 
 
 def epoch_matmuls(n: int, widths: list[int]) -> list[tuple[int, int, int]]:
@@ -78,13 +81,15 @@ def epoch_split(configs: dict, X: torch.Tensor, y: torch.Tensor, epochs: int, ro
                 times.append(seconds)
 
     with flushing_denormals():
-        for model, opt in runs.values():                           # warm-up: kernels compiled, memory touched
-            for _ in range(10):
-                one_epoch(model, opt)
+        for key, (model, opt) in runs.items():                     # warm-up: kernels compiled, memory touched
+            with native_kernels(key != TORCH_KERNELS):
+                for _ in range(10):
+                    one_epoch(model, opt)
         for _ in range(rounds):
             for key, (model, opt) in runs.items():
-                for _ in range(epochs):
-                    one_epoch(model, opt, parts[key])
+                with native_kernels(key != TORCH_KERNELS):
+                    for _ in range(epochs):
+                        one_epoch(model, opt, parts[key])
     return {key: [statistics.median(t) * 1e3 for t in store] for key, store in parts.items()}
 
 
@@ -96,12 +101,13 @@ def activation_forward_ns(configs: dict, candidates: list, rows: int, repeats: i
     result = {}
     with flushing_denormals():
         for label, act in forwards.items():
-            act(z)
-            times = []
-            for _ in range(repeats):
-                t0 = time.perf_counter()
+            with native_kernels(label != TORCH_KERNELS):
                 act(z)
-                times.append(time.perf_counter() - t0)
+                times = []
+                for _ in range(repeats):
+                    t0 = time.perf_counter()
+                    act(z)
+                    times.append(time.perf_counter() - t0)
             result[label] = statistics.median(times) * 1e9 / z.numel()
     return result
 
@@ -124,7 +130,9 @@ def main() -> None:
     peak_before = matmul_gflops(shapes)
     print(f"{args.dataset}: n_train={n}, widths={[d, *hidden, 1]}, {args.threads} threads, "
           f"{flops_per_epoch / 1e9:.3f} GFLOP per epoch (matmuls only)")
+    # "(torch k.)": the same HTAF with HTAF_NATIVE=0, its kernels compiled by inductor instead of the native C ones
     candidates = [("ReLU", dict(activation="relu")), ("HTAF a=11 b=2", dict(activation="htaf", a=11.0, b=2.0)),
+                  (TORCH_KERNELS, dict(activation="htaf", a=11.0, b=2.0)),
                   ("SS gamma=22", dict(activation="ss", gamma=22.0)),
                   ("STE sigmoid", dict(activation="ste", surrogate="sigmoid", slope=4.0))]
     configs = {(label, every): RunConfig(dataset=args.dataset, hidden=hidden, epochs=args.epochs, record_every=every, **kw)
@@ -144,12 +152,14 @@ def main() -> None:
         for label, per_value in activation_forward_ns(configs, candidates, n).items():
             print(f"  {label:<16} {per_value:.3f}")
         return
-    for cfg in configs.values():                                   # warm-up: data, kernels compiled
-        run_cell(RunConfig(**{**cfg.to_dict(), "epochs": 3}), args.data_home)
+    for (label, _), cfg in configs.items():                        # warm-up: data, kernels compiled
+        with native_kernels(label != TORCH_KERNELS):
+            run_cell(RunConfig(**{**cfg.to_dict(), "epochs": 3}), args.data_home)
     times = {key: [] for key in configs}
     for _ in range(args.rounds):                                   # interleaved: noise hits every candidate alike
         for key, cfg in configs.items():
-            times[key].append(run_cell(cfg, args.data_home)["timings"]["train_s"] / args.epochs)
+            with native_kernels(key[0] != TORCH_KERNELS):
+                times[key].append(run_cell(cfg, args.data_home)["timings"]["train_s"] / args.epochs)
     peak_after = matmul_gflops(shapes)
     # the larger of the two matmul measurements: machine noise can only make the ratio look worse
     peak = max(peak_before, peak_after)
