@@ -8,6 +8,8 @@ ReLU, HTAF, ScaledSigmoid and the step with an STE, each recording gradients eve
 interleaved over ``--rounds``; the issue-10 targets (HTAF epoch <= 1.15x ReLU's, worst >= 70% of matmul) are
 judged in the last two lines. ``--split`` instead times forward (with the loss), backward and optimizer step of
 one epoch separately, in a replica of ``run_cell``'s loop (same model, data, optimizer, subnormals flushed).
+"HTAF (torch k.)" is HTAF with HTAF_NATIVE=0 (its kernels compiled by inductor instead of the native C ones). The
+process keeps freed memory as the sweeps' workers do (``experiments.memory``; HTAF_KEEP_FREED_MEMORY=0 to compare).
 
 Run: python benchmarks/bench_training.py [--dataset abalone] [--epochs 200] [--threads 2] [--rounds 3] [--split]
 """
@@ -24,6 +26,7 @@ from bench_activation import cpu_model, native_kernels
 
 from htaf_theory.data import load_dataset, split_dataset
 from htaf_theory.experiments.config import RunConfig
+from htaf_theory.experiments.memory import keep_freed_memory
 from htaf_theory.experiments.model import MLP, make_activation
 from htaf_theory.experiments.subnormals import flushing_denormals
 from htaf_theory.experiments.train import run_cell
@@ -121,6 +124,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved repeats of every configuration")
     parser.add_argument("--split", action="store_true", help="time forward, backward and step separately instead")
     args = parser.parse_args()
+    # as the sweeps' worker processes do (runner._init_worker): freed tensors stay mapped, no page faults every step
+    kept = keep_freed_memory()
     torch.set_num_threads(args.threads)
     split = split_dataset(load_dataset(args.dataset, args.data_home), 0)
     n, d = split.X_train.shape
@@ -129,7 +134,7 @@ def main() -> None:
     flops_per_epoch = sum(2 * m * k * p for m, k, p in shapes)
     peak_before = matmul_gflops(shapes)
     print(f"{args.dataset}: n_train={n}, widths={[d, *hidden, 1]}, {args.threads} threads, "
-          f"{flops_per_epoch / 1e9:.3f} GFLOP per epoch (matmuls only)")
+          f"{flops_per_epoch / 1e9:.3f} GFLOP per epoch (matmuls only); freed memory kept (as in the sweeps' workers): {kept}")
     # "(torch k.)": the same HTAF with HTAF_NATIVE=0, its kernels compiled by inductor instead of the native C ones
     candidates = [("ReLU", dict(activation="relu")), ("HTAF a=11 b=2", dict(activation="htaf", a=11.0, b=2.0)),
                   (TORCH_KERNELS, dict(activation="htaf", a=11.0, b=2.0)),

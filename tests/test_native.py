@@ -91,6 +91,36 @@ def test_scaled_sigmoid_kernel_matches_the_core(lib):
             assert np.all(err[~normal] <= 4 * SUBNORMAL_ULP * max(1.0, gamma)), gamma   # gamma e, e subnormal
 
 
+def slope_errors(lib, c_of_k, ref_slope, ks) -> float:
+    """Max error of g times a sigmoid-slope kernel against the float64 ``ref_slope(x, k)``, in eps times the condition
+    number max(1, c|x|) (normal results), or smallest subnormals times max(1, c) (subnormal ones)."""
+    x = torch.from_numpy(GRID.astype(np.float32))
+    g = torch.linspace(-2, 2, x.numel())
+    worst = 0.0
+    for k in ks:
+        got = _native.call(lib, "ss_bwd", x, g, c_of_k(k)).double()
+        ref = g.double() * ref_slope(x.double(), k)
+        err = (got - ref).abs()
+        c = c_of_k(k)
+        normal = ref.abs() >= TINY32
+        kappa = torch.clamp(c * x.double().abs(), min=1.0)
+        worst = max(worst, float((err[normal] / (EPS32 * kappa[normal] * ref[normal].abs())).max()),
+                    float(err[~normal].max() / (SUBNORMAL_ULP * max(1.0, 4 * c))) if (~normal).any() else 0.0)
+    return worst
+
+
+def test_recomputing_backwards_and_the_step(lib):
+    # ScaledSigmoid's backward (and the STE sigmoid surrogate): g sigma'(gamma x); the STE tanh surrogate through the
+    # same kernel with c = 2k (``KINDS``); both against float64 references
+    ss = lambda x, gamma: torch.from_numpy(core.scaled_sigmoid_grad(x.numpy(), gamma))   # noqa: E731
+    assert slope_errors(lib, lambda gamma: gamma, ss, (0.3, 4.0, 22.0)) <= LIMIT
+    tanh = lambda x, k: _kernels._ste_tanh_backward(x, torch.ones_like(x), k)            # noqa: E731 (float64)
+    assert slope_errors(lib, lambda k: _native.KINDS["ste_tanh_bwd"][3](k)[0], tanh, (0.5, 4.0)) <= LIMIT
+    x = torch.tensor([-1.0, -0.0, 0.0, 1e-45, -1e-45, float("inf"), -float("inf"), float("nan")])
+    assert torch.equal(_native.call(lib, "step_fwd", x, None)[:-1], torch.from_numpy(core.heaviside(x.double().numpy())[:-1]).float())
+    assert _native.call(lib, "step_fwd", x, None)[-1].isnan()
+
+
 def test_special_inputs_are_those_of_the_torch_formulas(lib):
     x = torch.tensor([0.0, -0.0, float("inf"), -float("inf"), float("nan"), 1e38, -1e38, 1e-45, -1e-45, 3e-39])
     a, b = torch.tensor(11.0), torch.tensor(2.0)
@@ -113,8 +143,10 @@ def test_shapes_layouts_and_empty_inputs(lib):
     assert _native.call(lib, "htaf_fwd", torch.empty(0, 5), None, 11.0, 2.0).shape == (0, 5)
     assert _native.call(lib, "htaf_fwd", torch.tensor(0.0), None, 11.0, 2.0).item() == 0.5
     # through the layer: only float32 CPU inputs take the native kernels
-    assert _native.run("htaf_fwd", torch.zeros(3, dtype=torch.float64), None, 1.0, 1.0) is None
-    assert _native.run("ste_tanh_bwd", torch.zeros(3), None, 1.0) is None
+    one = torch.tensor(1.0)
+    assert _native.run("htaf_fwd", torch.zeros(3, dtype=torch.float64), one, one) is None
+    assert _native.run("ste_rect_bwd", torch.zeros(3), torch.zeros(3), one) is None     # no native kernel
+    assert _native.run("htaf_bwd", torch.zeros(3), torch.zeros(3, dtype=torch.float64), one, one) is None
 
 
 def test_threads_give_the_same_bits_as_one_thread(lib):
@@ -134,14 +166,14 @@ def test_pool_threads_compute_with_the_callers_flush_setting(lib, tmp_path):
     x = torch.full((8 * 16384,), 22.0)                 # h'(22) at a = 11, b = 2: ~1e-42, subnormal
     torch.set_flush_denormal(True)                     # this thread flushes; torch's pool threads do not
     try:
+        # compared as bits: under DAZ a float comparison would read a subnormal as 0
         _, slope = _native.call(lib, "htaf_fwd_grad", x, None, 11.0, 2.0, threads=torch.get_num_threads())
-        assert torch.all(slope == 0), "every block flushed, whichever thread computed it"
-        # the wrong variant, without passing the control word to the pool threads, leaves subnormals
-        # the wrong variant, without passing the control word to the pool threads, leaves subnormals (in the blocks a
-        # pool thread took: blocks are taken first come, so a late-waking thread may take none in one call)
+        assert torch.all(slope.view(torch.int32) == 0), "every block flushed, whichever thread computed it"
+        # the wrong variant, without passing the control word to the pool threads, leaves subnormals in the blocks a
+        # pool thread took (blocks are taken first come: a late-waking thread may take none in one call)
         wrong = _variant(tmp_path, "    _mm_setcsr(j->csr);\n", "")
-        leaks = [_native.call(wrong, "htaf_fwd_grad", x, None, 11.0, 2.0, threads=torch.get_num_threads())[1].gt(0).any()
-                 for _ in range(20)]
+        leaks = [_native.call(wrong, "htaf_fwd_grad", x, None, 11.0, 2.0, threads=torch.get_num_threads())[1]
+                 .view(torch.int32).ne(0).any() for _ in range(20)]
         assert any(leaks)
     finally:
         torch.set_flush_denormal(False)
@@ -165,6 +197,13 @@ def test_wrong_variants_are_rejected(tmp_path, old, new, broken):
         for name, err in htaf_errors(wrong, a, b).items():
             errors[name] = max(errors.get(name, 0.0), err)
     assert errors[broken] > LIMIT, errors
+
+
+def test_a_wrong_slope_is_rejected(tmp_path):
+    # the slope from the output, r (1 - r): cancels to 0 where r rounds to 1
+    wrong = _variant(tmp_path, "float slope = c * e * r * r;", "float slope = c * r * (1.0f - r);")
+    ss = lambda x, gamma: torch.from_numpy(core.scaled_sigmoid_grad(x.numpy(), gamma))   # noqa: E731
+    assert slope_errors(wrong, lambda gamma: gamma, ss, (4.0,)) > LIMIT
 
 
 def test_self_check_refuses_a_wrong_library_and_the_layer_falls_back(tmp_path, monkeypatch):

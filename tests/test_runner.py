@@ -117,32 +117,3 @@ else:
     assert not list((tmp_path / "results").glob("*.json"))       # stopped before any cell finished
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
-def test_pool_workers_keep_freed_memory():
-    # in fresh processes (the setting is process-wide): 20 full-batch training steps of an MLP fault far fewer
-    # pages in after the worker set-up than with glibc's defaults, which hand freed blocks back to the OS
-    code = """
-import resource, sys
-import torch
-from htaf_theory.experiments import runner
-if sys.argv[1] == "worker":
-    assert runner._keep_freed_memory()
-torch.set_num_threads(1)
-model = torch.nn.Sequential(torch.nn.Linear(9, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256), torch.nn.ReLU(),
-                            torch.nn.Linear(256, 1))
-opt = torch.optim.Adam(model.parameters())
-x, y = torch.randn(2924, 9), torch.randn(2924, 1)
-def step():
-    opt.zero_grad()
-    torch.nn.functional.mse_loss(model(x), y).backward()
-    opt.step()
-for _ in range(3):
-    step()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-for _ in range(20):
-    step()
-print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
-"""
-    faults = {mode: int(subprocess.run([sys.executable, "-c", code, mode], capture_output=True, text=True, check=True)
-                        .stdout.split()[-1]) for mode in ("worker", "default")}
-    assert 2 * faults["worker"] < faults["default"], faults

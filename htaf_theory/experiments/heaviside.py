@@ -104,9 +104,8 @@ class HeavisideConfig:
         return f"{self.tag}-{self.dataset}-{self.net}-{self.label().replace(' ', '_')}-s{self.seed}"
 
     def run(self, data_home=None, checkpoint_path=None) -> dict:
-        from .memory import retaining_freed_memory_for_cells
         from .subnormals import flushing_denormals_for_cells   # torch is imported lazily in this module
-        return retaining_freed_memory_for_cells(flushing_denormals_for_cells(run_heaviside_cell))(self, checkpoint_path)
+        return flushing_denormals_for_cells(run_heaviside_cell)(self, checkpoint_path)
 
 
 def load_digits_split(seed: int):

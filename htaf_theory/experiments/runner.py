@@ -17,6 +17,7 @@ import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 
 from .config import RunConfig
+from .memory import keep_freed_memory
 from .store import ResultStore
 
 __all__ = ["run_cells", "InlineExecutor"]
@@ -51,28 +52,6 @@ def _exit_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
-def _keep_freed_memory() -> bool:
-    """glibc only: keep freed heap memory in this (worker) process instead of returning it to the OS.
-
-    A training step frees and re-allocates tensors of the same few sizes (MB each); by default glibc trims the heap
-    and maps large blocks afresh, so every step faults its pages in again: an f22raw budget sweep took 12-15 M minor
-    faults and 20-24 s of system time, with this 0.5 M and 2 s, and ~3% less core-time (docs/performance.md). Only our
-    own pool's workers do this (a process-wide setting; HTAF_KEEP_FREED_MEMORY=0 keeps glibc's defaults); returns
-    whether glibc accepted it."""
-    if os.environ.get("HTAF_KEEP_FREED_MEMORY", "1") == "0":
-        return False
-    try:
-        import ctypes
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):
-        return False
-    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3
-    return all(mallopt(option, value) == 1 for option, value in (
-        (m_trim_threshold, 1 << 30),       # never give back less than 1 GB at the heap's top
-        (m_top_pad, 64 << 20),             # grow the heap in 64 MB steps
-        (m_mmap_threshold, 32 << 20)))     # blocks below 32 MB (glibc's maximum) come from the heap
-
-
 def _init_worker(threads: int, parent_pid: int | None = None) -> None:
     import torch
 
@@ -83,7 +62,7 @@ def _init_worker(threads: int, parent_pid: int | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    _keep_freed_memory()
+    keep_freed_memory()
     # before torch starts its thread pools, so that every thread inherits it (cells set it again, subnormals.py)
     torch.set_flush_denormal(True)
     torch.set_num_threads(threads)

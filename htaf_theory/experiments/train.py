@@ -28,7 +28,6 @@ from ..diagnostics import swap_report
 from ..nn import binarize
 from .config import RunConfig
 from .model import MLP, make_activation
-from .memory import retaining_freed_memory_for_cells
 from .subnormals import flushing_denormals_for_cells
 
 __all__ = ["run_cell", "auroc", "binarity_score", "grad_norms", "SWAP_EPS"]
@@ -105,13 +104,11 @@ def _load_checkpoint(path: Path, epochs: int, history_keys=("epoch", "loss", "gr
     return None
 
 
-@retaining_freed_memory_for_cells
 @flushing_denormals_for_cells
 def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None = None) -> dict:
     """Train one configuration and return its result record (config, versions, timings, results).
 
-    Runs with subnormals flushed to zero (``flushing_denormals``) and malloc keeping freed memory
-    (``memory.retain_freed_memory``); the record's ``machine`` says whether each applied.
+    Runs with subnormals flushed to zero (``flushing_denormals``); the record's ``machine.flush_denormal`` says so.
     """
     started = time.time()
     split = split_dataset(load_dataset(cfg.dataset, data_home), cfg.seed)

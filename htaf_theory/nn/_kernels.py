@@ -135,12 +135,9 @@ def _run(name: str, *args):
     # the kernels never need autograd (the backward is written by hand); detaching also keeps one compiled graph
     # for inputs with and without requires_grad (dynamo guards on it: inference after training recompiled)
     args = tuple(a.detach() if isinstance(a, torch.Tensor) else a for a in args)
-    if name in _native.KINDS:
-        # float32 CPU tensors only (else None: the kernels below); the gains are 0-dim tensors from _scalar
-        grad = args[1] if name == "htaf_bwd" else None
-        out = _native.run(name, args[0], grad, *(float(p) for p in args[2 if grad is not None else 1:]))
-        if out is not None:
-            return out
+    out = _native.run(name, *args)        # float32 CPU tensors with a native kernel; else None
+    if out is not None:
+        return out
     if args[0].numel() < EAGER_BELOW or not compile_enabled() or _compiled.get(name) is eager:
         return eager(*args)
     fn = _compiled.get(name)

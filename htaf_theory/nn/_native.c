@@ -52,7 +52,7 @@ static inline float tanh_abs(float u, float e1, float r1) {
     return u < 0.625f ? small : (1.0f - e1) * r1;
 }
 
-enum kind { HTAF_FWD = 0, HTAF_FWD_GRAD = 1, HTAF_BWD = 2, SS_FWD_GRAD = 3 };
+enum kind { HTAF_FWD = 0, HTAF_FWD_GRAD = 1, HTAF_BWD = 2, SS_FWD_GRAD = 3, SIGMOID_SLOPE_BWD = 4, STEP_FWD = 5 };
 
 /* kind HTAF_FWD: out0 = h; HTAF_FWD_GRAD: out0 = h, out1 = h'; HTAF_BWD: out0 = g h'. p0 = a, p1 = b.
  * NaN in, NaN out (h and h'); a NaN gradient g propagates through the product. */
@@ -96,6 +96,28 @@ static void ss_range(const float *restrict x, float *restrict out0, float *restr
     }
 }
 
+/* g c e/(1 + e)^2, e = e^{-c|x|}: the derivative of sigma(c x) times g (ScaledSigmoid's recomputing backward and the
+ * STE sigmoid surrogate with c = gamma; the STE tanh surrogate, d/dx (1 + tanh(kx))/2, with c = 2k); as
+ * _kernels._ss_backward */
+static void sigmoid_slope_range(const float *restrict x, const float *restrict g, float *restrict out0, ptrdiff_t lo,
+                                ptrdiff_t hi, float c) {
+    for (ptrdiff_t i = lo; i < hi; i++) {
+        float xi = x[i];
+        float e = exp_nonpositive(-fabsf(c * xi));
+        float r = 1.0f / (1.0f + e);
+        float slope = c * e * r * r;
+        out0[i] = g[i] * (xi == xi ? slope : xi);
+    }
+}
+
+/* the step H(x) = 1 for x >= 0, else 0; NaN stays NaN; as _kernels._step_forward */
+static void step_range(const float *restrict x, float *restrict out0, ptrdiff_t lo, ptrdiff_t hi) {
+    for (ptrdiff_t i = lo; i < hi; i++) {
+        float xi = x[i];
+        out0[i] = xi >= 0.0f ? 1.0f : (xi == xi ? 0.0f : xi);
+    }
+}
+
 typedef void (*task_fn)(void *);
 typedef void (*gomp_parallel_fn)(task_fn, void *, unsigned, unsigned);
 
@@ -117,7 +139,9 @@ static void run_range(struct job *j, ptrdiff_t lo, ptrdiff_t hi) {
     case HTAF_FWD: htaf_range(HTAF_FWD, j->x, j->g, j->out0, j->out1, lo, hi, j->p0, j->p1); break;
     case HTAF_FWD_GRAD: htaf_range(HTAF_FWD_GRAD, j->x, j->g, j->out0, j->out1, lo, hi, j->p0, j->p1); break;
     case HTAF_BWD: htaf_range(HTAF_BWD, j->x, j->g, j->out0, j->out1, lo, hi, j->p0, j->p1); break;
-    default: ss_range(j->x, j->out0, j->out1, lo, hi, j->p0); break;
+    case SS_FWD_GRAD: ss_range(j->x, j->out0, j->out1, lo, hi, j->p0); break;
+    case SIGMOID_SLOPE_BWD: sigmoid_slope_range(j->x, j->g, j->out0, lo, hi, j->p0); break;
+    default: step_range(j->x, j->out0, lo, hi); break;
     }
 }
 

@@ -31,8 +31,12 @@ from ..data import default_cache_dir
 from ._openmp import gomp_parallel_address
 
 SOURCE = Path(__file__).with_name("_native.c")
-#: kernel name (as in ``_kernels._KERNELS``) -> (the C enum value, number of outputs)
-KINDS = {"htaf_fwd": (0, 1), "htaf_fwd_grad": (1, 2), "htaf_bwd": (2, 1), "ss_fwd_grad": (3, 2)}
+#: kernel name (as in ``_kernels._KERNELS``) -> (the C enum value, number of outputs, whether a gradient is passed,
+#: the C parameters p0, p1 from the kernel's gains)
+KINDS = {"htaf_fwd": (0, 1, False, lambda a, b: (a, b)), "htaf_fwd_grad": (1, 2, False, lambda a, b: (a, b)),
+         "htaf_bwd": (2, 1, True, lambda a, b: (a, b)), "ss_fwd_grad": (3, 2, False, lambda gamma: (gamma, 0.0)),
+         "ss_bwd": (4, 1, True, lambda gamma: (gamma, 0.0)), "ste_sigmoid_bwd": (4, 1, True, lambda k: (k, 0.0)),
+         "ste_tanh_bwd": (4, 1, True, lambda k: (2.0 * k, 0.0)), "step_fwd": (5, 1, False, lambda: (0.0, 0.0))}
 #: below this many elements one thread (a parallel region costs a few microseconds); the C code also splits work in
 #: blocks of 16,384 elements, so smaller inputs never use more than one thread anyway
 PARALLEL_FROM = 1 << 15
@@ -114,14 +118,15 @@ def load_library(path: Path):
     return lib
 
 
-def call(lib, name: str, x: torch.Tensor, g: torch.Tensor | None, p0: float, p1: float = 0.0,
+def call(lib, name: str, x: torch.Tensor, g: torch.Tensor | None, p0: float = 0.0, p1: float = 0.0,
          threads: int | None = None):
-    """Run kernel ``name`` of ``lib`` on float32 CPU tensors; returns one tensor or a pair, shaped like ``x``.
+    """Run kernel ``name`` of ``lib`` on float32 CPU tensors with the C parameters p0, p1 (``KINDS``); returns one
+    tensor or a pair, shaped like ``x``.
 
     ``threads``: default torch's thread count from ``PARALLEL_FROM`` elements up (one below); more than one needs
     torch's OpenMP runtime (else None is returned: the caller uses another kernel).
     """
-    kind, outputs = KINDS[name]
+    kind, outputs = KINDS[name][:2]
     x = x.contiguous()
     if g is not None:
         g = g.contiguous()
@@ -145,17 +150,22 @@ def self_check(lib) -> str | None:
     A guard against a miscompiled or foreign library, not an accuracy test (tests/test_native.py compares both with
     mpmath): 64 ulps, or 2^-126 absolute (below that, a thread that flushes subnormals returns 0).
     """
-    from ._kernels import _htaf_backward, _htaf_forward, _htaf_forward_and_grad, _ss_forward_and_grad
+    from ._kernels import (_htaf_backward, _htaf_forward, _htaf_forward_and_grad, _ss_backward, _ss_forward_and_grad,
+                           _ste_tanh_backward, _step_forward)
     grid = torch.cat([torch.linspace(-3, 3, 241), torch.logspace(-8, 2, 41), -torch.logspace(-8, 2, 41),
                       torch.tensor([0.0, -0.0, float("inf"), -float("inf"), float("nan")])])
     x = grid.to(torch.float32)
     g = torch.linspace(-2, 2, x.numel(), dtype=torch.float32)
     a, b, gamma = torch.tensor(11.0), torch.tensor(2.0), torch.tensor(22.0)
     expected = {"htaf_fwd": (_htaf_forward(x, a, b),), "htaf_fwd_grad": _htaf_forward_and_grad(x, a, b),
-                "htaf_bwd": (_htaf_backward(x, g, a, b),), "ss_fwd_grad": _ss_forward_and_grad(x, gamma)}
+                "htaf_bwd": (_htaf_backward(x, g, a, b),), "ss_fwd_grad": _ss_forward_and_grad(x, gamma),
+                "ss_bwd": (_ss_backward(x, g, gamma),), "ste_tanh_bwd": (_ste_tanh_backward(x, g, gamma),),
+                "step_fwd": (_step_forward(x),)}
+    gains = {"htaf_fwd": (a, b), "htaf_fwd_grad": (a, b), "htaf_bwd": (a, b), "step_fwd": ()}
     for name, refs in expected.items():
-        p0, p1 = (22.0, 0.0) if name.startswith("ss") else (11.0, 2.0)
-        got = call(lib, name, x, g if name == "htaf_bwd" else None, p0, p1, threads=1)
+        _, _, takes_grad, params = KINDS[name]
+        got = call(lib, name, x, g if takes_grad else None, *params(*(float(p) for p in gains.get(name, (gamma,)))),
+                   threads=1)
         got = (got,) if isinstance(got, torch.Tensor) else got
         for out, ref in zip(got, refs):
             tol = 64 * torch.finfo(torch.float32).eps * ref.abs() + 2.0 ** -126
@@ -184,11 +194,16 @@ def library():
     return _state["lib"]
 
 
-def run(name: str, x: torch.Tensor, g: torch.Tensor | None, p0: float, p1: float = 0.0):
-    """Kernel ``name`` natively if it applies (a native kernel, float32 CPU input, library available), else None."""
-    if name not in KINDS or x.dtype != torch.float32 or x.device.type != "cpu" or not native_enabled():
+def run(name: str, *args):
+    """Kernel ``name`` on ``_kernels``' arguments (x, [gradient,] gains as 0-dim tensors), natively if it applies (a
+    native kernel, float32 CPU tensors of one shape, the library available); else None."""
+    if name not in KINDS or not native_enabled():
         return None
-    if g is not None and (g.dtype != torch.float32 or g.shape != x.shape):
+    _, _, takes_grad, params = KINDS[name]
+    x, g = args[0], (args[1] if takes_grad else None)
+    if x.dtype != torch.float32 or x.device.type != "cpu":
+        return None
+    if g is not None and (g.dtype != torch.float32 or g.device.type != "cpu" or g.shape != x.shape):
         return None
     lib = library()
-    return None if lib is None else call(lib, name, x, g, p0, p1)
+    return None if lib is None else call(lib, name, x, g, *params(*(float(p) for p in args[2 if takes_grad else 1:])))
