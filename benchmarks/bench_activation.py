@@ -16,7 +16,9 @@ parallel. The CPU model is printed: ratios differ between machines (AMD/Intel, A
 
 ``--eager-crossover`` instead times our formulas eagerly and compiled at small sizes, the measurement behind
 ``htaf_theory.nn._kernels.EAGER_BELOW``. ``--breakdown P`` times the training kernel at 2^P against variants
-without its exps or divisions (where the time goes).
+without its exps or divisions (where the time goes). ``--native-builds P`` times the native training kernel built
+for several instruction sets (AVX-512, AVX2, SSE4.2, portable) beside the inductor kernel: what other x86 machines
+get.
 
 Run: python benchmarks/bench_activation.py [--groups htaf,ss,ste] [--sizes 12,16,20,23,24] [--repeats 15]
      THP_MEM_ALLOC_ENABLE=1 python benchmarks/bench_activation.py   # large tensors on huge pages (fewer faults)
@@ -206,6 +208,37 @@ def breakdown(p: int, repeats: int) -> None:
         print(f"{k:>22s} {statistics.median(v) * 1e9 / x.numel():7.2f}")
 
 
+def native_builds(p: int, repeats: int) -> None:
+    """ns per element of the native training kernel (h and h') built for several instruction sets, beside the
+    inductor kernel, 1 thread: what a machine without AVX-512 (or with another compiler default) gets."""
+    torch.set_num_threads(1)
+    builds = {"native, 512-bit": ("-march=native", "-mprefer-vector-width=512"), "native (compiler default)": ("-march=native",),
+              "x86-64-v3 (AVX2+FMA)": ("-march=x86-64-v3",), "x86-64-v2 (SSE4.2)": ("-march=x86-64-v2",), "portable": ()}
+    source = _native.SOURCE.read_text()
+    candidates = {}
+    for label, flags in builds.items():
+        try:
+            lib = _native.load_library(_native.compile_library(source, tunings=(flags,)))
+        except (OSError, RuntimeError) as err:
+            print(f"{label}: not built ({str(err).splitlines()[0]})")
+            continue
+        candidates[label] = lambda x, lib=lib: _native.call(lib, "htaf_fwd_grad", x, None, 11.0, 2.0, threads=1)
+    a, b = torch.tensor(11.0), torch.tensor(2.0)
+    candidates["inductor (HTAF_NATIVE=0)"] = without_native(lambda x: _kernels._run("htaf_fwd_grad", x, a, b))
+    x = torch.randn(2 ** p)
+    times = {k: [] for k in candidates}
+    for f in candidates.values():
+        f(x)
+    for _ in range(repeats):
+        for k, f in candidates.items():
+            t0 = time.perf_counter()
+            f(x)
+            times[k].append(time.perf_counter() - t0)
+    print(f"\n== HTAF training kernel (h and h'), 1 thread, 2^{p} elements, ns/element (median of {repeats})")
+    for k, v in times.items():
+        print(f"{k:>26s} {statistics.median(v) * 1e9 / x.numel():7.2f}")
+
+
 def eager_crossover(repeats: int) -> None:
     """Our kernels eagerly vs compiled at small sizes, 1 and all threads."""
     all_threads = torch.get_num_threads()
@@ -234,6 +267,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--eager-crossover", action="store_true", help="time eager vs compiled kernels at small sizes")
     parser.add_argument("--breakdown", type=int, metavar="P", help="cost breakdown of the training kernel at 2^P")
+    parser.add_argument("--native-builds", type=int, metavar="P",
+                        help="the native training kernel built for several instruction sets, at 2^P, 1 thread")
     args = parser.parse_args()
     print(f"CPU: {cpu_model()}; torch {torch.__version__}; {torch.get_num_threads()} threads available; "
           f"EAGER_BELOW = {_kernels.EAGER_BELOW}; THP_MEM_ALLOC_ENABLE={os.environ.get('THP_MEM_ALLOC_ENABLE', 'unset')} "
@@ -245,6 +280,9 @@ def main() -> None:
         return
     if args.breakdown:
         breakdown(args.breakdown, args.repeats)
+        return
+    if args.native_builds:
+        native_builds(args.native_builds, args.repeats)
         return
     sizes = [int(s) for s in args.sizes.split(",")]
     for name in args.groups.split(","):

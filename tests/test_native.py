@@ -78,6 +78,21 @@ def test_htaf_kernels_match_the_core_to_a_few_ulps(lib, a, b):
         assert err <= LIMIT, (name, err, errors)
 
 
+@pytest.mark.skipif(__import__("platform").machine() not in ("x86_64", "AMD64"), reason="x86 instruction sets")
+@pytest.mark.parametrize("march", ["x86-64-v3", "x86-64-v2"])
+def test_builds_for_other_x86_machines_are_as_accurate(tmp_path, march):
+    # what an AVX2 machine (v3: FMA) or an older one (v2: no FMA, a*b + c in two roundings) compiles; the CPU running
+    # the tests executes both
+    try:
+        other = _native.load_library(_native.compile_library(_native.SOURCE.read_text(), tmp_path, tunings=((f"-march={march}",),)))
+    except RuntimeError as err:
+        pytest.skip(f"the compiler does not know -march={march}: {err}")
+    assert _native.self_check(other) is None
+    for a, b in [(11.0, 2.0), (2.0, 11.0), (1e3, 0.01)]:
+        errors = htaf_errors(other, a, b)
+        assert max(errors.values()) <= LIMIT, (march, a, b, errors)
+
+
 def test_scaled_sigmoid_kernel_matches_the_core(lib):
     x = torch.from_numpy(GRID.astype(np.float32))
     xn = x.double().numpy()
@@ -183,10 +198,10 @@ def test_pool_threads_compute_with_the_callers_flush_setting(lib, tmp_path):
     # 2^q as one factor: wrong (garbage bits) once q < -126, i.e. for every subnormal result
     ("n1 = n >> 1, n2 = n - n1;", "n1 = 0, n2 = n;", "h' subnormal"),
     # a degree-5 polynomial for e^s (two terms dropped): ~20 ulps
-    ("    float u = 0.000198527617612853646278381f;\n    u = fmaf(u, s, 0.00139304355252534151077271f);\n"
-     "    u = fmaf(u, s, 0.00833336077630519866943359f);\n", "    float u = 0.00833336077630519866943359f;\n", "h'"),
+    ("    float u = 0.000198527617612853646278381f;\n    u = MLA(u, s, 0.00139304355252534151077271f);\n"
+     "    u = MLA(u, s, 0.00833336077630519866943359f);\n", "    float u = 0.00833336077630519866943359f;\n", "h'"),
     # ln 2 in one float32 constant (no Cody-Waite split): the reduced argument loses q * 2^-24 ln 2
-    ("    s = fmaf(q, -1.428606765330187045e-06f, s);\n", "", "h'"),
+    ("    s = MLA(q, -1.428606765330187045e-06f, s);\n", "", "h'"),
     # tanh as (1 - e1)/(1 + e1) everywhere: cancels near 0 (a = 1000: a ulps)
     ("return u < 0.625f ? small : (1.0f - e1) * r1;", "return (1.0f - e1) * r1 + 0.0f * small;", "h"),
 ])

@@ -21,6 +21,14 @@
 #define HAVE_MXCSR 1
 #endif
 
+/* a*b + c: fused where the CPU has an FMA (one rounding, and the compiler vectorizes it); elsewhere two operations,
+ * as Sleef's non-FMA variants (a call to fmaf there would be a scalar library call in the middle of the loop) */
+#ifdef __FP_FAST_FMAF
+#define MLA(a, b, c) fmaf(a, b, c)
+#else
+#define MLA(a, b, c) ((a) * (b) + (c))
+#endif
+
 static inline float bits_to_float(int32_t i) { float f; memcpy(&f, &i, sizeof f); return f; }
 
 /* e^d for d <= 0, to ~1 ulp, subnormal results included. Sleef's expf (Cody-Waite reduction with ln 2 split in
@@ -29,15 +37,15 @@ static inline float bits_to_float(int32_t i) { float f; memcpy(&f, &i, sizeof f)
 static inline float exp_nonpositive(float d) {
     d = d > -110.0f ? d : -110.0f;                 /* e^-110 < 2^-158: rounds to 0 */
     float q = __builtin_rintf(d * 1.442695040888963407f);
-    float s = fmaf(q, -0.693145751953125f, d);
-    s = fmaf(q, -1.428606765330187045e-06f, s);
+    float s = MLA(q, -0.693145751953125f, d);
+    s = MLA(q, -1.428606765330187045e-06f, s);
     float u = 0.000198527617612853646278381f;
-    u = fmaf(u, s, 0.00139304355252534151077271f);
-    u = fmaf(u, s, 0.00833336077630519866943359f);
-    u = fmaf(u, s, 0.0416664853692054748535156f);
-    u = fmaf(u, s, 0.166666671633720397949219f);
-    u = fmaf(u, s, 0.5f);
-    u = fmaf(s * s, u, s + 1.0f);
+    u = MLA(u, s, 0.00139304355252534151077271f);
+    u = MLA(u, s, 0.00833336077630519866943359f);
+    u = MLA(u, s, 0.0416664853692054748535156f);
+    u = MLA(u, s, 0.166666671633720397949219f);
+    u = MLA(u, s, 0.5f);
+    u = MLA(s * s, u, s + 1.0f);
     int32_t n = (int32_t)q, n1 = n >> 1, n2 = n - n1;  /* n in [-159, 0]: both halves >= -80 */
     return u * bits_to_float((n1 + 127) << 23) * bits_to_float((n2 + 127) << 23);
 }
