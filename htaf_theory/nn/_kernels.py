@@ -1,12 +1,13 @@
-"""The fused kernels of the torch layer (private): eager formulas, and their lazy ``torch.compile``.
+"""The fused kernels of the torch layer (private): eager formulas, the native ones first, and their lazy ``torch.compile``.
 
 Forward h(x) = sigmoid(a tanh(b x)) (paper eq. (1)); the backward h'(x) = 4 a b e1/(1 + e1)^2 e2/(1 + e2)^2,
 e1 = e^{-2|bx|}, e2 = e^{-|a tanh(bx)|}, finite for every input and exact down to float32 underflow.
 Also the exact step with its NaN rule and the STE surrogate derivatives (App. D.4), fused alike.
-Each kernel is compiled once, lazily, with dynamic shapes; inputs smaller than ``EAGER_BELOW`` elements run the
-same formulas eagerly (a compiled call costs ~0.1 ms of guards and dispatch, more than the work below ~2^12
-elements; benchmarks/bench_activation.py). Where compilation is unavailable the formulas run eagerly after a
-one-time warning. Set HTAF_COMPILE=0 to force eager mode.
+``_run`` tries the native C kernels first (float32 on the CPU; ``_native``), then these formulas: each compiled
+once, lazily, with dynamic shapes; inputs smaller than ``EAGER_BELOW`` elements run them eagerly (a compiled call
+costs ~0.1 ms of guards and dispatch, more than the work below ~2^12 elements; benchmarks/bench_activation.py).
+Where compilation is unavailable the formulas run eagerly after a one-time warning. Set HTAF_COMPILE=0 to force
+eager mode (no native kernels either), HTAF_NATIVE=0 to skip only the native ones.
 """
 from __future__ import annotations
 

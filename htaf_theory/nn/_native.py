@@ -1,10 +1,11 @@
 """Native float32 kernels (private): ``_native.c`` compiled once per machine with the system C compiler, run via ctypes.
 
-The kernels are HTAF's h, (h, h') and g h', and the scaled sigmoid's (s, s'): the formulas of ``_kernels`` (paper
-eq. (1) and its derivative), with an inlined exp that the compiler vectorizes alongside the rest; about 1.4-1.8x
-faster than inductor's fusion of the same formulas, whose exp is an out-of-line Sleef call
-(benchmarks/bench_activation.py, docs/performance.md). float32 CPU tensors only; everything else stays with
-``_kernels``.
+The kernels (``KINDS``) are HTAF's h, (h, h') and g h', the scaled sigmoid's (s, s'), g times a sigmoid's slope
+(ScaledSigmoid's recomputing backward, the STE sigmoid and tanh surrogates) and the step: the formulas of
+``_kernels`` (paper eq. (1) and its derivative), with an inlined exp that the compiler vectorizes alongside the rest;
+faster than inductor's fusion of the same formulas, whose exp is an out-of-line Sleef call, and a call costs
+microseconds instead of a compiled graph's guards (benchmarks/bench_activation.py, docs/performance.md). float32 CPU
+tensors only; everything else stays with ``_kernels``.
 
 The shared library lives in ``$HTAF_KERNEL_CACHE`` or ``<cache dir>/kernels`` (``htaf_theory.data.default_cache_dir``),
 named by a hash of the source, the compiler, its flags and the CPU's feature flags (``-march=native`` code must not
