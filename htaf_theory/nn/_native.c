@@ -29,14 +29,19 @@
 #define MLA(a, b, c) ((a) * (b) + (c))
 #endif
 
-static inline float bits_to_float(int32_t i) { float f; memcpy(&f, &i, sizeof f); return f; }
+static inline float bits_to_float(uint32_t i) { float f; memcpy(&f, &i, sizeof f); return f; }
 
-/* e^d for d <= 0, to ~1 ulp, subnormal results included. Sleef's expf (Cody-Waite reduction with ln 2 split in
- * two, degree-7 polynomial); 2^q in two factors so that results below 2^-126 round once, like a correct exp.
- * A NaN argument gives an unspecified finite value: the callers return NaN for a NaN input. */
+static inline uint32_t float_to_bits(float f) { uint32_t i; memcpy(&i, &f, sizeof i); return i; }
+
+/* e^d for d <= 0, to ~1 ulp, subnormal results included; NaN gives NaN. Sleef's expf (Cody-Waite reduction with
+ * ln 2 split in two, degree-7 polynomial); q = round(d / ln 2) by the 1.5 * 2^23 shifter (no float-to-int
+ * conversion, defined for NaN too), and 2^q applied as 2^(q + 64) 2^-64 so that results below 2^-126 round once,
+ * like a correct exp. Branch-free: the compiler vectorizes it with the loop around it. */
 static inline float exp_nonpositive(float d) {
-    d = d > -110.0f ? d : -110.0f;                 /* e^-110 < 2^-158: rounds to 0 */
-    float q = __builtin_rintf(d * 1.442695040888963407f);
+    d = d < -110.0f ? -110.0f : d;                 /* NaN stays NaN */
+    const float shifter = 12582912.0f;             /* 1.5 * 2^23: t's last bits are q */
+    float t = MLA(d, 1.442695040888963407f, shifter);
+    float q = t - shifter;
     float s = MLA(q, -0.693145751953125f, d);
     s = MLA(q, -1.428606765330187045e-06f, s);
     float u = 0.000198527617612853646278381f;
@@ -46,8 +51,10 @@ static inline float exp_nonpositive(float d) {
     u = MLA(u, s, 0.166666671633720397949219f);
     u = MLA(u, s, 0.5f);
     u = MLA(s * s, u, s + 1.0f);
-    int32_t n = (int32_t)q, n1 = n >> 1, n2 = n - n1;  /* n in [-159, 0]: both halves >= -80 */
-    return u * bits_to_float((n1 + 127) << 23) * bits_to_float((n2 + 127) << 23);
+    /* 2^q = 2^(q + 64) 2^-64: q + 64 >= -95 is a normal exponent, and the last product rounds once, also below
+     * 2^-126 (subnormal results); bits(t) - 0x4B400000 = q */
+    uint32_t biased = float_to_bits(t) - (0x4B400000u - 64 - 127);   /* unsigned: wraps, never overflows */
+    return u * bits_to_float(biased << 23) * 0x1p-64f;
 }
 
 /* tanh(u) for u >= 0 given e1 = e^{-2u} and r1 = 1/(1 + e1): Cephes' tanhf polynomial below 0.625 (no
@@ -63,7 +70,7 @@ static inline float tanh_abs(float u, float e1, float r1) {
 enum kind { HTAF_FWD = 0, HTAF_FWD_GRAD = 1, HTAF_BWD = 2, SS_FWD_GRAD = 3, SIGMOID_SLOPE_BWD = 4, STEP_FWD = 5 };
 
 /* kind HTAF_FWD: out0 = h; HTAF_FWD_GRAD: out0 = h, out1 = h'; HTAF_BWD: out0 = g h'. p0 = a, p1 = b.
- * NaN in, NaN out (h and h'); a NaN gradient g propagates through the product. */
+ * NaN in, NaN out (h and h'): the exps propagate it; a NaN gradient g propagates through the product. */
 static inline void htaf_range(int kind, const float *restrict x, const float *restrict g, float *restrict out0,
                        float *restrict out1, ptrdiff_t lo, ptrdiff_t hi, float a, float b) {
     const float ab4 = 4.0f * a * b;
@@ -76,8 +83,6 @@ static inline void htaf_range(int kind, const float *restrict x, const float *re
         float r2 = 1.0f / (1.0f + e2);
         float value = y >= 0.0f ? r2 : e2 * r2;
         float slope = ab4 * e1 * r1 * r1 * e2 * r2 * r2;
-        value = xi == xi ? value : xi;
-        slope = xi == xi ? slope : xi;
         if (kind == HTAF_FWD) {
             out0[i] = value;
         } else if (kind == HTAF_FWD_GRAD) {
@@ -99,8 +104,8 @@ static void ss_range(const float *restrict x, float *restrict out0, float *restr
         float r = 1.0f / (1.0f + e);
         float value = z >= 0.0f ? r : e * r;
         float slope = gamma * e * r * r;
-        out0[i] = xi == xi ? value : xi;
-        out1[i] = xi == xi ? slope : xi;
+        out0[i] = value;
+        out1[i] = slope;
     }
 }
 
@@ -114,7 +119,7 @@ static void sigmoid_slope_range(const float *restrict x, const float *restrict g
         float e = exp_nonpositive(-fabsf(c * xi));
         float r = 1.0f / (1.0f + e);
         float slope = c * e * r * r;
-        out0[i] = g[i] * (xi == xi ? slope : xi);
+        out0[i] = g[i] * slope;
     }
 }
 
