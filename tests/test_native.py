@@ -252,3 +252,6 @@ def test_no_compiler_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr(_native, "_compiler", lambda: shutil.which("cc") or shutil.which("gcc"))
     with pytest.raises(RuntimeError, match="could not compile"):
         _native.compile_library("this is not C", tmp_path)
+    # $CC may carry a launcher or flags ("ccache gcc", "gcc -Wall")
+    monkeypatch.setattr(_native, "_compiler", lambda: (shutil.which("cc") or shutil.which("gcc")) + " -Wall")
+    assert _native.compile_library("int answer(void) { return 42; }", tmp_path).exists()

@@ -20,6 +20,7 @@ import ctypes
 import hashlib
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -66,6 +67,7 @@ def kernel_cache_dir() -> Path:
 
 
 def _compiler() -> str | None:
+    """$CC (may hold a launcher or flags: ``ccache gcc``), else the first of cc, gcc, clang on the PATH."""
     return os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
 
 
@@ -92,7 +94,8 @@ def compile_library(source: str, folder: Path | None = None, tunings=TUNING_FLAG
         raise RuntimeError("no C compiler found (set CC, or install cc/gcc/clang)")
     folder = Path(folder) if folder is not None else kernel_cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    version = subprocess.run([cc, "--version"], capture_output=True, text=True, timeout=60).stdout.split("\n")[0]
+    command = shlex.split(cc)
+    version = subprocess.run([*command, "--version"], capture_output=True, text=True, timeout=60).stdout.split("\n")[0]
     errors = []
     for tuning in tunings:
         flags = BASE_FLAGS + tuning
@@ -104,8 +107,8 @@ def compile_library(source: str, folder: Path | None = None, tunings=TUNING_FLAG
             src = Path(tmp) / "htaf_native.c"
             src.write_text(source)
             built = Path(tmp) / target.name
-            result = subprocess.run([cc, *flags, "-o", str(built), str(src), "-lm"], capture_output=True, text=True,
-                                    timeout=300)
+            result = subprocess.run([*command, *flags, "-o", str(built), str(src), "-lm"], capture_output=True,
+                                    text=True, timeout=300)
             if result.returncode == 0:
                 os.replace(built, target)        # atomic: a concurrent worker sees the whole file or none
                 return target
