@@ -1,7 +1,8 @@
 /* Native float32 kernels of the torch layer: HTAF h(x) = sigmoid(a tanh(b x)) (paper eq. (1)) and its
  * derivative h'(x) = 4ab e1/(1 + e1)^2 e2/(1 + e2)^2, e1 = e^{-2|bx|}, e2 = e^{-|a tanh(bx)|}, and the scaled
- * sigmoid sigma(gamma x) with gamma e/(1 + e)^2, e = e^{-|gamma x|}: the same formulas as the torch reference in
- * _kernels.py, written as plain C loops that the compiler vectorizes (no intrinsics, any architecture).
+ * sigmoid sigma(gamma x) with gamma e/(1 + e)^2, e = e^{-|gamma x|} (also, times a gradient, the STE surrogates'
+ * backward), and the step: the same formulas as the torch reference in _kernels.py, written as plain C loops that
+ * the compiler vectorizes (no vector intrinsics; any architecture with a C compiler).
  *
  * Why C: inductor calls Sleef's exp out of line, and an exp written in torch ops compiles to slower code (no
  * vectorized bit cast, no FMA contraction); here the exp is inlined, so the two exps of HTAF and their
@@ -10,7 +11,7 @@
  * Threads: a call may run on the caller's OpenMP runtime (torch's pool) through GOMP_parallel, passed in as a
  * function pointer; threads take 16,384-element blocks from an atomic counter. Each thread computes with the
  * caller's floating-point control word (x86 MXCSR: flush-to-zero and denormals-are-zero), so the results do not
- * depend on which thread computed them. Compiled and loaded by _native.py.
+ * depend on which thread computed them (elsewhere each thread keeps its own). Compiled and loaded by _native.py.
  */
 #include <math.h>
 #include <stddef.h>
