@@ -6,6 +6,7 @@ Used to run work on torch's own thread pool from outside torch: subnormal flushi
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import re
 
@@ -46,7 +47,9 @@ def openmp_runtime():
     return _runtime[0]
 
 
+@functools.cache
 def gomp_parallel_address() -> int | None:
-    """The address of torch's ``GOMP_parallel`` (for C code that opens a region on torch's pool), or None."""
+    """The address of torch's ``GOMP_parallel`` (for C code that opens a region on torch's pool), or None; looked up
+    once (the native kernels ask on every call)."""
     lib = openmp_runtime()
     return None if lib is None else ctypes.cast(lib.GOMP_parallel, ctypes.c_void_p).value
