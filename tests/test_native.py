@@ -193,6 +193,43 @@ def test_pool_threads_compute_with_the_callers_flush_setting(lib, tmp_path):
         torch.set_flush_denormal(False)
 
 
+def _thp_mode() -> str | None:
+    """Linux's transparent huge page mode (always, madvise, never), or None where there is no such setting."""
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+            return f.read().split("[")[1].split("]")[0]
+    except (OSError, IndexError):
+        return None
+
+
+def huge_page_kib(t: torch.Tensor) -> int:
+    """KiB of transparent huge pages backing ``t``'s memory (/proc/self/smaps: the mappings overlapping it)."""
+    lo, hi = t.data_ptr(), t.data_ptr() + t.numel() * t.element_size()
+    total, inside = 0, False
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            head = line.split()[0]
+            if "-" in head and not head.endswith(":"):
+                start, end = (int(v, 16) for v in head.split("-"))
+                inside = start < hi and end > lo
+            elif inside and head == "AnonHugePages:":
+                total += int(line.split()[1])
+    return total
+
+
+def test_large_outputs_are_backed_by_huge_pages(lib, tmp_path):
+    mode = _thp_mode()
+    if mode not in ("always", "madvise"):
+        pytest.skip(f"transparent huge pages unavailable (mode {mode})")
+    x = torch.randn(2 ** 23)                           # 32 MiB outputs: fresh mappings of glibc's malloc
+    value, slope = _native.call(lib, "htaf_fwd_grad", x, None, 11.0, 2.0, threads=1)
+    assert huge_page_kib(value) > 0 and huge_page_kib(slope) > 0
+    torch.testing.assert_close(value, _kernels._htaf_forward(x, torch.tensor(11.0), torch.tensor(2.0)))
+    if mode == "madvise":                              # the wrong variant, without the advice, faults 4 KiB pages
+        wrong = _variant(tmp_path, "    advise_huge_pages(out0, n * (ptrdiff_t)sizeof(float));\n", "")
+        assert huge_page_kib(_native.call(wrong, "htaf_fwd", x, None, 11.0, 2.0, threads=1)) == 0
+
+
 @pytest.mark.parametrize("old, new, broken", [
     # 2^q as one factor: wrong (no exponent left) once q < -126, i.e. for every subnormal result
     ("bits_to_float(biased << 23) * 0x1p-64f;", "bits_to_float((biased - 64) << 23);", "h' subnormal"),
