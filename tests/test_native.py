@@ -97,6 +97,7 @@ def test_scaled_sigmoid_kernel_matches_the_core(lib):
     xn = x.double().numpy()
     for gamma in (0.3, 4.0, 22.0, 55.0):
         value, slope = _native.call(lib, "ss_fwd_grad", x, None, gamma)
+        assert torch.equal(_native.call(lib, "ss_fwd", x, None, gamma), value)   # the value alone (no grad)
         kappa = np.maximum(1.0, gamma * np.abs(xn))
         for got, ref in ((value, core.scaled_sigmoid(xn, gamma)), (slope, core.scaled_sigmoid_grad(xn, gamma))):
             err = np.abs(got.double().numpy() - ref)

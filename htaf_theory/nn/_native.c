@@ -76,7 +76,7 @@ static inline float tanh_abs(float u, float e1, float r1) {
     return u < 0.625f ? small : (1.0f - e1) * r1;
 }
 
-enum kind { HTAF_FWD = 0, HTAF_FWD_GRAD = 1, HTAF_BWD = 2, SS_FWD_GRAD = 3, SIGMOID_SLOPE_BWD = 4, STEP_FWD = 5 };
+enum kind { HTAF_FWD = 0, HTAF_FWD_GRAD = 1, HTAF_BWD = 2, SS_FWD_GRAD = 3, SIGMOID_SLOPE_BWD = 4, STEP_FWD = 5, SS_FWD = 6 };
 
 /* kind HTAF_FWD: out0 = h; HTAF_FWD_GRAD: out0 = h, out1 = h'; HTAF_BWD: out0 = g h'. p0 = a, p1 = b.
  * NaN in, NaN out (h and h'): the exps propagate it; a NaN gradient g propagates through the product. */
@@ -103,18 +103,19 @@ static inline void htaf_range(int kind, const float *restrict x, const float *re
     }
 }
 
-/* sigma(gamma x) and gamma e/(1 + e)^2, e = e^{-|gamma x|}: one exp, one division; as _kernels._ss_forward_and_grad */
-static void ss_range(const float *restrict x, float *restrict out0, float *restrict out1, ptrdiff_t lo, ptrdiff_t hi,
-                     float gamma) {
+/* sigma(gamma x) and (kind SS_FWD_GRAD) gamma e/(1 + e)^2, e = e^{-|gamma x|}: one exp, one division; as
+ * _kernels._ss_forward_and_grad */
+static inline void ss_range(int kind, const float *restrict x, float *restrict out0, float *restrict out1,
+                            ptrdiff_t lo, ptrdiff_t hi, float gamma) {
     for (ptrdiff_t i = lo; i < hi; i++) {
         float xi = x[i];
         float z = gamma * xi;
         float e = exp_nonpositive(-fabsf(z));
         float r = 1.0f / (1.0f + e);
         float value = z >= 0.0f ? r : e * r;
-        float slope = gamma * e * r * r;
         out0[i] = value;
-        out1[i] = slope;
+        if (kind == SS_FWD_GRAD)
+            out1[i] = gamma * e * r * r;
     }
 }
 
@@ -161,7 +162,8 @@ static void run_range(struct job *j, ptrdiff_t lo, ptrdiff_t hi) {
     case HTAF_FWD: htaf_range(HTAF_FWD, j->x, j->g, j->out0, j->out1, lo, hi, j->p0, j->p1); break;
     case HTAF_FWD_GRAD: htaf_range(HTAF_FWD_GRAD, j->x, j->g, j->out0, j->out1, lo, hi, j->p0, j->p1); break;
     case HTAF_BWD: htaf_range(HTAF_BWD, j->x, j->g, j->out0, j->out1, lo, hi, j->p0, j->p1); break;
-    case SS_FWD_GRAD: ss_range(j->x, j->out0, j->out1, lo, hi, j->p0); break;
+    case SS_FWD: ss_range(SS_FWD, j->x, j->out0, j->out1, lo, hi, j->p0); break;
+    case SS_FWD_GRAD: ss_range(SS_FWD_GRAD, j->x, j->out0, j->out1, lo, hi, j->p0); break;
     case SIGMOID_SLOPE_BWD: sigmoid_slope_range(j->x, j->g, j->out0, lo, hi, j->p0); break;
     default: step_range(j->x, j->out0, lo, hi); break;
     }

@@ -1,6 +1,6 @@
 """Native float32 kernels (private): ``_native.c`` compiled once per machine with the system C compiler, run via ctypes.
 
-The kernels (``KINDS``) are HTAF's h, (h, h') and g h', the scaled sigmoid's (s, s'), g times a sigmoid's slope
+The kernels (``KINDS``) are HTAF's h, (h, h') and g h', the scaled sigmoid's s and (s, s'), g times a sigmoid's slope
 (ScaledSigmoid's recomputing backward, the STE sigmoid and tanh surrogates) and the step: the formulas of
 ``_kernels`` (paper eq. (1) and its derivative), with an inlined exp that the compiler vectorizes alongside the rest;
 faster than inductor's fusion of the same formulas, whose exp is an out-of-line Sleef call, and a call costs
@@ -36,7 +36,8 @@ SOURCE = Path(__file__).with_name("_native.c")
 #: kernel name (as in ``_kernels._KERNELS``) -> (the C enum value, number of outputs, whether a gradient is passed,
 #: the C parameters p0, p1 from the kernel's gains)
 KINDS = {"htaf_fwd": (0, 1, False, lambda a, b: (a, b)), "htaf_fwd_grad": (1, 2, False, lambda a, b: (a, b)),
-         "htaf_bwd": (2, 1, True, lambda a, b: (a, b)), "ss_fwd_grad": (3, 2, False, lambda gamma: (gamma, 0.0)),
+         "htaf_bwd": (2, 1, True, lambda a, b: (a, b)), "ss_fwd": (6, 1, False, lambda gamma: (gamma, 0.0)),
+         "ss_fwd_grad": (3, 2, False, lambda gamma: (gamma, 0.0)),
          "ss_bwd": (4, 1, True, lambda gamma: (gamma, 0.0)), "ste_sigmoid_bwd": (4, 1, True, lambda k: (k, 0.0)),
          "ste_tanh_bwd": (4, 1, True, lambda k: (2.0 * k, 0.0)), "step_fwd": (5, 1, False, lambda: (0.0, 0.0))}
 #: below this many elements one thread (a parallel region costs a few microseconds); the C code also splits work in
@@ -157,15 +158,16 @@ def self_check(lib) -> str | None:
     A guard against a miscompiled or foreign library, not an accuracy test (tests/test_native.py compares both with
     mpmath): 64 ulps, or 2^-126 absolute (below that, a thread that flushes subnormals returns 0).
     """
-    from ._kernels import (_htaf_backward, _htaf_forward, _htaf_forward_and_grad, _ss_backward, _ss_forward_and_grad,
-                           _ste_tanh_backward, _step_forward)
+    from ._kernels import (_htaf_backward, _htaf_forward, _htaf_forward_and_grad, _ss_backward, _ss_forward,
+                           _ss_forward_and_grad, _ste_tanh_backward, _step_forward)
     grid = torch.cat([torch.linspace(-3, 3, 241), torch.logspace(-8, 2, 41), -torch.logspace(-8, 2, 41),
                       torch.tensor([0.0, -0.0, float("inf"), -float("inf"), float("nan")])])
     x = grid.to(torch.float32)
     g = torch.linspace(-2, 2, x.numel(), dtype=torch.float32)
     a, b, gamma = torch.tensor(11.0), torch.tensor(2.0), torch.tensor(22.0)
     expected = {"htaf_fwd": (_htaf_forward(x, a, b),), "htaf_fwd_grad": _htaf_forward_and_grad(x, a, b),
-                "htaf_bwd": (_htaf_backward(x, g, a, b),), "ss_fwd_grad": _ss_forward_and_grad(x, gamma),
+                "htaf_bwd": (_htaf_backward(x, g, a, b),), "ss_fwd": (_ss_forward(x, gamma),),
+                "ss_fwd_grad": _ss_forward_and_grad(x, gamma),
                 "ss_bwd": (_ss_backward(x, g, gamma),), "ste_tanh_bwd": (_ste_tanh_backward(x, g, gamma),),
                 "step_fwd": (_step_forward(x),)}
     gains = {"htaf_fwd": (a, b), "htaf_fwd_grad": (a, b), "htaf_bwd": (a, b), "step_fwd": ()}
