@@ -29,7 +29,7 @@ from htaf_theory.experiments.config import RunConfig
 from htaf_theory.experiments.memory import keep_freed_memory
 from htaf_theory.experiments.model import MLP, make_activation
 from htaf_theory.experiments.subnormals import flushing_denormals
-from htaf_theory.experiments.train import run_cell
+from htaf_theory.experiments.train import make_optimizer, run_cell
 
 
 TORCH_KERNELS = "HTAF (torch k.)"
@@ -66,7 +66,7 @@ def epoch_split(configs: dict, X: torch.Tensor, y: torch.Tensor, epochs: int, ro
     for key, cfg in configs.items():
         torch.manual_seed(0)
         model = MLP(X.shape[1], cfg.hidden, lambda cfg=cfg: make_activation(cfg))
-        runs[key] = (model, torch.optim.Adam(model.parameters(), lr=cfg.lr))
+        runs[key] = (model, make_optimizer(model.parameters(), cfg.optimizer, cfg.lr))
     loss_fn = torch.nn.MSELoss()
     parts = {key: ([], [], []) for key in configs}
 

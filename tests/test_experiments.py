@@ -15,7 +15,7 @@ from htaf_theory.experiments.model import MLP
 from htaf_theory.experiments.runner import run_cells
 from htaf_theory.experiments.store import ResultStore
 from htaf_theory.experiments.subnormals import flushing_denormals
-from htaf_theory.experiments.train import auroc, binarity_score, grad_norms, run_cell
+from htaf_theory.experiments.train import auroc, binarity_score, grad_norms, make_optimizer, run_cell
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -90,6 +90,30 @@ def test_run_cell_records_everything(data_home, activation, kw):
         assert res["metrics"][key] is not None and res["metrics"][key] > 0
     assert 0.0 <= res["binarity"] <= 1.0
     assert rec["machine"]["flush_denormal"] in (True, False)
+    assert rec["trainer"]["fused_optimizer"] is True
+
+
+def test_optimizers_are_fused_where_torch_can_and_the_default_elsewhere(monkeypatch):
+    params = list(MLP(3, (4,), torch.nn.ReLU).parameters())
+    adam, sgd = make_optimizer(params, "adam", 0.01), make_optimizer(params, "sgd", 0.1)
+    assert adam.defaults["fused"] and sgd.defaults["fused"] and sgd.defaults["momentum"] == 0.9
+    # the fused update is torch's default update, rounded differently
+    reference = torch.optim.Adam([p.detach().clone().requires_grad_() for p in params], lr=0.01)
+    for p, q in zip(params, reference.param_groups[0]["params"]):
+        p.grad = q.grad = torch.randn_like(p)
+    adam.step()
+    reference.step()
+    for p, q in zip(params, reference.param_groups[0]["params"]):
+        torch.testing.assert_close(p, q)
+    real = torch.optim.Adam.__init__
+
+    def without_fused(self, params, **kw):
+        if kw.get("fused"):
+            raise RuntimeError("`fused=True` requires all the params to be floating point Tensors of supported devices")
+        real(self, params, **kw)
+
+    monkeypatch.setattr(torch.optim.Adam, "__init__", without_fused)
+    assert not make_optimizer(params, "adam", 0.01).defaults.get("fused")
 
 
 def _subnormal_survives() -> bool:

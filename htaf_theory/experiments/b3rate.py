@@ -24,6 +24,7 @@ import torch
 
 from .. import __version__
 from ..nn import HTAF
+from .train import make_optimizer
 
 __all__ = ["B3Config", "run_b3rate", "fitted_slope"]
 
@@ -68,7 +69,7 @@ def _run_cell(cfg: B3Config, n: int, seed: int) -> dict:
         layers += [torch.nn.Linear(width_in, cfg.width), HTAF(cfg.a, cfg.b)]
         width_in = cfg.width
     model = torch.nn.Sequential(*layers, torch.nn.Linear(width_in, 1))
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    opt = make_optimizer(model.parameters(), "adam", cfg.lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs)
     for _ in range(cfg.epochs):
         opt.zero_grad(set_to_none=True)

@@ -181,13 +181,13 @@ def run_heaviside_cell(cfg: HeavisideConfig, checkpoint_path=None) -> dict:
 
     from ..diagnostics import swap_report
     from ..nn import binarize
-    from .train import SWAP_EPS, _load_checkpoint, _save_atomic, make_record
+    from .train import SWAP_EPS, _load_checkpoint, _save_atomic, make_optimizer, make_record
 
     started = time.time()
     (Xtr, ytr), (Xva, yva), (Xte, yte) = [(torch.from_numpy(X), torch.from_numpy(y)) for X, y in load_digits_split(cfg.seed)]
     torch.manual_seed(cfg.seed)
     model = build_net(cfg)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    opt = make_optimizer(model.parameters(), "adam", cfg.lr)
     history = {"epoch": [], "loss": [], "val_binarized": [], "test_binarized": [], "val_smooth": [], "test_smooth": []}
     best = {"val": -1.0, "epoch": -1, "state": None}
     start_epoch, diverged = 0, False
@@ -241,4 +241,4 @@ def run_heaviside_cell(cfg: HeavisideConfig, checkpoint_path=None) -> dict:
         ckpt.unlink()
     return make_record(cfg, started, train_seconds, start_epoch, {
         "task": "classification", "metric": "accuracy", "metrics": metrics, "diverged": diverged,
-        "history": history, "swap": swap, "n_train": int(len(ytr))})
+        "history": history, "swap": swap, "n_train": int(len(ytr))}, optimizer=opt)
