@@ -226,6 +226,12 @@ def test_large_outputs_are_backed_by_huge_pages(lib, tmp_path):
     value, slope = _native.call(lib, "htaf_fwd_grad", x, None, 11.0, 2.0, threads=1)
     assert huge_page_kib(value) > 0 and huge_page_kib(slope) > 0
     torch.testing.assert_close(value, _kernels._htaf_forward(x, torch.tensor(11.0), torch.tensor(2.0)))
+    if torch.get_num_threads() > 1 and _native.gomp_parallel_address() is not None:
+        # threads then take blocks of one huge page each, aligned to the output's pages: every element still once
+        for offset in (0, 1, 1000):                    # lengths that are not whole blocks
+            xs = x[offset:]
+            many = _native.call(lib, "htaf_fwd_grad", xs, None, 11.0, 2.0, threads=torch.get_num_threads())
+            assert torch.equal(many[0], value[offset:]) and torch.equal(many[1], slope[offset:])
     if mode == "madvise":                              # the wrong variant, without the advice, faults 4 KiB pages
         wrong = _variant(tmp_path, "    advise_huge_pages(out0, n * (ptrdiff_t)sizeof(float));\n", "")
         assert huge_page_kib(_native.call(wrong, "htaf_fwd", x, None, 11.0, 2.0, threads=1)) == 0

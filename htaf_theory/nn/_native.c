@@ -162,7 +162,8 @@ struct job {
     ptrdiff_t n;
     float p0, p1;
     unsigned csr;
-    ptrdiff_t next;   /* next block's start, taken atomically */
+    ptrdiff_t next;   /* next block's start, taken atomically (the first may start before 0: it is cut there) */
+    ptrdiff_t block;  /* elements per block */
 };
 
 static void run_range(struct job *j, ptrdiff_t lo, ptrdiff_t hi) {
@@ -185,9 +186,9 @@ static void task(void *data) {
     _mm_setcsr(j->csr);
 #endif
     for (;;) {
-        ptrdiff_t lo = __atomic_fetch_add(&j->next, BLOCK, __ATOMIC_RELAXED);
+        ptrdiff_t lo = __atomic_fetch_add(&j->next, j->block, __ATOMIC_RELAXED);
         if (lo >= j->n) break;
-        run_range(j, lo, lo + BLOCK < j->n ? lo + BLOCK : j->n);
+        run_range(j, lo > 0 ? lo : 0, lo + j->block < j->n ? lo + j->block : j->n);
     }
 #ifdef HAVE_MXCSR
     _mm_setcsr(saved);
@@ -215,7 +216,13 @@ static void advise_huge_pages(void *p, ptrdiff_t bytes) {
 
 void htaf_native_run(int kind, const float *x, const float *g, float *out0, float *out1, ptrdiff_t n, float p0,
                      float p1, unsigned threads, void *gomp_parallel) {
-    struct job j = {kind, x, g, out0, out1, n, p0, p1, 0, 0};
+    struct job j = {kind, x, g, out0, out1, n, p0, p1, 0, 0, BLOCK};
+    if (n * (ptrdiff_t)sizeof(float) >= HUGE_FROM) {
+        /* one huge page of out0 per block, so that the threads fault their own pages instead of queueing on
+         * each other's (the first block runs up to out0's first 2 MiB boundary) */
+        j.block = HUGE_PAGE / sizeof(float);
+        j.next = (ptrdiff_t)(((HUGE_PAGE - (uintptr_t)out0 % HUGE_PAGE) % HUGE_PAGE) / sizeof(float)) - j.block;
+    }
     advise_huge_pages(out0, n * (ptrdiff_t)sizeof(float));
     advise_huge_pages(out1, n * (ptrdiff_t)sizeof(float));
     if (threads <= 1 || gomp_parallel == NULL || n <= BLOCK) {
