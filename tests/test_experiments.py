@@ -16,6 +16,7 @@ from htaf_theory.experiments.runner import run_cells
 from htaf_theory.experiments.store import ResultStore
 from htaf_theory.experiments.subnormals import flushing_denormals
 from htaf_theory.experiments.train import auroc, binarity_score, grad_norms, make_optimizer, run_cell
+from htaf_theory.validation import InvalidParameterError
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -114,6 +115,8 @@ def test_optimizers_are_fused_where_torch_can_and_the_default_elsewhere(monkeypa
 
     monkeypatch.setattr(torch.optim.Adam, "__init__", without_fused)
     assert not make_optimizer(params, "adam", 0.01).defaults.get("fused")
+    with pytest.raises(InvalidParameterError, match="optimizer must be one of .*got optimizer='rmsprop'"):
+        make_optimizer(params, "rmsprop", 0.01)
 
 
 def _subnormal_survives() -> bool:

@@ -26,7 +26,8 @@ from .. import __version__
 from ..data import load_dataset, split_dataset
 from ..diagnostics import swap_report
 from ..nn import binarize
-from .config import RunConfig
+from ..validation import InvalidParameterError
+from .config import OPTIMIZERS, RunConfig
 from .model import MLP, make_activation
 from .subnormals import flushing_denormals_for_cells
 
@@ -74,6 +75,8 @@ def make_optimizer(params, optimizer: str, lr: float) -> torch.optim.Optimizer:
     >>> make_optimizer(torch.nn.Linear(2, 1).parameters(), "adam", 1e-3).defaults["fused"]
     True
     """
+    if optimizer not in OPTIMIZERS:
+        raise InvalidParameterError(f"optimizer must be one of {OPTIMIZERS}; got optimizer={optimizer!r}")
     cls, options = {"adam": (torch.optim.Adam, {}), "sgd": (torch.optim.SGD, {"momentum": 0.9})}[optimizer]
     params = list(params)
     try:
