@@ -236,9 +236,9 @@ def make_record(cfg, started: float, train_seconds: float, start_epoch: int, res
         "versions": {"htaf_theory": __version__, "torch": torch.__version__, "numpy": np.__version__,
                      "python": platform.python_version()},
         "machine": {"platform": platform.platform(), "torch_threads": torch.get_num_threads()},
-        # whether the optimizer ran torch's fused kernel (same update, rounded differently;
-        # records without this field used the default implementation)
-        "trainer": {"fused_optimizer": bool(optimizer is not None and optimizer.defaults.get("fused"))},
+        # whether the optimizer ran torch's fused kernel (same update, rounded differently; records without this field
+        # used the default one, and so does a run resumed from such a record's checkpoint: it loads its groups' setting)
+        "trainer": {"fused_optimizer": bool(optimizer is not None and optimizer.param_groups[0].get("fused"))},
         "timings": {"total_s": time.time() - started, "train_s": train_seconds,
                     "epochs_trained": len(range(start_epoch, cfg.epochs)), "resumed_from_epoch": start_epoch},
         "results": results,
