@@ -9,9 +9,10 @@
  * neighbours are scheduled together (benchmarks/bench_activation.py, docs/performance.md).
  *
  * Threads: a call may run on the caller's OpenMP runtime (torch's pool) through GOMP_parallel, passed in as a
- * function pointer; threads take 16,384-element blocks from an atomic counter. Each thread computes with the
- * caller's floating-point control word (x86 MXCSR: flush-to-zero and denormals-are-zero), so the results do not
- * depend on which thread computed them (elsewhere each thread keeps its own). Compiled and loaded by _native.py.
+ * function pointer; threads take 16,384-element blocks (one huge page's worth for large outputs, below) from an
+ * atomic counter. Each thread computes with the caller's floating-point control word (x86 MXCSR: flush-to-zero and
+ * denormals-are-zero), so the results do not depend on which thread computed them (elsewhere each thread keeps its
+ * own). Compiled and loaded by _native.py.
  *
  * Memory: an output of 32 MiB or more is a fresh mapping of glibc's malloc (above its largest mmap threshold), whose
  * first touch faults 4 KiB page by page; the kernel asks Linux for transparent huge pages there first (madvise), so
@@ -114,8 +115,8 @@ KERNEL void htaf_range(int kind, const float *restrict x, const float *restrict 
 
 /* sigma(gamma x) and (kind SS_FWD_GRAD) gamma e/(1 + e)^2, e = e^{-|gamma x|}: one exp, one division; as
  * _kernels._ss_forward_and_grad */
-KERNEL void ss_range(int kind, const float *restrict x, float *restrict out0, float *restrict out1,
-                            ptrdiff_t lo, ptrdiff_t hi, float gamma) {
+KERNEL void ss_range(int kind, const float *restrict x, float *restrict out0, float *restrict out1, ptrdiff_t lo,
+                     ptrdiff_t hi, float gamma) {
     for (ptrdiff_t i = lo; i < hi; i++) {
         float xi = x[i];
         float z = gamma * xi;
@@ -195,8 +196,6 @@ static void task(void *data) {
 #endif
 }
 
-/* The one entry point. threads > 1 and a non-null gomp_parallel: that many threads of the caller's OpenMP
- * runtime; else this thread alone. */
 /* Transparent huge pages for the whole 2 MiB pages inside a large output not yet touched (advice only: a failure or
  * a kernel without THP changes nothing, and pages already present stay as they are). */
 #define HUGE_PAGE ((uintptr_t)2 << 20)
@@ -214,6 +213,8 @@ static void advise_huge_pages(void *p, ptrdiff_t bytes) {
 #endif
 }
 
+/* The one entry point. threads > 1 and a non-null gomp_parallel: that many threads of the caller's OpenMP
+ * runtime; else this thread alone. */
 void htaf_native_run(int kind, const float *x, const float *g, float *out0, float *out1, ptrdiff_t n, float p0,
                      float p1, unsigned threads, void *gomp_parallel) {
     struct job j = {kind, x, g, out0, out1, n, p0, p1, 0, 0, BLOCK};
