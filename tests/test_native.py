@@ -208,7 +208,7 @@ def huge_page_kib(t: torch.Tensor) -> int:
     return _huge_page_kib_between(t.data_ptr(), t.data_ptr() + t.numel() * t.element_size())
 
 
-def _kernel_gives_huge_pages() -> bool:
+def _linux_gives_huge_pages() -> bool:
     """Whether Linux backs a freshly advised 8 MiB mapping with huge pages now (it may not, if memory is fragmented)."""
     import ctypes
     import mmap
@@ -247,18 +247,27 @@ def test_large_outputs_are_backed_by_huge_pages(lib, tmp_path):
     value, slope = _native.call(lib, "htaf_fwd_grad", x, None, 11.0, 2.0, threads=1)
     if not (huge_page_kib(value) > 0 and huge_page_kib(slope) > 0):
         # a control: the same advice from Python on a fresh mapping. If it gets huge pages, the kernel's were missing
-        assert not _kernel_gives_huge_pages(), "huge pages available, but the kernel's outputs have none"
+        assert not _linux_gives_huge_pages(), "huge pages available, but the kernel's outputs have none"
         pytest.skip("Linux gives no huge pages right now (fragmented memory?)")
     torch.testing.assert_close(value, _kernels._htaf_forward(x, torch.tensor(11.0), torch.tensor(2.0)))
-    if torch.get_num_threads() > 1 and _native.gomp_parallel_address() is not None:
-        # threads then take blocks of one huge page each, aligned to the output's pages: every element still once
-        for offset in (0, 1, 1000):                    # lengths that are not whole blocks
-            xs = x[offset:]
-            many = _native.call(lib, "htaf_fwd_grad", xs, None, 11.0, 2.0, threads=torch.get_num_threads())
-            assert torch.equal(many[0], value[offset:]) and torch.equal(many[1], slope[offset:])
     if mode == "madvise":                              # the wrong variant, without the advice, faults 4 KiB pages
         wrong = _variant(tmp_path, "    advise_huge_pages(out0, n * (ptrdiff_t)sizeof(float));\n", "")
         assert huge_page_kib(_native.call(wrong, "htaf_fwd", x, None, 11.0, 2.0, threads=1)) == 0
+
+
+def test_large_outputs_in_huge_page_blocks_give_the_same_bits_as_one_thread(lib, tmp_path):
+    if torch.get_num_threads() < 2 or _native.gomp_parallel_address() is None:
+        pytest.skip("one torch thread or no OpenMP runtime: the parallel path is not used")
+    # from 32 MiB the threads take blocks of one huge page each, aligned to the output's pages (the first block is
+    # cut at the output's start): every element still computed once
+    x = torch.randn(2 ** 23 + 1000) * 10
+    for n in (2 ** 23, 2 ** 23 + 1, 2 ** 23 + 1000):          # lengths that are not whole blocks
+        one = _native.call(lib, "htaf_fwd_grad", x[:n], None, 11.0, 2.0, threads=1)
+        many = _native.call(lib, "htaf_fwd_grad", x[:n], None, 11.0, 2.0, threads=torch.get_num_threads())
+        assert torch.equal(one[0], many[0]) and torch.equal(one[1], many[1]), n
+    # the wrong variant whose first block starts at the output's first 2 MiB boundary leaves the elements before it
+    wrong = _variant(tmp_path, "/ sizeof(float)) - j.block;", "/ sizeof(float));")
+    assert not torch.equal(one[0], _native.call(wrong, "htaf_fwd_grad", x[:n], None, 11.0, 2.0, threads=2)[0])
 
 
 @pytest.mark.parametrize("old, new, broken", [
