@@ -179,11 +179,12 @@ def main() -> None:
         print(f"{label:<16} {every:>12d} {ms:>9.2f} {rates[(label, every)]:>8.1f} {rates[(label, every)] / peak:>9.1%} "
               f"{ms / relu_ms:>7.2f}")
     htaf_ratio = max(statistics.median(times[("HTAF a=11 b=2", e)]) / statistics.median(times[("ReLU", e)]) for e in (1, 50))
-    worst = min(rates.values())
+    # the trainer's configurations as a user runs them; "(torch k.)" (HTAF_NATIVE=0) is a comparison row
+    worst = min(rate for (label, _), rate in rates.items() if label != TORCH_KERNELS)
     print(f"RESULT HTAF epoch / ReLU epoch (worse of the two recording rates): {htaf_ratio:.2f} (target <= 1.15: "
           f"{'met' if htaf_ratio <= 1.15 else 'NOT met'})")
-    print(f"RESULT worst trainer configuration: {worst:.1f} GFLOP/s = {worst / peak:.1%} of matmul (target >= 70%: "
-          f"{'met' if worst / peak >= 0.7 else 'NOT met'})")
+    print(f"RESULT worst trainer configuration (default kernels): {worst:.1f} GFLOP/s = {worst / peak:.1%} of matmul "
+          f"(target >= 70%: {'met' if worst / peak >= 0.7 else 'NOT met'})")
 
 
 if __name__ == "__main__":
