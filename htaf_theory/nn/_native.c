@@ -14,8 +14,8 @@
  * denormals-are-zero), so the results do not depend on which thread computed them (elsewhere each thread keeps its
  * own). Compiled and loaded by _native.py.
  *
- * Memory: an output of 32 MiB or more is a fresh mapping of glibc's malloc (above its largest mmap threshold), whose
- * first touch faults 4 KiB page by page; the kernel asks Linux for transparent huge pages there first (madvise), so
+ * Memory: an output of 32 MiB or more is usually a fresh mapping of glibc's malloc (above its largest mmap threshold;
+ * unless the heap's free top holds it), whose first touch faults 4 KiB page by page; the kernel asks Linux for transparent huge pages there first (madvise), so
  * that it faults 2 MiB at a time: at 2^23-2^24 elements the faults cost as much as the arithmetic otherwise.
  */
 #define _DEFAULT_SOURCE                 /* madvise under -std=c11 */
