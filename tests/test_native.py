@@ -17,7 +17,7 @@ EPS32 = float(np.finfo(np.float32).eps)
 TINY32 = float(np.finfo(np.float32).tiny)
 SUBNORMAL_ULP = 2.0 ** -149
 #: the accuracy bound of htaf_errors' units: the torch formulas themselves (eager, float32) measure up to 3.8 on GRID
-#: (h' at a = 2, b = 11), the native kernels up to 3.8 (g h', same gains)
+#: (h' at a = 2, b = 11), the native C loops up to 3.8 and the AVX-512 path up to 4.0 (g h', same gains)
 LIMIT = 5.0
 
 pytestmark = [pytest.mark.torch,
@@ -40,11 +40,18 @@ def lib():
     return lib
 
 
-def _variant(tmp_path, old: str, new: str):
+#: flags that compile the plain C loops for this CPU (without the AVX-512 path)
+C_LOOPS = tuple((*flags, "-DHTAF_PLAIN_C") for flags in _native.TUNING_FLAGS)
+#: whether the default build here runs the AVX-512 path (its own wrong variants below)
+AVX512 = "avx512f" in _native._cpu_features().split()
+needs_avx512 = pytest.mark.skipif(not AVX512, reason="the AVX-512 path is not compiled on this CPU")
+
+
+def _variant(tmp_path, old: str, new: str, tunings=_native.TUNING_FLAGS):
     """The kernel library compiled from the source with ``old`` replaced by ``new`` (a deliberately wrong variant)."""
     source = _native.SOURCE.read_text()
-    assert old in source
-    return _native.load_library(_native.compile_library(source.replace(old, new), tmp_path))
+    assert source.count(old) == 1, old
+    return _native.load_library(_native.compile_library(source.replace(old, new), tmp_path, tunings=tunings))
 
 
 GRID = np.concatenate([np.linspace(-40, 40, 16001), np.geomspace(1e-12, 40, 2001), -np.geomspace(1e-12, 40, 2001)])
@@ -308,7 +315,32 @@ def test_large_outputs_in_huge_page_blocks_give_the_same_bits_as_one_thread(lib,
     ("return u < 0.625f ? small : (1.0f - e1) * r1;", "return (1.0f - e1) * r1 + 0.0f * small;", "h"),
 ])
 def test_wrong_variants_are_rejected(tmp_path, old, new, broken):
-    wrong = _variant(tmp_path, old, new)
+    wrong = _variant(tmp_path, old, new, tunings=C_LOOPS)
+    assert_broken(wrong, broken)
+
+
+@needs_avx512
+@pytest.mark.parametrize("old, new, broken", [
+    # 2^q with q kept at -126 and above (the exponent field's range): wrong for subnormal e2 (a = 1000)
+    ("return _mm512_scalef_ps(_mm512_add_ps(expm1_poly16(s), _mm512_set1_ps(1.0f)), q);",
+     "return _mm512_scalef_ps(_mm512_add_ps(expm1_poly16(s), _mm512_set1_ps(1.0f)), "
+     "_mm512_max_ps(q, _mm512_set1_ps(-126.0f)));", "h subnormal"),
+    # a degree-5 polynomial (two terms dropped)
+    ("    __m512 u = _mm512_set1_ps(0.000198527617612853646278381f);\n"
+     "    u = _mm512_fmadd_ps(u, s, _mm512_set1_ps(0.00139304355252534151077271f));\n"
+     "    u = _mm512_fmadd_ps(u, s, _mm512_set1_ps(0.00833336077630519866943359f));\n",
+     "    __m512 u = _mm512_set1_ps(0.00833336077630519866943359f);\n", "h'"),
+    # no Cody-Waite split of ln 2
+    ("return _mm512_fmadd_ps(*q, _mm512_set1_ps(-1.428606765330187045e-06f), s);", "return s;", "h'"),
+    # e1 - 1 in every lane, P nowhere: cancels near 0
+    ("_mm512_cmp_ps_mask(q1, _mm512_setzero_ps(), _CMP_NEQ_UQ)", "(__mmask16)0xFFFF", "h"),
+])
+def test_wrong_variants_of_the_avx512_path_are_rejected(tmp_path, old, new, broken):
+    assert_broken(_variant(tmp_path, old, new), broken)
+
+
+def assert_broken(wrong, broken: str) -> None:
+    """The wrong library's error named ``broken`` (an htaf_errors key) exceeds LIMIT at a = 11, b = 2 or a = 1000, b = 0.01."""
     errors = {}
     for a, b in [(11.0, 2.0), (1e3, 0.01)]:
         for name, err in htaf_errors(wrong, a, b).items():
@@ -316,16 +348,29 @@ def test_wrong_variants_are_rejected(tmp_path, old, new, broken):
     assert errors[broken] > LIMIT, errors
 
 
-def test_a_wrong_slope_is_rejected(tmp_path):
-    # the slope from the output, r (1 - r): cancels to 0 where r rounds to 1
-    wrong = _variant(tmp_path, "float slope = c * e * r * r;", "float slope = c * r * (1.0f - r);")
+@pytest.mark.parametrize("old, new, tunings", [
+    # the slope from the output, r (1 - r): cancels to 0 where r rounds to 1; in the C loops and the AVX-512 path
+    ("float slope = c * e * r * r;", "float slope = c * r * (1.0f - r);", C_LOOPS),
+    pytest.param("*slope = _mm512_mul_ps(_mm512_mul_ps(c, low), r);",
+                 "*slope = _mm512_mul_ps(_mm512_mul_ps(c, r), _mm512_sub_ps(one, r));", _native.TUNING_FLAGS,
+                 marks=needs_avx512),
+])
+def test_a_wrong_slope_is_rejected(tmp_path, old, new, tunings):
+    wrong = _variant(tmp_path, old, new, tunings=tunings)
     ss = lambda x, gamma: torch.from_numpy(core.scaled_sigmoid_grad(x.numpy(), gamma))   # noqa: E731
     assert slope_errors(wrong, lambda gamma: gamma, ss, (4.0,)) > LIMIT
 
 
-def test_self_check_refuses_a_wrong_library_and_the_layer_falls_back(tmp_path, monkeypatch):
-    wrong = _variant(tmp_path, "float value = y >= 0.0f ? r2 : e2 * r2;", "float value = r2;")
-    assert "htaf_fwd" in _native.self_check(wrong)
+@pytest.mark.parametrize("old, new, tunings", [
+    ("float value = y >= 0.0f ? r2 : e2 * r2;", "float value = r2;", C_LOOPS),
+    pytest.param("_CMP_GE_OQ), _mm512_mul_ps(e2, r2), r2);", "_CMP_GE_OQ), r2, r2);", _native.TUNING_FLAGS,
+                 marks=needs_avx512),
+])
+def test_self_check_refuses_a_wrong_library(tmp_path, old, new, tunings):
+    assert "htaf_fwd" in _native.self_check(_variant(tmp_path, old, new, tunings=tunings))
+
+
+def test_without_the_library_the_layer_falls_back(tmp_path, monkeypatch):
     monkeypatch.setattr(_native, "_state", {})
     monkeypatch.setattr(_native, "compile_library", lambda source: tmp_path / "missing.so")
     monkeypatch.setenv("HTAF_NATIVE", "1")
