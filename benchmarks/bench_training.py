@@ -8,7 +8,8 @@ ReLU, HTAF, ScaledSigmoid and the step with an STE, each recording gradients eve
 interleaved over ``--rounds``; the issue-10 targets (HTAF epoch <= 1.15x ReLU's, worst >= 70% of matmul) are
 judged in the last two lines. ``--split`` instead times forward (with the loss), backward and optimizer step of
 one epoch separately, in a replica of ``run_cell``'s loop (same model, data, optimizer, subnormals flushed).
-"HTAF (torch k.)" is HTAF with HTAF_NATIVE=0 (its kernels compiled by inductor instead of the native C ones). The
+"HTAF (torch k.)" is HTAF with HTAF_NATIVE=0 (its kernels compiled by inductor instead of the native C ones), "HTAF (C
+loops)" the native library built without its AVX-512 path (-DHTAF_PLAIN_C). The
 process keeps freed memory as the sweeps' workers do (``experiments.memory``; HTAF_KEEP_FREED_MEMORY=0 to compare).
 
 Run: python benchmarks/bench_training.py [--dataset abalone] [--epochs 200] [--threads 2] [--rounds 3] [--split]
@@ -16,6 +17,7 @@ Run: python benchmarks/bench_training.py [--dataset abalone] [--epochs 200] [--t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import time
@@ -30,9 +32,38 @@ from htaf_theory.experiments.memory import keep_freed_memory
 from htaf_theory.experiments.model import MLP, make_activation
 from htaf_theory.experiments.subnormals import flushing_denormals
 from htaf_theory.experiments.train import make_optimizer, run_cell
+from htaf_theory.nn import _native
 
 
 TORCH_KERNELS = "HTAF (torch k.)"
+C_LOOPS = "HTAF (C loops)"
+_plain_c: dict = {}          # the C-loops library, built on first use
+
+
+@contextlib.contextmanager
+def kernels_of(label: str):
+    """The kernels a row runs on: inductor's for TORCH_KERNELS, the native library built from its plain C loops
+    (-DHTAF_PLAIN_C: no AVX-512 path) for C_LOOPS, the default native library otherwise."""
+    if label == TORCH_KERNELS:
+        with native_kernels(False):
+            yield
+        return
+    if label != C_LOOPS:
+        with native_kernels(True):
+            yield
+        return
+    default = _native.library()
+    if "plain" not in _plain_c:
+        tunings = tuple((*flags, "-DHTAF_PLAIN_C") for flags in _native.TUNING_FLAGS)
+        _plain_c["plain"] = _native.load_library(_native.compile_library(_native.SOURCE.read_text(), tunings=tunings))
+        assert _native.self_check(_plain_c["plain"]) is None
+    _native._state["lib"] = _plain_c["plain"]
+    try:
+        with native_kernels(True):
+            yield
+    finally:
+        _native._state["lib"] = default
+
 
 
 def epoch_matmuls(n: int, widths: list[int]) -> list[tuple[int, int, int]]:
@@ -85,12 +116,12 @@ def epoch_split(configs: dict, X: torch.Tensor, y: torch.Tensor, epochs: int, ro
 
     with flushing_denormals():
         for key, (model, opt) in runs.items():                     # warm-up: kernels compiled, memory touched
-            with native_kernels(key != TORCH_KERNELS):
+            with kernels_of(key):
                 for _ in range(10):
                     one_epoch(model, opt)
         for _ in range(rounds):
             for key, (model, opt) in runs.items():
-                with native_kernels(key != TORCH_KERNELS):
+                with kernels_of(key):
                     for _ in range(epochs):
                         one_epoch(model, opt, parts[key])
     return {key: [statistics.median(t) * 1e3 for t in store] for key, store in parts.items()}
@@ -104,7 +135,7 @@ def activation_forward_ns(configs: dict, candidates: list, rows: int, repeats: i
     result = {}
     with flushing_denormals():
         for label, act in forwards.items():
-            with native_kernels(label != TORCH_KERNELS):
+            with kernels_of(label):
                 act(z)
                 times = []
                 for _ in range(repeats):
@@ -135,9 +166,10 @@ def main() -> None:
     peak_before = matmul_gflops(shapes)
     print(f"{args.dataset}: n_train={n}, widths={[d, *hidden, 1]}, {args.threads} threads, "
           f"{flops_per_epoch / 1e9:.3f} GFLOP per epoch (matmuls only); freed memory kept (as in the sweeps' workers): {kept}")
-    # "(torch k.)": the same HTAF with HTAF_NATIVE=0, its kernels compiled by inductor instead of the native C ones
+    # "(torch k.)": the same HTAF with HTAF_NATIVE=0, its kernels compiled by inductor instead of the native C ones;
+    # "(C loops)": the native library without its AVX-512 path (where the CPU has one)
     candidates = [("ReLU", dict(activation="relu")), ("HTAF a=11 b=2", dict(activation="htaf", a=11.0, b=2.0)),
-                  (TORCH_KERNELS, dict(activation="htaf", a=11.0, b=2.0)),
+                  (TORCH_KERNELS, dict(activation="htaf", a=11.0, b=2.0)), (C_LOOPS, dict(activation="htaf", a=11.0, b=2.0)),
                   ("SS gamma=22", dict(activation="ss", gamma=22.0)),
                   ("STE sigmoid", dict(activation="ste", surrogate="sigmoid", slope=4.0))]
     configs = {(label, every): RunConfig(dataset=args.dataset, hidden=hidden, epochs=args.epochs, record_every=every, **kw)
@@ -158,12 +190,12 @@ def main() -> None:
             print(f"  {label:<16} {per_value:.3f}")
         return
     for (label, _), cfg in configs.items():                        # warm-up: data, kernels compiled
-        with native_kernels(label != TORCH_KERNELS):
+        with kernels_of(label):
             run_cell(RunConfig(**{**cfg.to_dict(), "epochs": 3}), args.data_home)
     times = {key: [] for key in configs}
     for _ in range(args.rounds):                                   # interleaved: noise hits every candidate alike
         for key, cfg in configs.items():
-            with native_kernels(key[0] != TORCH_KERNELS):
+            with kernels_of(key[0]):
                 times[key].append(run_cell(cfg, args.data_home)["timings"]["train_s"] / args.epochs)
     peak_after = matmul_gflops(shapes)
     # the larger of the two matmul measurements: machine noise can only make the ratio look worse
@@ -179,8 +211,8 @@ def main() -> None:
         print(f"{label:<16} {every:>12d} {ms:>9.2f} {rates[(label, every)]:>8.1f} {rates[(label, every)] / peak:>9.1%} "
               f"{ms / relu_ms:>7.2f}")
     htaf_ratio = max(statistics.median(times[("HTAF a=11 b=2", e)]) / statistics.median(times[("ReLU", e)]) for e in (1, 50))
-    # the trainer's configurations as a user runs them; "(torch k.)" (HTAF_NATIVE=0) is a comparison row
-    worst = min(rate for (label, _), rate in rates.items() if label != TORCH_KERNELS)
+    # the trainer's configurations as a user runs them; "(torch k.)" (HTAF_NATIVE=0) and "(C loops)" are comparisons
+    worst = min(rate for (label, _), rate in rates.items() if label not in (TORCH_KERNELS, C_LOOPS))
     print(f"RESULT HTAF epoch / ReLU epoch (worse of the two recording rates): {htaf_ratio:.2f} (target <= 1.15: "
           f"{'met' if htaf_ratio <= 1.15 else 'NOT met'})")
     print(f"RESULT worst trainer configuration (default kernels): {worst:.1f} GFLOP/s = {worst / peak:.1%} of matmul "
