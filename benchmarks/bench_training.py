@@ -31,6 +31,7 @@ from htaf_theory.experiments.config import RunConfig
 from htaf_theory.experiments.memory import keep_freed_memory
 from htaf_theory.experiments.model import MLP, make_activation
 from htaf_theory.experiments.subnormals import flushing_denormals
+from htaf_theory.experiments.throughput import epoch_matmuls, matmul_gflops
 from htaf_theory.experiments.train import make_optimizer, run_cell
 from htaf_theory.nn import _native
 
@@ -64,31 +65,6 @@ def kernels_of(label: str):
     finally:
         _native._state["lib"] = default
 
-
-
-def epoch_matmuls(n: int, widths: list[int]) -> list[tuple[int, int, int]]:
-    """(m, k, n) of every matmul in one epoch: forward X W^T, backward dW = G^T X and dX = G W (not for layer 1)."""
-    shapes = []
-    for i, (d_in, d_out) in enumerate(zip(widths[:-1], widths[1:])):
-        shapes.append((n, d_in, d_out))          # forward
-        shapes.append((d_out, n, d_in))          # weight gradient
-        if i > 0:
-            shapes.append((n, d_out, d_in))      # input gradient
-    return shapes
-
-
-def matmul_gflops(shapes, repeats: int = 20) -> float:
-    mats = [(torch.randn(m, k), torch.randn(k, p)) for m, k, p in shapes]
-    flops = sum(2 * m * k * p for m, k, p in shapes)
-    for a, b in mats:  # warm-up
-        a @ b
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for a, b in mats:
-            a @ b
-        times.append(time.perf_counter() - t0)
-    return flops / statistics.median(times) / 1e9
 
 
 def epoch_split(configs: dict, X: torch.Tensor, y: torch.Tensor, epochs: int, rounds: int) -> dict:

@@ -2,9 +2,12 @@
 the core-time the cells really took (their records hold it).
 
 For each sweep with records in the results folder: the FLOPs of every matmul (and, for t1, convolution) the
-cells performed (training: forward, weight and input gradients, ``bench_training.epoch_matmuls``; evaluation:
-the forward passes on every split, smooth and deployed, and the swap report's), divided by this machine's fp32
-matmul throughput at the sweep's own shapes with one torch thread (the sweeps run one thread per worker).
+cells performed (training: forward, weight and input gradients, ``experiments.throughput.epoch_matmuls``;
+evaluation: the forward passes on every split, smooth and deployed, and the swap report's), divided by the fp32
+matmul throughput at the cell's own shapes with one torch thread (the sweeps run one thread per worker). That
+throughput is the one the cell's worker measured right after training it (``timings.matmul_gflops``: same core,
+same time, the other worker busy as during training); records made before that field existed, and the
+convolutional t1 cells, use a throughput measured now, at the sweep's shapes (column "when": "cells" or "now").
 The ratio measured / limit says how far the trainer is from the hardware (issue 10's goal: <= 1.3).
 
 Run: python benchmarks/sweep_limit.py [--results results]
@@ -20,7 +23,7 @@ from collections import defaultdict
 import torch
 
 from bench_activation import cpu_model
-from bench_training import epoch_matmuls, matmul_gflops
+from htaf_theory.experiments.throughput import epoch_matmuls, matmul_gflops
 
 
 def mlp_flops(record: dict) -> tuple[float, list]:
@@ -63,27 +66,35 @@ def main() -> None:
         if not tag.endswith("-quick"):
             by_sweep[tag].append(record)
     print(f"CPU: {cpu_model()}; torch {torch.__version__}; 1 torch thread per cell (as the sweeps run)")
-    print(f"{'sweep':<11} {'cells':>5} {'GFLOP':>9} {'matmul GFLOP/s':>14} {'limit core-min':>14} "
+    print(f"{'sweep':<11} {'cells':>5} {'GFLOP':>9} {'matmul GFLOP/s':>14} {'when':>5} {'limit core-min':>14} "
           f"{'measured core-min':>17} {'measured/limit':>14}")
     total_limit = total_measured = 0.0
     for sweep in sorted(by_sweep):
         records = by_sweep[sweep]
         if sweep == "t1":
-            flops = sum(conv_flops(r) for r in records)
+            flops = [conv_flops(r) for r in records]
             shapes = epoch_matmuls(1078, [512, 10])         # the head; the convolutions are far smaller than a core's peak
         else:
             parts = [mlp_flops(r) for r in records]
-            flops = sum(f for f, _ in parts)
+            flops = [f for f, _ in parts]
             shapes = parts[0][1]
-        gflops = matmul_gflops(shapes, repeats=5)
-        limit = flops / (gflops * 1e9) / 60
+        probed = [r["timings"].get("matmul_gflops") for r in records]
+        if sweep != "t1" and all(probed):
+            when = "cells"
+            seconds = sum(f / (g * 1e9) for f, g in zip(flops, probed))
+            gflops = sum(flops) / seconds / 1e9             # the cells' throughput, weighted by their FLOPs
+        else:
+            when = "now"
+            gflops = matmul_gflops(shapes, repeats=5)
+            seconds = sum(flops) / (gflops * 1e9)
+        limit = seconds / 60
         measured = sum(r["timings"]["total_s"] for r in records) / 60
         total_limit += limit
         total_measured += measured
-        print(f"{sweep:<11} {len(records):>5} {flops / 1e9:>9.0f} {gflops:>14.1f} {limit:>14.1f} {measured:>17.1f} "
-              f"{measured / limit:>14.2f}")
+        print(f"{sweep:<11} {len(records):>5} {sum(flops) / 1e9:>9.0f} {gflops:>14.1f} {when:>5} {limit:>14.1f} "
+              f"{measured:>17.1f} {measured / limit:>14.2f}")
     if by_sweep:
-        print(f"{'all':<11} {sum(map(len, by_sweep.values())):>5} {'':>9} {'':>14} {total_limit:>14.1f} "
+        print(f"{'all':<11} {sum(map(len, by_sweep.values())):>5} {'':>9} {'':>14} {'':>5} {total_limit:>14.1f} "
               f"{total_measured:>17.1f} {total_measured / total_limit:>14.2f}")
     else:
         print(f"no records in {args.results}: run the sweeps first (bash scripts/reproduce.sh)")

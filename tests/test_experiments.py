@@ -1,5 +1,6 @@
 """Tests for htaf_theory.experiments: configs, gradient recorder, metrics, store, resume, runner, CLI."""
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
@@ -92,6 +93,18 @@ def test_run_cell_records_everything(data_home, activation, kw):
     assert 0.0 <= res["binarity"] <= 1.0
     assert rec["machine"]["flush_denormal"] in (True, False)
     assert rec["trainer"]["fused_optimizer"] is True
+    timings = rec["timings"]
+    assert timings["matmul_gflops"] > 0 and 0 < timings["probe_s"] < timings["total_s"]
+
+
+def test_run_cell_leaves_the_matmul_probe_out_of_its_time(data_home, monkeypatch):
+    # total_s is the cell's own time: a probe made 2 s longer adds nothing to it
+    import htaf_theory.experiments.train as train
+    cfg = RunConfig(dataset="abalone", hidden=(8,), activation="relu", epochs=2)
+    real = train.matmul_gflops
+    monkeypatch.setattr(train, "matmul_gflops", lambda shapes, repeats: (time.sleep(2.0), real(shapes, repeats))[1])
+    rec = run_cell(cfg, data_home)
+    assert rec["timings"]["probe_s"] >= 2.0 and rec["timings"]["total_s"] < 2.0
 
 
 def test_optimizers_are_fused_where_torch_can_and_the_default_elsewhere(monkeypatch):

@@ -30,6 +30,7 @@ from ..validation import InvalidParameterError
 from .config import OPTIMIZERS, RunConfig
 from .model import MLP, make_activation
 from .subnormals import flushing_denormals_for_cells
+from .throughput import epoch_matmuls, matmul_gflops
 
 __all__ = ["run_cell", "make_optimizer", "auroc", "binarity_score", "grad_norms", "SWAP_EPS"]
 
@@ -219,6 +220,9 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
     final_grad = [float(np.median(g[-tail:])) if g else None for g in history["grad_norm"]]
     if ckpt is not None and ckpt.exists():
         ckpt.unlink()
+    probe_started = time.time()
+    gflops = matmul_gflops(epoch_matmuls(n, [X.shape[1], *cfg.hidden, 1]), repeats=5)
+    probe = {"matmul_gflops": gflops, "probe_s": time.time() - probe_started}
     return make_record(cfg, started, train_seconds, start_epoch, {
         "task": split.task, "metric": "rmse" if regression else "auroc", "metrics": metrics,
                     "binarity": binarity, "diverged": diverged, "final_grad_norm": final_grad,
@@ -226,11 +230,17 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
                     # the loss of always predicting the training mean: a loss stuck here means the net learned nothing
                     "target_variance": float(y.var(unbiased=False)) if regression else None,
                     "best_epoch": best["epoch"] if cfg.select_epoch else None,
-                    "swap": swap}, optimizer=opt)
+                    "swap": swap}, optimizer=opt, probe=probe)
 
 
-def make_record(cfg, started: float, train_seconds: float, start_epoch: int, results: dict, optimizer=None) -> dict:
-    """A cell's result record: its config and key, the versions and machine that made it, timings, results."""
+def make_record(cfg, started: float, train_seconds: float, start_epoch: int, results: dict, optimizer=None,
+                probe: dict | None = None) -> dict:
+    """A cell's result record: its config and key, the versions and machine that made it, timings, results.
+
+    ``probe``: the matmul throughput measured after training (``throughput``; "matmul_gflops", and "probe_s", the
+    seconds it took, which total_s leaves out).
+    """
+    probe = probe or {}
     return {
         "config": cfg.to_dict(), "key": cfg.key(), "name": cfg.name(), "seed": cfg.seed,
         "versions": {"htaf_theory": __version__, "torch": torch.__version__, "numpy": np.__version__,
@@ -239,7 +249,10 @@ def make_record(cfg, started: float, train_seconds: float, start_epoch: int, res
         # whether the optimizer ran torch's fused kernel (same update, rounded differently; records without this field
         # used the default one, and so does a run resumed from such a record's checkpoint: it loads its groups' setting)
         "trainer": {"fused_optimizer": bool(optimizer is not None and optimizer.param_groups[0].get("fused"))},
-        "timings": {"total_s": time.time() - started, "train_s": train_seconds,
-                    "epochs_trained": len(range(start_epoch, cfg.epochs)), "resumed_from_epoch": start_epoch},
+        "timings": {"total_s": time.time() - started - probe.get("probe_s", 0.0), "train_s": train_seconds,
+                    "epochs_trained": len(range(start_epoch, cfg.epochs)), "resumed_from_epoch": start_epoch,
+                    # this core's fp32 matmul GFLOP/s at this cell's epoch shapes, right after training (issue 10's
+                    # limit: benchmarks/sweep_limit.py); absent in records made before it, and for the Heaviside nets
+                    **probe},
         "results": results,
     }

@@ -1,0 +1,48 @@
+"""The machine's fp32 matmul throughput at a full-batch MLP's own shapes: the yardstick of issue 10's limits.
+
+``epoch_matmuls`` lists the matmuls of one training epoch (forward, weight and input gradients); ``matmul_gflops``
+times exactly that sequence. ``run_cell`` measures it once per cell, in the worker, right after training (the
+record's ``timings.matmul_gflops``), so that ``benchmarks/sweep_limit.py`` divides each cell's matmul FLOPs by the
+throughput of the same core at the same time: measured later, on a shared machine, the figure moved by 1.5x between
+sessions (docs/performance.md), and the ratio with it.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+
+import torch
+
+__all__ = ["epoch_matmuls", "matmul_gflops"]
+
+
+def epoch_matmuls(n: int, widths) -> list[tuple[int, int, int]]:
+    """(m, k, p) of every matmul in one full-batch epoch of an MLP with layer widths ``widths`` on ``n`` rows:
+    forward X W^T, and backward dW = G^T X and dX = G W (not for the first layer, whose input needs no gradient).
+
+    >>> epoch_matmuls(100, [3, 8, 1])
+    [(100, 3, 8), (8, 100, 3), (100, 8, 1), (1, 100, 8), (100, 1, 8)]
+    """
+    shapes = []
+    for i, (d_in, d_out) in enumerate(zip(widths[:-1], widths[1:])):
+        shapes.append((n, d_in, d_out))          # forward
+        shapes.append((d_out, n, d_in))          # weight gradient
+        if i > 0:
+            shapes.append((n, d_out, d_in))      # input gradient
+    return shapes
+
+
+def matmul_gflops(shapes, repeats: int = 20) -> float:
+    """GFLOP/s of the matmuls ``shapes`` ((m, k, p) each: 2 m k p FLOPs) on random float32 matrices with torch's
+    current threads: the median over ``repeats`` timed passes through all of them, after one untimed pass."""
+    mats = [(torch.randn(m, k), torch.randn(k, p)) for m, k, p in shapes]
+    flops = sum(2 * m * k * p for m, k, p in shapes)
+    for a, b in mats:  # warm-up
+        a @ b
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for a, b in mats:
+            a @ b
+        times.append(time.perf_counter() - t0)
+    return flops / statistics.median(times) / 1e9
