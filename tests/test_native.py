@@ -383,6 +383,14 @@ def test_without_the_library_the_layer_falls_back(tmp_path, monkeypatch):
     assert _native.library() is None                  # decided once: no second warning, no second compile
 
 
+def test_kernel_path_names_the_loops_that_run(lib, tmp_path, monkeypatch):
+    assert _native.kernel_path() == ("native avx512" if AVX512 else "native c")
+    plain = _native.load_library(_native.compile_library(_native.SOURCE.read_text(), tmp_path, tunings=C_LOOPS))
+    assert plain.htaf_native_avx512() == 0 and lib.htaf_native_avx512() == int(AVX512)
+    monkeypatch.setenv("HTAF_NATIVE", "0")
+    assert _native.kernel_path() == "torch"
+
+
 def test_the_library_is_built_once_per_source_and_reused(tmp_path):
     source = _native.SOURCE.read_text()
     first = _native.compile_library(source, tmp_path)

@@ -26,6 +26,7 @@ from .. import __version__
 from ..data import load_dataset, split_dataset
 from ..diagnostics import swap_report
 from ..nn import binarize
+from ..nn._native import kernel_path
 from ..validation import InvalidParameterError
 from .config import OPTIMIZERS, RunConfig
 from .model import MLP, make_activation
@@ -248,7 +249,9 @@ def make_record(cfg, started: float, train_seconds: float, start_epoch: int, res
         "machine": {"platform": platform.platform(), "torch_threads": torch.get_num_threads()},
         # whether the optimizer ran torch's fused kernel (same update, rounded differently; records without this field
         # used the default one, and so does a run resumed from such a record's checkpoint: it loads its groups' setting)
-        "trainer": {"fused_optimizer": bool(optimizer is not None and optimizer.param_groups[0].get("fused"))},
+        # and which float32 kernels the activations ran on (nn._native.kernel_path; absent in older records)
+        "trainer": {"fused_optimizer": bool(optimizer is not None and optimizer.param_groups[0].get("fused")),
+                    "kernels": kernel_path()},
         "timings": {"total_s": time.time() - started - probe.get("probe_s", 0.0), "train_s": train_seconds,
                     "epochs_trained": len(range(start_epoch, cfg.epochs)), "resumed_from_epoch": start_epoch,
                     # this core's fp32 matmul GFLOP/s at this cell's epoch shapes, right after training (issue 10's

@@ -324,6 +324,15 @@ static void advise_huge_pages(void *p, ptrdiff_t bytes) {
 #endif
 }
 
+/* Which loops this build runs: 1 the AVX-512 path, 0 the plain C loops (recorded with every training result). */
+int htaf_native_avx512(void) {
+#ifdef HAVE_AVX512
+    return 1;
+#else
+    return 0;
+#endif
+}
+
 /* The one entry point. threads > 1 and a non-null gomp_parallel: that many threads of the caller's OpenMP
  * runtime; else this thread alone. */
 void htaf_native_run(int kind, const float *x, const float *g, float *out0, float *out1, ptrdiff_t n, float p0,

@@ -123,7 +123,24 @@ def load_library(path: Path):
     lib.htaf_native_run.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                                     ctypes.c_ssize_t, ctypes.c_float, ctypes.c_float, ctypes.c_uint, ctypes.c_void_p]
     lib.htaf_native_run.restype = None
+    lib.htaf_native_avx512.argtypes = []
+    lib.htaf_native_avx512.restype = ctypes.c_int
     return lib
+
+
+def kernel_path() -> str:
+    """Which float32 CPU kernels the torch layer runs in this process: ``"native avx512"`` (the C library's AVX-512
+    path), ``"native c"`` (its plain C loops), ``"torch"`` (the torch formulas: HTAF_NATIVE=0, or no library), or
+    ``"unused"`` (no activation has asked for the library yet; nothing is compiled to find out). Results move with
+    rounding, so every training record stores this."""
+    if not native_enabled():
+        return "torch"
+    if "lib" not in _state:
+        return "unused"
+    lib = _state["lib"]
+    if lib is None:
+        return "torch"
+    return "native avx512" if lib.htaf_native_avx512() else "native c"
 
 
 def call(lib, name: str, x: torch.Tensor, g: torch.Tensor | None, p0: float = 0.0, p1: float = 0.0,
