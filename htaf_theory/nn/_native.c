@@ -4,7 +4,8 @@
  * backward), and the step: the same formulas as the torch reference in _kernels.py, written as plain C loops that
  * the compiler vectorizes (any architecture with a C compiler); where the compiler targets AVX-512, HTAF and the
  * sigmoid kernels run a loop written with its intrinsics instead (below: 16 values at a time, 2^q applied by
- * vscalefps, tanh from e1 - 1; 18% fewer cycles per value for h and h' on the Xeon of docs/performance.md).
+ * vscalefps; docs/performance.md). tanh(bx) comes from e^{-2|bx|} - 1 (exp_and_expm1), not from the torch formulas'
+ * polynomial branch.
  *
  * Why C: inductor calls Sleef's exp out of line, and an exp written in torch ops compiles to slower code (no
  * vectorized bit cast, no FMA contraction); here the exp is inlined, so the two exps of HTAF and their
@@ -55,51 +56,63 @@ static inline float bits_to_float(uint32_t i) { float f; memcpy(&f, &i, sizeof f
 static inline uint32_t float_to_bits(float f) { uint32_t i; memcpy(&i, &f, sizeof i); return i; }
 
 /* e^d for d <= 0, to ~1 ulp, subnormal results included; NaN gives NaN. Sleef's expf (Cody-Waite reduction with
- * ln 2 split in two, degree-7 polynomial); q = round(d / ln 2) by the 1.5 * 2^23 shifter (no float-to-int
- * conversion, defined for NaN too), and 2^q applied as 2^(q + 64) 2^-64 so that results below 2^-126 round once,
- * like a correct exp. Branch-free: the compiler vectorizes it with the loop around it. */
-static inline float exp_nonpositive(float d) {
+ * ln 2 split in two, degree-7 polynomial) in three steps, so that HTAF can also take e^d - 1 before the 1 is added.
+ * exp_reduce: d = q ln 2 + s, q = round(d / ln 2) by the 1.5 * 2^23 shifter (no float-to-int conversion, defined for
+ * NaN too); *t keeps q in its last bits. */
+static inline float exp_reduce(float d, float *t) {
     d = d < -110.0f ? -110.0f : d;                 /* NaN stays NaN */
-    const float shifter = 12582912.0f;             /* 1.5 * 2^23: t's last bits are q */
-    float t = MLA(d, 1.442695040888963407f, shifter);
-    float q = t - shifter;
+    const float shifter = 12582912.0f;             /* 1.5 * 2^23 */
+    *t = MLA(d, 1.442695040888963407f, shifter);
+    float q = *t - shifter;
     float s = MLA(q, -0.693145751953125f, d);
-    s = MLA(q, -1.428606765330187045e-06f, s);
+    return MLA(q, -1.428606765330187045e-06f, s);
+}
+
+/* P = e^s - 1 = s + s^2 c(s) on the reduced argument */
+static inline float expm1_poly(float s) {
     float u = 0.000198527617612853646278381f;
     u = MLA(u, s, 0.00139304355252534151077271f);
     u = MLA(u, s, 0.00833336077630519866943359f);
     u = MLA(u, s, 0.0416664853692054748535156f);
     u = MLA(u, s, 0.166666671633720397949219f);
     u = MLA(u, s, 0.5f);
-    u = MLA(s * s, u, s + 1.0f);
-    /* 2^q = 2^(q + 64) 2^-64: q + 64 >= -95 is a normal exponent, and the last product rounds once, also below
-     * 2^-126 (subnormal results); bits(t) - 0x4B400000 = q */
-    uint32_t biased = float_to_bits(t) - (0x4B400000u - 64 - 127);   /* unsigned: wraps, never overflows */
-    return u * bits_to_float(biased << 23) * 0x1p-64f;
+    return MLA(s * s, u, s);
 }
 
-/* tanh(u) for u >= 0 given e1 = e^{-2u} and r1 = 1/(1 + e1): Cephes' tanhf polynomial below 0.625 (no
- * cancellation), (1 - e1) r1 above; as _kernels._tanh_abs */
-static inline float tanh_abs(float u, float e1, float r1) {
-    float z = u * u;
-    float poly = (((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z
-                  + 1.33314422036e-1f) * z - 3.33332819422e-1f;
-    float small = u + u * z * poly;
-    return u < 0.625f ? small : (1.0f - e1) * r1;
+/* v 2^q for the q in t's last bits, as 2^(q + 64) 2^-64: q + 64 >= -95 is a normal exponent, and the last product
+ * rounds once, also below 2^-126 (subnormal results), like a correct exp; bits(t) - 0x4B400000 = q */
+static inline float exp_scale(float v, float t) {
+    uint32_t biased = float_to_bits(t) - (0x4B400000u - 64 - 127);   /* unsigned: wraps, never overflows */
+    return v * bits_to_float(biased << 23) * 0x1p-64f;
+}
+
+/* Branch-free: the compiler vectorizes it with the loop around it. */
+static inline float exp_nonpositive(float d) {
+    float t, s = exp_reduce(d, &t);
+    return exp_scale(expm1_poly(s) + 1.0f, t);
+}
+
+/* e1 = e^{-2u} (*e1) and e1 - 1 (returned) for u >= 0, the parts of tanh(u) = (1 - e1)/(1 + e1): where q = 0
+ * (2u < ln 2 / 2) e1 - 1 is P itself, taken before the 1 is added (no cancellation near 0); elsewhere e1 - 1, exact
+ * for e1 >= 1/2 by Sterbenz's lemma and without cancellation below. (The torch formulas, _kernels._tanh_abs, use
+ * Cephes' tanh polynomial below u = 0.625 instead: inductor has no such split.) */
+static inline float exp_and_expm1(float u, float *e1) {
+    float t, s = exp_reduce(-2.0f * u, &t);
+    float p = expm1_poly(s);
+    *e1 = exp_scale(p + 1.0f, t);
+    return t == 12582912.0f ? p : *e1 - 1.0f;      /* t == shifter: q = 0 */
 }
 
 #if defined(__AVX512F__) && !defined(HTAF_PLAIN_C)
-/* The AVX-512 path (off with -DHTAF_PLAIN_C, to compare): the same exps and divisions, 16 lanes at a time, with what the compiler cannot find by itself.
+/* The AVX-512 path (off with -DHTAF_PLAIN_C, to compare): the same steps, 16 lanes at a time, with what the compiler
+ * does not find by itself in the C loops:
  * - 2^q by vscalefps (one instruction, one rounding, subnormal results and 0 below them included) instead of the
- *   bit manipulation and the two products of exp_nonpositive;
- * - tanh(u) = (1 - e1)/(1 + e1) with 1 - e1 without cancellation: -P, Sleef's e^s - 1 before the 1 is added, where
- *   q = 0 (|2u| < ln 2 / 2), else 1 - e1 itself, exact there (e1 <= 2^-1/2 rounds to a float32 that Sterbenz's
- *   lemma covers down to 1/2, and below 1/2 there is no cancellation): no tanh polynomial and no select between two;
+ *   exponent bits and the two products of exp_scale;
  * - masked loads and stores for the last partial vector. */
 #include <immintrin.h>
 #define HAVE_AVX512 1
 
-/* d = q ln 2 + s with q = round(d / ln 2) (the shifter of exp_nonpositive, and its clamp at -110: NaN kept) */
+/* exp_reduce, 16 lanes (its shifter and clamp at -110: NaN kept), returning q itself */
 static inline __m512 exp_reduce16(__m512 d, __m512 *q) {
     const __m512 shifter = _mm512_set1_ps(12582912.0f);
     d = _mm512_max_ps(_mm512_set1_ps(-110.0f), d);      /* max returns its second operand when one is NaN */
@@ -109,7 +122,7 @@ static inline __m512 exp_reduce16(__m512 d, __m512 *q) {
     return _mm512_fmadd_ps(*q, _mm512_set1_ps(-1.428606765330187045e-06f), s);
 }
 
-/* P = e^s - 1 = s + s^2 c(s): exp_nonpositive's polynomial (Sleef's expf) without its final 1 */
+/* expm1_poly, 16 lanes */
 static inline __m512 expm1_poly16(__m512 s) {
     __m512 u = _mm512_set1_ps(0.000198527617612853646278381f);
     u = _mm512_fmadd_ps(u, s, _mm512_set1_ps(0.00139304355252534151077271f));
@@ -120,13 +133,13 @@ static inline __m512 expm1_poly16(__m512 s) {
     return _mm512_fmadd_ps(_mm512_mul_ps(s, s), u, s);
 }
 
-/* e^d for d <= 0 (exp_nonpositive, 16 lanes): 2^q (1 + P) */
+/* exp_nonpositive, 16 lanes: 2^q (1 + P) */
 static inline __m512 exp_nonpositive16(__m512 d) {
     __m512 q, s = exp_reduce16(d, &q);
     return _mm512_scalef_ps(_mm512_add_ps(expm1_poly16(s), _mm512_set1_ps(1.0f)), q);
 }
 
-/* h (returned) and h' (*slope) of 16 values: htaf_range's formulas with tanh as above */
+/* h (returned) and h' (*slope) of 16 values: htaf_range's formulas (exp_and_expm1 inlined) */
 static inline __m512 htaf16(__m512 x, __m512 a, __m512 b, __m512 ab4, __m512 *slope) {
     const __m512 one = _mm512_set1_ps(1.0f);
     __m512 y = _mm512_mul_ps(b, x);
@@ -137,7 +150,7 @@ static inline __m512 htaf16(__m512 x, __m512 a, __m512 b, __m512 ab4, __m512 *sl
     __m512 r1 = _mm512_div_ps(one, _mm512_add_ps(one, e1));
     __m512 e2 = exp_nonpositive16(_mm512_mul_ps(_mm512_mul_ps(a, e1m1), r1));     /* -a tanh(u) */
     __m512 r2 = _mm512_div_ps(one, _mm512_add_ps(one, e2));
-    /* in htaf_range's order: other orders measured up to 1 ulp worse (tests/test_native.py) */
+    /* in htaf_range's order: the same bits as the C loops (other orders measured up to 1 ulp worse) */
     *slope = _mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(ab4, e1), r1), r1),
                                                        e2), r2), r2);
     return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GE_OQ), _mm512_mul_ps(e2, r2), r2);
@@ -150,7 +163,7 @@ static inline __m512 sigmoid16(__m512 x, __m512 c, __m512 *slope) {
     __m512 e = exp_nonpositive16(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_abs_ps(z)));
     __m512 r = _mm512_div_ps(one, _mm512_add_ps(one, e));
     __m512 low = _mm512_mul_ps(e, r);
-    *slope = _mm512_mul_ps(_mm512_mul_ps(c, low), r);
+    *slope = _mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(c, e), r), r);      /* ss_range's order: the same bits */
     return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(z, _mm512_setzero_ps(), _CMP_GE_OQ), low, r);
 }
 
@@ -185,9 +198,9 @@ KERNEL void htaf_range(int kind, const float *restrict x, const float *restrict 
     for (ptrdiff_t i = lo; i < hi; i++) {
         float xi = x[i];
         float y = b * xi, u = fabsf(y);
-        float e1 = exp_nonpositive(-2.0f * u);
+        float e1, e1m1 = exp_and_expm1(u, &e1);
         float r1 = 1.0f / (1.0f + e1);
-        float e2 = exp_nonpositive(-a * tanh_abs(u, e1, r1));
+        float e2 = exp_nonpositive(a * e1m1 * r1);           /* -a tanh(u) */
         float r2 = 1.0f / (1.0f + e2);
         float value = y >= 0.0f ? r2 : e2 * r2;
         float slope = ab4 * e1 * r1 * r1 * e2 * r2 * r2;
