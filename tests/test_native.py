@@ -1,4 +1,5 @@
 """Tests for htaf_theory.nn._native: the compiled C kernels against the float64 core, threads, fallbacks, wrong variants."""
+import platform
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ torch = pytest.importorskip("torch")
 from htaf_theory import core  # noqa: E402
 from htaf_theory.experiments.subnormals import flush_is_on, set_flush_denormal  # noqa: E402
 from htaf_theory.nn import _kernels, _native  # noqa: E402
+from htaf_theory.validation import InvalidParameterError  # noqa: E402
 
 EPS32 = float(np.finfo(np.float32).eps)
 TINY32 = float(np.finfo(np.float32).tiny)
@@ -424,6 +426,19 @@ def test_kernel_path_names_the_loops_that_run(lib, tmp_path, monkeypatch):
     assert plain.htaf_native_avx512() == 0 and lib.htaf_native_avx512() == int(AVX512)
     monkeypatch.setenv("HTAF_NATIVE", "0")
     assert _native.kernel_path() == "torch"
+
+
+def test_htaf_native_march_builds_for_another_machine(tmp_path, monkeypatch):
+    monkeypatch.setenv("HTAF_NATIVE_MARCH", "x86-64-v3")
+    assert _native.tuning_flags() == (("-march=x86-64-v3", "-mprefer-vector-width=512"), ("-march=x86-64-v3",))
+    if platform.machine() in ("x86_64", "AMD64"):
+        other = _native.load_library(_native.compile_library(_native.SOURCE.read_text(), tmp_path))
+        assert other.htaf_native_avx512() == 0 and _native.self_check(other) is None
+    monkeypatch.setenv("HTAF_NATIVE_MARCH", "native")
+    assert _native.tuning_flags() == _native.TUNING_FLAGS
+    monkeypatch.setenv("HTAF_NATIVE_MARCH", "x86-64 -O0")
+    with pytest.raises(InvalidParameterError, match="HTAF_NATIVE_MARCH"):
+        _native.tuning_flags()
 
 
 def test_the_library_is_built_once_per_source_and_reused(tmp_path):

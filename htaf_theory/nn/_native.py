@@ -30,6 +30,7 @@ from pathlib import Path
 import torch
 
 from ..data import default_cache_dir
+from ..validation import InvalidParameterError
 from ._openmp import gomp_parallel_address
 
 SOURCE = Path(__file__).with_name("_native.c")
@@ -51,6 +52,18 @@ BASE_FLAGS = ("-O3", "-std=c11", "-fPIC", "-shared", "-fno-math-errno", "-fno-tr
 #: 1.3x faster here), then this CPU's instructions. No portable build: without the CPU's vector rounding and FMA the
 #: loop is not vectorized and runs slower than the inductor kernel (benchmarks/bench_activation.py --native-builds)
 TUNING_FLAGS = (("-march=native", "-mprefer-vector-width=512"), ("-march=native",))
+
+
+def tuning_flags() -> tuple:
+    """TUNING_FLAGS, or with $HTAF_NATIVE_MARCH in place of ``native`` (e.g. ``x86-64-v3``: what an AVX2 machine
+    compiles, to measure it on this one; the CPU must run the instructions it names)."""
+    march = os.environ.get("HTAF_NATIVE_MARCH", "").strip()
+    if not march or march == "native":
+        return TUNING_FLAGS
+    if not all(c.isalnum() or c in "-_." for c in march):
+        raise InvalidParameterError(f"HTAF_NATIVE_MARCH must name one -march target (letters, digits, - _ .); "
+                                    f"got HTAF_NATIVE_MARCH={march!r}")
+    return tuple(tuple(f"-march={march}" if f == "-march=native" else f for f in flags) for flags in TUNING_FLAGS)
 
 _state: dict = {}            # "lib": the loaded library or None; "error": why not
 
@@ -84,12 +97,13 @@ def _cpu_features() -> str:
     return platform.processor() or platform.machine()
 
 
-def compile_library(source: str, folder: Path | None = None, tunings=TUNING_FLAGS) -> Path:
+def compile_library(source: str, folder: Path | None = None, tunings=None) -> Path:
     """Compile C ``source`` into a shared library in ``folder`` (default ``kernel_cache_dir()``), or reuse it.
 
-    ``tunings``: the flag sets added to ``BASE_FLAGS``, tried in order. Returns the library's path; raises
+    ``tunings``: the flag sets added to ``BASE_FLAGS``, tried in order (default ``tuning_flags()``). Returns the library's path; raises
     RuntimeError with the compiler's messages if no flag set works.
     """
+    tunings = tuning_flags() if tunings is None else tunings
     cc = _compiler()
     if cc is None:
         raise RuntimeError("no C compiler found (set CC, or install cc/gcc/clang)")
