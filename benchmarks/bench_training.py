@@ -55,8 +55,8 @@ def kernels_of(label: str):
         return
     default = _native.library()
     if "plain" not in _plain_c:
-        tunings = tuple((*flags, "-DHTAF_PLAIN_C") for flags in _native.TUNING_FLAGS)
-        _plain_c["plain"] = _native.load_library(_native.compile_library(_native.SOURCE.read_text(), tunings=tunings))
+        _plain_c["plain"] = _native.load_library(_native.compile_library(_native.SOURCE.read_text(),
+                                                                         tunings=_native.plain_c_tunings()))
         assert _native.self_check(_plain_c["plain"]) is None
     _native._state["lib"] = _plain_c["plain"]
     try:

@@ -43,7 +43,7 @@ def lib():
 
 
 #: flags that compile the plain C loops for this CPU (without the AVX-512 path)
-C_LOOPS = tuple((*flags, "-DHTAF_PLAIN_C") for flags in _native.TUNING_FLAGS)
+C_LOOPS = _native.plain_c_tunings()
 #: whether the default build here runs the AVX-512 path (its own wrong variants below)
 AVX512 = "avx512f" in _native._cpu_features().split()
 needs_avx512 = pytest.mark.skipif(not AVX512, reason="the AVX-512 path is not compiled on this CPU")
@@ -308,20 +308,30 @@ def test_large_outputs_in_huge_page_blocks_give_the_same_bits_as_one_thread(lib,
     assert not torch.equal(left, _native.call(lib, "htaf_fwd_grad", x2, None, 11.0, 2.0, threads=1)[0])
 
 
+#: the two loops the source holds: the plain C loops (every machine) and the AVX-512 path (where the CPU has it)
+PATHS = [pytest.param(C_LOOPS, id="c-loops"), pytest.param(_native.TUNING_FLAGS, id="avx512", marks=needs_avx512)]
+
+
+@pytest.mark.parametrize("tunings", PATHS)
+@pytest.mark.parametrize("old, new, broken", [
+    # a degree-5 polynomial for e^s (two terms dropped): ~20 ulps
+    ("static const float EXP_POLY[] = {0.000198527617612853646278381f, 0.00139304355252534151077271f,\n"
+     "                                 ", "static const float EXP_POLY[] = {", "h'"),
+    # ln 2 in one float32 constant (no Cody-Waite split): the reduced argument loses q * 2^-24 ln 2
+    ("#define EXP_LN2_LO 1.428606765330187045e-06f", "#define EXP_LN2_LO 0.0f", "h'"),
+])
+def test_wrong_exps_are_rejected_in_both_paths(tmp_path, tunings, old, new, broken):
+    assert_broken(_variant(tmp_path, old, new, tunings=tunings), broken)
+
+
 @pytest.mark.parametrize("old, new, broken", [
     # 2^q as one factor: wrong (no exponent left) once q < -126, i.e. for every subnormal result
     ("bits_to_float(biased << 23) * 0x1p-64f;", "bits_to_float((biased - 64) << 23);", "h' subnormal"),
-    # a degree-5 polynomial for e^s (two terms dropped): ~20 ulps
-    ("    float u = 0.000198527617612853646278381f;\n    u = MLA(u, s, 0.00139304355252534151077271f);\n"
-     "    u = MLA(u, s, 0.00833336077630519866943359f);\n", "    float u = 0.00833336077630519866943359f;\n", "h'"),
-    # ln 2 in one float32 constant (no Cody-Waite split): the reduced argument loses q * 2^-24 ln 2
-    ("return MLA(q, -1.428606765330187045e-06f, s);", "return s;", "h'"),
     # tanh as (1 - e1)/(1 + e1) everywhere: 1 - e1 cancels near 0 (a = 1000: a ulps)
-    ("return t == 12582912.0f ? p : *e1 - 1.0f;", "return *e1 - 1.0f;", "h"),
+    ("return t == EXP_SHIFTER ? p : *e1 - 1.0f;", "return *e1 - 1.0f;", "h"),
 ])
-def test_wrong_variants_are_rejected(tmp_path, old, new, broken):
-    wrong = _variant(tmp_path, old, new, tunings=C_LOOPS)
-    assert_broken(wrong, broken)
+def test_wrong_variants_of_the_c_loops_are_rejected(tmp_path, old, new, broken):
+    assert_broken(_variant(tmp_path, old, new, tunings=C_LOOPS), broken)
 
 
 def _outputs_of_every_kernel(lib) -> list:
@@ -362,13 +372,6 @@ def test_the_avx512_path_gives_the_bits_of_the_c_loops(lib, tmp_path, flush):
     ("return _mm512_scalef_ps(_mm512_add_ps(expm1_poly16(s), _mm512_set1_ps(1.0f)), q);",
      "return _mm512_scalef_ps(_mm512_add_ps(expm1_poly16(s), _mm512_set1_ps(1.0f)), "
      "_mm512_max_ps(q, _mm512_set1_ps(-126.0f)));", "h subnormal"),
-    # a degree-5 polynomial (two terms dropped)
-    ("    __m512 u = _mm512_set1_ps(0.000198527617612853646278381f);\n"
-     "    u = _mm512_fmadd_ps(u, s, _mm512_set1_ps(0.00139304355252534151077271f));\n"
-     "    u = _mm512_fmadd_ps(u, s, _mm512_set1_ps(0.00833336077630519866943359f));\n",
-     "    __m512 u = _mm512_set1_ps(0.00833336077630519866943359f);\n", "h'"),
-    # no Cody-Waite split of ln 2
-    ("return _mm512_fmadd_ps(*q, _mm512_set1_ps(-1.428606765330187045e-06f), s);", "return s;", "h'"),
     # e1 - 1 in every lane, P nowhere: cancels near 0
     ("_mm512_cmp_ps_mask(q1, _mm512_setzero_ps(), _CMP_NEQ_UQ)", "(__mmask16)0xFFFF", "h"),
 ])

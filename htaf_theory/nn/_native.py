@@ -65,6 +65,11 @@ def tuning_flags() -> tuple:
                                     f"got HTAF_NATIVE_MARCH={march!r}")
     return tuple(tuple(f"-march={march}" if f == "-march=native" else f for f in flags) for flags in TUNING_FLAGS)
 
+def plain_c_tunings() -> tuple:
+    """tuning_flags() with the AVX-512 path off (-DHTAF_PLAIN_C): the plain C loops for this CPU, to compare."""
+    return tuple((*flags, "-DHTAF_PLAIN_C") for flags in tuning_flags())
+
+
 _state: dict = {}            # "lib": the loaded library or None; "error": why not
 
 
