@@ -23,5 +23,9 @@ def test_epoch_matmuls_count_the_flops_of_one_epoch():
         counter.get_total_flops()
 
 
-def test_matmul_gflops_is_a_positive_rate():
+def test_matmul_gflops_is_a_positive_rate_and_leaves_the_global_random_state():
+    torch.manual_seed(1)
+    expected = torch.rand(3)
+    torch.manual_seed(1)
     assert matmul_gflops(epoch_matmuls(64, [8, 16, 1]), repeats=3) > 0
+    assert torch.equal(torch.rand(3), expected)

@@ -34,8 +34,10 @@ def epoch_matmuls(n: int, widths) -> list[tuple[int, int, int]]:
 
 def matmul_gflops(shapes, repeats: int = 20) -> float:
     """GFLOP/s of the matmuls ``shapes`` ((m, k, p) each: 2 m k p FLOPs) on random float32 matrices with torch's
-    current threads: the median over ``repeats`` timed passes through all of them, after one untimed pass."""
-    mats = [(torch.randn(m, k), torch.randn(k, p)) for m, k, p in shapes]
+    current threads: the median over ``repeats`` timed passes through all of them, after one untimed pass. The
+    matrices come from a generator of their own: torch's global random state is left as it was."""
+    generator = torch.Generator().manual_seed(0)
+    mats = [(torch.randn(m, k, generator=generator), torch.randn(k, p, generator=generator)) for m, k, p in shapes]
     flops = sum(2 * m * k * p for m, k, p in shapes)
     for a, b in mats:  # warm-up
         a @ b
