@@ -95,7 +95,7 @@ static inline float exp_scale(float v, float t) {
     return v * bits_to_float(biased << 23) * 0x1p-64f;
 }
 
-/* Branch-free: the compiler vectorizes it with the loop around it. */
+/* e^d for d <= 0: 2^q (1 + P), branch-free, so the compiler vectorizes it with the loop around it */
 static inline float exp_nonpositive(float d) {
     float t, s = exp_reduce(d, &t);
     return exp_scale(expm1_poly(s) + 1.0f, t);
