@@ -13,6 +13,7 @@ pytestmark = pytest.mark.torch
 from htaf_theory.experiments import sweeps
 from htaf_theory.experiments.config import RunConfig
 from htaf_theory.experiments.model import MLP
+from htaf_theory.nn import HTAF
 from htaf_theory.experiments.runner import run_cells
 from htaf_theory.experiments.store import ResultStore
 from htaf_theory.experiments.subnormals import flushing_denormals
@@ -63,7 +64,33 @@ def test_grad_norm_recorder_hand_computed():
     z = (X @ model.linears[0].weight.T + model.linears[0].bias).detach()
     w2 = model.head.weight.detach()[0]
     per_sample = [float(torch.linalg.vector_norm(2 * (out[i].detach() - y[i]) * w2 * (z[i] > 0))) for i in range(4)]
-    assert grad_norms(model.pre_activations, 4)[0] == pytest.approx(np.mean(per_sample), rel=1e-6)
+    assert grad_norms(model, 4)[0] == pytest.approx(np.mean(per_sample), rel=1e-6)
+
+
+def test_grad_norm_hook_matches_the_pre_activation_gradients_and_changes_nothing():
+    torch.manual_seed(0)
+    model = MLP(5, (7, 6), lambda: HTAF(3.0, 2.0))
+    X, y = torch.randn(40, 5), torch.randn(40)
+    torch.nn.functional.mse_loss(model(X), y).backward()
+    plain = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad(set_to_none=True)
+    loss = torch.nn.functional.mse_loss(model(X, keep=True), y)
+    zs = model.pre_activations
+    reference = torch.autograd.grad(loss, zs, retain_graph=True)      # dLoss/dz itself, layer by layer
+    loss.backward()
+    assert [float(n) for n in model.grad_row_norms] == [float(torch.linalg.vector_norm(g, dim=1).mean()) for g in reference]
+    assert grad_norms(model, 40) == [float(torch.linalg.vector_norm(g, dim=1).mean()) * 40 for g in reference]
+    assert all(torch.equal(p.grad, q) for p, q in zip(model.parameters(), plain))    # the hook leaves gradients alone
+    assert not any(z.retains_grad for z in zs)                                       # and keeps no copy of them
+    wrong = [float(torch.linalg.vector_norm(g, dim=0).mean()) for g in reference]    # norms over samples, not rows
+    assert grad_norms(model, 1) != wrong
+
+
+def test_grad_norms_without_a_recorded_backward_is_an_error():
+    model = MLP(2, (3,), torch.nn.ReLU)
+    model(torch.randn(4, 2), keep=True)
+    with pytest.raises(RuntimeError, match="keep=True"):
+        grad_norms(model, 4)
 
 
 def test_auroc_matches_brute_force():

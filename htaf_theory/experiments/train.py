@@ -62,9 +62,12 @@ def binarity_score(hidden_outputs: list[torch.Tensor], low: float = 0.01, high: 
     return float(((flat > high) | (flat < low)).double().mean())
 
 
-def grad_norms(pre_activations: list[torch.Tensor], n: int) -> list[float]:
-    """Per layer: mean over samples of ||n * dLoss/dz_i||_2 (the per-sample loss gradient)."""
-    return [float(torch.linalg.vector_norm(z.grad, dim=1).mean()) * n for z in pre_activations]
+def grad_norms(model: MLP, n: int) -> list[float]:
+    """Per hidden layer: mean over samples of ||n * dLoss/dz_i||_2 (the per-sample loss gradient), from the norms
+    ``model`` recorded in the last backward after a ``model(X, keep=True)`` forward (``MLP.grad_row_norms``)."""
+    if not model.grad_row_norms or any(norm is None for norm in model.grad_row_norms):
+        raise RuntimeError("grad_norms needs a backward after a forward with keep=True (no gradient norms recorded)")
+    return [float(norm) * n for norm in model.grad_row_norms]
 
 
 def make_optimizer(params, optimizer: str, lr: float) -> torch.optim.Optimizer:
@@ -178,7 +181,7 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
         if record:
             history["epoch"].append(epoch)
             history["loss"].append(loss.item())
-            for store, g in zip(history["grad_norm"], grad_norms(model.pre_activations, n)):
+            for store, g in zip(history["grad_norm"], grad_norms(model, n)):
                 store.append(g)
             if cfg.select_epoch:
                 score = deployed_val_score()
