@@ -93,6 +93,10 @@ def _cmd_figures(args) -> int:
 
 
 def _cmd_experiment(args) -> int:
+    from .experiments.sweeps import SWEEPS
+
+    if args.name not in (*SWEEPS, "b3rate"):
+        raise InvalidParameterError(f"name must be one of {[*SWEEPS, 'b3rate']}; got name={args.name!r}")
     if args.name == "b3rate":
         if args.scheduler:
             raise InvalidParameterError("b3rate runs locally: --scheduler applies to the sweeps (f1 ... t1)")
@@ -104,6 +108,17 @@ def _cmd_experiment(args) -> int:
     with _executor(args) as executor:
         return run_named_sweep(args.name, size=args.size, workers=args.workers, results_dir=args.results,
                                data_home=args.data_home, executor=executor)
+
+
+def _workers(text: str) -> int:
+    """--workers: an integer >= 1, checked before any data is located or downloaded."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"workers must be an integer >= 1; got workers={text!r}")
+    return value
 
 
 def _add_size(parser) -> None:
@@ -142,14 +157,14 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--results", default=None, help="experiment results folder")
     f.add_argument("--run", action="store_true",
                    help="first run the sweeps a figure needs (htaf experiment, resumable); without it figures only plot")
-    f.add_argument("--workers", type=int, default=None, help="parallel workers for missing cells")
+    f.add_argument("--workers", type=_workers, default=None, help="parallel workers for missing cells")
     f.add_argument("--scheduler", default=None, help="run missing cells on a Dask cluster, e.g. tcp://HOST:8786 (with --run)")
     f.set_defaults(func=_cmd_figures)
 
     e = sub.add_parser("experiment", help="run one of the paper's sweeps (resumable)")
     e.add_argument("name", help="f1 | f1autograd | f21 | f21raw | f22 | f22raw | f3 | f3tuned | f3tuned_fico | t1 | b3rate (Thm B.3 simulation)")
     _add_size(e)
-    e.add_argument("--workers", type=int, default=None, help="parallel workers (default: one per core)")
+    e.add_argument("--workers", type=_workers, default=None, help="parallel workers (default: one per core)")
     e.add_argument("--results", default=None, help="results folder (default $HTAF_RESULTS, else ./results)")
     e.add_argument("--data-home", default=None, help="data folder (default $HTAF_DATA, then a cache dir)")
     e.add_argument("--scheduler", default=None,

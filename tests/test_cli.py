@@ -68,12 +68,24 @@ def test_missing_spikingjelly_says_how_to_install_it(monkeypatch, capsys, tmp_pa
     (["params", "--eps", "0.1", "--delta", "-1"], "delta"),
     (["params", "--eps", "0.1", "--delta", "0.1", "--a", "1"], "a must exceed"),
     (["params", "--eps", "0.1", "--delta", "0.1", "--radius", "0.01"], "radius"),
+    (["experiment", "nope"], "'b3rate']"),          # every valid name listed, the Thm B.3 simulation included
 ])
 def test_bad_input_one_line_no_traceback(argv, word):
     proc = subprocess.run([sys.executable, "-m", "htaf_theory.cli", *argv], capture_output=True, text=True)
     assert proc.returncode == 2
     assert word in proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", ["experiment f1", "figures --run"])
+@pytest.mark.parametrize("workers", ["0", "-2", "two"])
+def test_bad_workers_is_refused_before_any_data_is_touched(command, workers, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("HTAF_DATA", str(tmp_path / "nowhere"))     # a download would be attempted after parsing
+    with pytest.raises(SystemExit) as exit_:
+        main([*command.split(), "--workers", workers, "--results", str(tmp_path)])
+    assert exit_.value.code == 2
+    assert f"workers must be an integer >= 1; got workers='{workers}'" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_internal_bug_keeps_its_traceback(monkeypatch):

@@ -117,3 +117,14 @@ else:
     assert not list((tmp_path / "results").glob("*.json"))       # stopped before any cell finished
 
 
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True])
+def test_run_cells_refuses_a_bad_worker_count(workers, tmp_path):
+    from htaf_theory.experiments.config import RunConfig
+    from htaf_theory.experiments.runner import run_cells
+    from htaf_theory.experiments.store import ResultStore
+    from htaf_theory.validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match=f"workers must be an integer >= 1 .*got workers={workers!r}"):
+        run_cells([RunConfig(dataset="abalone", epochs=1)], ResultStore(tmp_path), workers=workers)

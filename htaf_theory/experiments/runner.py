@@ -16,6 +16,7 @@ import threading
 import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 
+from ..validation import InvalidParameterError
 from .config import RunConfig
 from .memory import keep_freed_memory
 from .store import ResultStore
@@ -138,7 +139,13 @@ def _submit_shielded(executor: Executor, todo: list[RunConfig], root: str, data_
 
 def run_cells(cells: list[RunConfig], store: ResultStore, *, executor: Executor | None = None,
               workers: int | None = None, data_home=None, progress: bool = True, desc: str = "cells") -> list[dict]:
-    """Run every cell not yet in ``store``; return all cells' records in order."""
+    """Run every cell not yet in ``store``; return all cells' records in order.
+
+    ``workers``: processes of our own pool (None: one per core; capped at the cells to run); ignored with an
+    ``executor``.
+    """
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise InvalidParameterError(f"workers must be an integer >= 1 (or None: one per core); got workers={workers!r}")
     unique = list({c.key(): c for c in cells}.values())
     todo = [c for c in unique if not store.done(c)]
     if todo:
