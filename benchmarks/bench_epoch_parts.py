@@ -7,6 +7,9 @@ workers) on the same data and architecture:
 - "ReLU", "HTAF a=11 b=2", "SS gamma=22", "STE sigmoid": as the sweeps train them (no recording);
 - "identity": no activation (the matmuls, the bias adds and bias gradients, the loss, the optimizer step);
 - "identity, no bias": no activation and no biases (the matmuls, the loss, the optimizer step);
+- "ReLU, compiled" and "HTAF, compiled": the same epochs with the model under ``torch.compile`` (inductor fuses the
+  bias add with the activation and the bias gradient with the activation's backward; HTAF then runs the torch
+  formulas, not the native kernels): the strongest simple baseline for a fused epoch (compiled in the warm-up);
 - "HTAF, recording": HTAF with the gradient norms recorded as the trainer does every ``record_every`` epochs (a hook
   in backward, ``MLP.grad_row_norms``), and "HTAF, retain_grad" the way it did before 2026-12-01 (a retained copy of
   every pre-activation gradient, its norms taken after backward).
@@ -53,7 +56,8 @@ def forward_retaining(model: MLP, x: torch.Tensor) -> tuple[torch.Tensor, list[t
 
 
 def make_variants(in_features: int) -> dict:
-    """label -> (model, record): record is None (no recording), "hook" or "retain_grad"."""
+    """label -> (model, record): record is None (no recording), "hook" or "retain_grad"; a compiled model is
+    ``torch.compile``'s wrapper of an MLP."""
     def model(factory, bias=True):
         torch.manual_seed(0)
         net = MLP(in_features, HIDDEN, factory)
@@ -67,6 +71,8 @@ def make_variants(in_features: int) -> dict:
     variants["identity"] = (model(torch.nn.Identity), None)
     variants["identity, no bias"] = (model(torch.nn.Identity, bias=False), None)
     htaf = lambda: make_activation(RunConfig(dataset="abalone", **ACTIVATIONS["HTAF a=11 b=2"]))   # noqa: E731
+    variants["ReLU, compiled"] = (torch.compile(model(torch.nn.ReLU)), None)
+    variants["HTAF, compiled"] = (torch.compile(model(htaf)), None)
     variants["HTAF, recording"] = (model(htaf), "hook")
     variants["HTAF, retain_grad"] = (model(htaf), "retain_grad")
     return variants

@@ -44,7 +44,7 @@ class MLP(nn.Module):
         (a 0-dim tensor), z the layer's pre-activation.
 
         The norms are taken by a hook while backward passes the layer, not from ``z.retain_grad()``, which keeps a
-        copy of every gradient (one pass over it, and its memory, per layer and epoch; benchmarks/bench_training.py).
+        copy of every gradient (one pass over it, and its memory, per layer and epoch; benchmarks/bench_epoch_parts.py).
         """
         self.pre_activations, self.hidden_outputs = [], []
         self.grad_row_norms = norms = [None] * len(self.linears)
