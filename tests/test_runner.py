@@ -127,4 +127,4 @@ def test_run_cells_refuses_a_bad_worker_count(workers, tmp_path):
     from htaf_theory.validation import InvalidParameterError
 
     with pytest.raises(InvalidParameterError, match=f"workers must be an integer >= 1 .*got workers={workers!r}"):
-        run_cells([RunConfig(dataset="abalone", epochs=1)], ResultStore(tmp_path), workers=workers)
+        run_cells([RunConfig(dataset="abalone", activation="relu", epochs=1)], ResultStore(tmp_path), workers=workers)
