@@ -204,6 +204,15 @@ def test_checkpoint_resume_gives_the_same_history(data_home, tmp_path, monkeypat
     assert not ckpt.exists()
 
 
+def test_a_failed_save_leaves_no_file_behind(tmp_path):
+    # a record that is not valid JSON (NaN is refused: the files are read by other tools) fails before the rename
+    store = ResultStore(tmp_path)
+    cfg = RunConfig(dataset="abalone", activation="relu", epochs=1)
+    with pytest.raises(ValueError):
+        store.save(cfg, {"config": cfg.to_dict(), "results": {"loss": float("nan")}})
+    assert list(tmp_path.iterdir()) == [] and not store.done(cfg)
+
+
 def test_store_is_atomic_and_sweeps_resume(data_home, tmp_path, monkeypatch):
     store = ResultStore(tmp_path)
     cells = [RunConfig(dataset="abalone", hidden=(4,), activation="relu", epochs=2, seed=s) for s in range(3)]

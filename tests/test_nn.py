@@ -9,6 +9,7 @@ pytestmark = pytest.mark.torch
 
 from htaf_theory import core  # noqa: E402
 from htaf_theory import nn as hnn  # noqa: E402
+from htaf_theory.validation import InvalidParameterError  # noqa: E402
 
 EXTREMES = [float("inf"), -float("inf"), 1e30, -1e30, 1e-30, -1e-30, 0.0]
 
@@ -339,12 +340,21 @@ def test_bad_arguments():
         hnn.ScaledSigmoid(float("nan"))
 
 
-def test_inside_torch_compile():
-    m = torch.nn.Sequential(torch.nn.Linear(3, 5), hnn.HTAF(11.0, 2.0))
-    x = torch.randn(7, 3)
+@pytest.mark.parametrize("activation", [lambda: hnn.HTAF(11.0, 2.0), lambda: hnn.ScaledSigmoid(22.0)],
+                         ids=["htaf", "ss"])
+def test_inside_torch_compile(activation):
+    # traced by a user's torch.compile, the functions save their input and run the recomputing backward
+    torch.manual_seed(0)
+    m = torch.nn.Sequential(torch.nn.Linear(3, 5), activation())
+    x = torch.randn(7, 3, requires_grad=True)
+    eager_out = m(x)
+    eager_grads = torch.autograd.grad((eager_out * torch.arange(5.0)).sum(), [x, m[0].weight])
     compiled = torch.compile(m)
-    torch.testing.assert_close(compiled(x), m(x))
-    compiled(x).sum().backward()
+    out = compiled(x)
+    torch.testing.assert_close(out, eager_out)
+    grads = torch.autograd.grad((out * torch.arange(5.0)).sum(), [x, m[0].weight])
+    for got, want in zip(grads, eager_grads):
+        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-7)
 
 
 def test_fallback_warns_once(monkeypatch):
@@ -459,3 +469,12 @@ def test_binarize_refuses_a_model_without_htaf_layers():
             pass
     with hnn.binarize(net, strict=False):
         net(torch.randn(1, 2))
+
+
+@pytest.mark.parametrize("bad, match", [([0.5], "x must be a torch.Tensor; got list"),
+                                        (torch.tensor([1 + 1j]), "x must be a real tensor")])
+@pytest.mark.parametrize("fn", [lambda x: hnn.htaf(x, 10.0, 2.0), lambda x: hnn.scaled_sigmoid(x, 22.0),
+                                lambda x: hnn.heaviside_ste(x)], ids=["htaf", "ss", "ste"])
+def test_a_non_tensor_or_complex_input_is_refused(fn, bad, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        fn(bad)
