@@ -170,3 +170,35 @@ def test_a_wine_value_outside_its_physical_range_is_refused(data_home, tmp_path)
     (tmp_path / "winequality-white.csv").write_text("".join(lines))
     with pytest.raises(data.DataError, match="'pH' has 15.2"):
         data.load_dataset("wine", tmp_path)
+
+
+def _heloc_file(folder, rows=10459, target=None):
+    """A synthetic file in the HELOC layout (the licensed original is never in the repository): RiskPerformance and
+    23 integer features; every 100th row is all -9 (no credit record)."""
+    rng = np.random.default_rng(0)
+    header = ["RiskPerformance"] + [f"f{j}" for j in range(23)]
+    lines = [",".join(header)]
+    for i in range(rows):
+        values = [-9] * 23 if i % 100 == 0 else list(rng.integers(-8, 100, size=23))
+        label = target or ("Bad" if i % 3 == 0 else "Good")
+        lines.append(",".join([label, *map(str, values)]))
+    path = folder / "heloc_dataset_v1.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def test_fico_loader_on_a_synthetic_heloc_file(tmp_path):
+    ds = data.load_dataset("fico", _heloc_file(tmp_path))
+    assert ds.X.shape == (10459 - 105, 23) and ds.task == "binary"       # the 105 rows without any record dropped
+    assert not np.any(np.all(ds.X == -9, axis=1))
+    assert set(np.unique(ds.y)) == {0.0, 1.0}
+
+
+def test_fico_loader_refuses_an_unknown_target(tmp_path):
+    with pytest.raises(data.DataError, match="RiskPerformance must be Good or Bad"):
+        data.load_dataset("fico", _heloc_file(tmp_path, target="Maybe"))
+
+
+def test_fico_loader_refuses_a_short_file(tmp_path):
+    with pytest.raises(data.DataError):
+        data.load_dataset("fico", _heloc_file(tmp_path, rows=100))
