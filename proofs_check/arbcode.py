@@ -9,7 +9,10 @@ result still contains the true range. On narrow balls it uses arb's own operatio
 
 The generated code keeps every constant exact or rigorously enclosed: an Integer is ``arb(n)``,
 a Rational p/q is ``arb(p) / q`` (a ball containing p/q), a Float is first turned into the exact
-binary fraction it stores. Common subexpressions are shared (``sympy.cse``), so a derivative
+binary fraction it stores (``statement.exact_constants`` runs before anything else). Every function is analytic wherever the runtime returns a finite interval
+(sqrt only for a positive argument), so a finite enclosure of an expression over a box shows that it
+is defined and analytic on the whole box. Common subexpressions are shared (``sympy.cse``; with ``rewrite=True`` also its exact "basic"
+rewriting, see ``compile_arb``), so a derivative
 produced by ``sympy.diff`` costs little more than the margin itself. Only functions that are
 analytic wherever arb returns a finite ball are accepted (exp, log, tanh, cosh, sinh, sech, atanh,
 sqrt, integer and real powers); Abs, sign, Piecewise, Min/Max and anything else raise
@@ -32,7 +35,9 @@ from flint import arb
 
 from htaf_theory.validation import InvalidParameterError
 
-__all__ = ["compile_arb", "UnsupportedExpression", "exact_fraction", "Iv"]
+from .statement import exact_constants, float_fraction
+
+__all__ = ["compile_arb", "UnsupportedExpression", "Iv"]
 
 _UNARY = {sp.exp: "exp", sp.log: "log", sp.tanh: "tanh", sp.cosh: "cosh", sp.sinh: "sinh", sp.sech: "sech",
           sp.atanh: "atanh", sp.cos: "cos", sp.sin: "sin"}
@@ -200,40 +205,24 @@ def _increasing_method(name: str):
     return staticmethod(lambda x: _Runtime.increasing(x, name))
 
 
-# exp, log, tanh, sinh, atanh, sqrt: increasing wherever arb gives a finite value
-for _name in ("exp", "log", "tanh", "sinh", "atanh", "sqrt"):
+# exp, log, tanh, sinh, atanh: increasing wherever arb gives a finite value
+for _name in ("exp", "log", "tanh", "sinh", "atanh"):
     setattr(_Runtime, _name, _increasing_method(_name))
+
+
+def _sqrt(x: Iv) -> Iv:
+    # only on a positive interval: sqrt is finite at 0 but not differentiable there, and the engine's rules
+    # rely on "finite enclosure => defined and analytic on the box" (docs/theory.md, "Certificates")
+    if not x.is_finite() or not x.lo > 0:
+        return Iv(_NAN, _NAN)
+    return _Runtime.increasing(x, "sqrt")
+
+
+_Runtime.sqrt = staticmethod(_sqrt)
 
 
 class UnsupportedExpression(InvalidParameterError):
     """The expression uses a function the arb compiler does not support (named in the message)."""
-
-
-def exact_fraction(value) -> Fraction:
-    """An exact rational for a Python number or a sympy number (a float is taken as the binary value it stores).
-
-    >>> exact_fraction(0.5), exact_fraction(sp.Rational(1, 3))
-    (Fraction(1, 2), Fraction(1, 3))
-    """
-    if isinstance(value, Fraction):
-        return value
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and not (value == value and abs(value) != float("inf")):
-            raise InvalidParameterError(f"box endpoints must be finite numbers; got {value!r}")
-        return Fraction(value)
-    value = sp.sympify(value)
-    if value.is_Rational:
-        return Fraction(int(value.p), int(value.q))
-    if value.is_Float:
-        return _float_fraction(value)
-    raise InvalidParameterError(f"box endpoints must be Python numbers or sympy Rationals; got {value!r}")
-
-
-def _float_fraction(value: sp.Float) -> Fraction:
-    mpf = value._mpf_                                   # (sign, mantissa, exponent, bc): exact binary value
-    sign, man, exp, _ = mpf
-    frac = Fraction(man) * (Fraction(2) ** exp)
-    return -frac if sign else frac
 
 
 class _Printer:
@@ -251,7 +240,7 @@ class _Printer:
         if e.is_Integer or e.is_Rational:
             return self.const(Fraction(int(e.p), int(e.q)))
         if e.is_Float:
-            return self.const(_float_fraction(e))
+            return self.const(float_fraction(e))
         if e is sp.pi:
             return "Iv.ball(arb.pi())"
         if e is sp.E:
@@ -294,22 +283,29 @@ class _Printer:
             f"cannot compile {type(e).__name__} ({e}) to arb: use exp, log, tanh, cosh, sinh, sech, atanh, sqrt, powers")
 
 
-def compile_arb(expr, variables, *, name: str = "f"):
+def compile_arb(expr, variables, *, name: str = "f", rewrite: bool = False):
     """A function ``f(intervals) -> Iv`` evaluating ``expr`` with ``variables[i]`` bound to ``intervals[i]``.
 
     Parameters
     ----------
     expr : sympy expression, or a list of them (then ``f`` returns a list of balls, sharing work)
     variables : list of sympy Symbols, in the order of the balls ``f`` receives
+    rewrite : False (default): the compiled tree is ``expr``'s own, with repeated subtrees named (``sympy.cse``
+        without optimizations), so a finite result shows ``expr`` itself is defined on the input. True: first
+        apply cse's "basic" rewriting (sign extraction, ``factor_terms``), which often gives much tighter
+        enclosures. It is exact (constants are exact rationals by then) and equals ``expr`` wherever ``expr`` is
+        defined, but it may cancel a removable singularity ((x*y + x)/x becomes y + 1): use it for bounds on a
+        region where definedness was shown with ``rewrite=False``.
     """
     many = isinstance(expr, (list, tuple))
     exprs = list(expr) if many else [expr]
-    exprs = [sp.sympify(e) for e in exprs]
+    # exact constants before cse: its rewriting would otherwise combine a Float with a Rational at 53 bits
+    exprs = [exact_constants(e) for e in exprs]
     extra = set().union(*(e.free_symbols for e in exprs)) - set(variables)
     if extra:
         raise UnsupportedExpression(f"free symbols {sorted(map(str, extra))} are not variables of the box {list(map(str, variables))}")
     names = {v: f"v{i}" for i, v in enumerate(variables)}
-    replacements, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("c"), optimizations="basic")
+    replacements, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("c"), optimizations="basic" if rewrite else None)
     printer = _Printer(names)
     lines = [f"def {name}(balls):"]
     lines += [f"    {nm} = balls[{i}]" for i, nm in enumerate(names.values())]

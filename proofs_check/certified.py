@@ -54,7 +54,7 @@ class CertifiedInequality:
             return None, f"no committed certificate {path.name}: run python -m proofs_check --save-certificates"
         try:
             cert = Certificate.load(path)
-        except (OSError, ValueError, TypeError) as err:
+        except ValueError as err:
             return None, f"unreadable certificate {path.name}: {err}"
         return cert, replay(cert, ineq, box, tight)
 
@@ -65,10 +65,12 @@ class CertifiedInequality:
             if cert is None or not result:
                 reason = result if cert is None else result.reason
                 return CheckResult(self.claim, "rigorous", self.domain, "undecided", "", f"{self.name}: certificate refused: {reason}")
-            worst = "" if cert.worst_margin is None else f"worst margin-leaf bound {cert.worst_margin:.3g}"
+            # only what the replay recomputed is evidence: the certificate's own statement text, counts and
+            # worst margin are not proof content and are never printed
+            worst = "" if result.worst_margin is None else f"worst margin-leaf bound {result.worst_margin:.3g}"
             return CheckResult(self.claim, "rigorous", self.domain, "verified", worst,
-                               f"{self.name}: committed certificate replayed ({result.reason}); {cert.summary()}; "
-                               f"statement: {cert.statement}; {'; '.join(cert.face_proofs)}")
+                               f"{self.name}: committed certificate replayed: {result.summary(cert.prec)}; "
+                               f"statement: {result.statement}; {'; '.join(result.face_proofs)}")
         run.__name__ = f"replay_{self.name}"
         return Check("rigorous", run)
 

@@ -49,13 +49,17 @@ from flint import arb, ctx
 
 from htaf_theory.validation import InvalidParameterError
 
-from .arbcode import Iv, compile_arb, exact_fraction
+from .arbcode import Iv, compile_arb
+from .statement import prepare
 
 __all__ = ["certify", "replay", "Certificate", "Replay", "Problem", "ENGINE_VERSION", "prove_zero", "inequality_hash"]
 
-#: bumped whenever an acceptance rule changes: replay refuses certificates of another version
+#: bumped whenever the tree's meaning changes: replay refuses certificates of another version. Rules that only
+#: get stricter keep it: replay re-checks every leaf under today's rules.
 ENGINE_VERSION = "2.0"
 _MAX_ORDER = 3        # highest derivative a tight face may need (K <= 3)
+MIN_PREC, MAX_PREC = 16, 4096   # working precision in bits, for certify and for a certificate's ``prec``
+MAX_LEVEL = 8                   # a leaf may use prec * 2^level bits, level <= MAX_LEVEL
 
 
 def inequality_hash(inequality) -> str:
@@ -99,28 +103,6 @@ def _interval(lo: Fraction, hi: Fraction) -> Iv:
     return Iv(_ball(lo).lo, _ball(hi).hi)
 
 
-def _relational_margin(inequality):
-    if not isinstance(inequality, sp.core.relational.Relational) or isinstance(inequality, (sp.Eq, sp.Ne)):
-        raise InvalidParameterError(f"inequality must be a sympy relational lhs >= rhs, <=, > or <; got {inequality!r}")
-    lhs, rhs = inequality.lhs, inequality.rhs
-    if isinstance(inequality, (sp.GreaterThan, sp.StrictGreaterThan)):
-        return lhs - rhs, isinstance(inequality, sp.StrictGreaterThan)
-    return rhs - lhs, isinstance(inequality, sp.StrictLessThan)
-
-
-def _check_assumptions(var: sp.Symbol, lo: Fraction, hi: Fraction) -> None:
-    # sympy may use a symbol's assumptions while proving a face identity: they must hold on the box
-    rules = [("positive", lo > 0), ("nonnegative", lo >= 0), ("negative", hi < 0), ("nonpositive", hi <= 0),
-             ("zero", lo == hi == 0), ("nonzero", lo > 0 or hi < 0)]
-    for name, holds in rules:
-        if getattr(var, f"is_{name}") and not holds:
-            raise InvalidParameterError(f"symbol {var} is declared {name} but its box is [{lo}, {hi}]")
-    for name in ("integer", "rational", "prime", "even", "odd"):
-        if getattr(var, f"is_{name}"):
-            raise InvalidParameterError(f"symbol {var} is declared {name}: box variables range over the reals")
-
-
-
 class Bound:
     """Rigorous lower bounds of one expression over boxes: the best of three arb enclosures.
 
@@ -135,11 +117,16 @@ class Bound:
 
     def __init__(self, expr, variables, name: str):
         self.expr = expr
-        self.value = compile_arb(expr, variables, name=name)
-        self.with_grad = compile_arb([expr, *(sp.diff(expr, v) for v in variables)], variables, name=f"{name}_grad")
+        # bounds use cse's exact rewriting (tighter enclosures); it equals expr wherever expr is defined
+        self.value = compile_arb(expr, variables, name=name, rewrite=True)
+        self.with_grad = compile_arb([expr, *(sp.diff(expr, v) for v in variables)], variables, name=f"{name}_grad",
+                                     rewrite=True)
 
     def lower(self, box):
-        """A lower bound (an exact arb point) of the expression over ``box``, or None if none is finite."""
+        """A lower bound (an exact arb point) of the expression over ``box``, or None if none is finite.
+
+        Valid where the expression is defined on ``box``; the leaf rules establish that separately
+        (``Problem.classify``: the margin's plain enclosure is finite on every leaf)."""
         values = self.with_grad([_interval(lo, hi) for lo, hi in box])
         value, grads = values[0], values[1:]
         best = value.lower() if value.is_finite() else None
@@ -175,44 +162,21 @@ class Problem:
     """An inequality compiled for the engine: the margin, the tight face's terms and derivative."""
 
     def __init__(self, inequality, box: dict, tight=None):
-        self.inequality = inequality
-        self.margin_expr, self.strict = _relational_margin(inequality)
-        if not box:
-            raise InvalidParameterError("box must map each free symbol of the inequality to (lo, hi)")
-        by_name = {str(s): s for s in self.margin_expr.free_symbols}
-        self.variables, self.box = [], []
-        for key, bounds in box.items():
-            var = by_name.get(key, None) if isinstance(key, str) else key
-            if var is None:
-                raise InvalidParameterError(f"box variable {key!r} does not occur in the inequality")
-            try:
-                lo, hi = (exact_fraction(v) for v in bounds)
-            except (TypeError, ValueError) as err:
-                raise InvalidParameterError(f"box[{key}] must be (lo, hi) with finite numbers; got {bounds!r}: {err}") from None
-            if not lo <= hi:
-                raise InvalidParameterError(f"box[{key}] = ({lo}, {hi}) must have lo <= hi")
-            _check_assumptions(var, lo, hi)
-            self.variables.append(var)
-            self.box.append((lo, hi))
-        missing = self.margin_expr.free_symbols - set(self.variables)
-        if missing:
-            raise InvalidParameterError(f"free symbols {sorted(map(str, missing))} of the inequality have no range in the box")
+        statement = prepare(inequality, box, tight)
+        self.statement = statement
+        self.inequality = statement.relational
+        self.margin_expr, self.strict = statement.margin, statement.strict
+        self.variables, self.box = list(statement.variables), list(statement.box)
+        # the margin's own tree (no rewriting): point values, and definedness on every leaf
         self.margin = compile_arb(self.margin_expr, self.variables, name="margin")
         self.margin_bound = Bound(self.margin_expr, self.variables, "margin")
         self.tight = None
         self.face_proofs: list[str] = []
-        if tight is not None:
-            self._compile_tight(tight)
+        if statement.tight is not None:
+            self._compile_tight(*statement.tight)
 
-    def _compile_tight(self, tight) -> None:
-        var, side = tight
-        if isinstance(var, str):
-            var = next((v for v in self.variables if str(v) == var), var)
-        if var not in self.variables:
-            raise InvalidParameterError(f"tight variable {var!r} is not a box variable {list(map(str, self.variables))}")
-        if side not in ("lo", "hi"):
-            raise InvalidParameterError(f"tight side must be 'lo' or 'hi'; got {side!r}")
-        k = self.variables.index(var)
+    def _compile_tight(self, k: int, side: str) -> None:
+        var = self.variables[k]
         face = self.box[k][0] if side == "lo" else self.box[k][1]
         face_value = sp.Rational(face.numerator, face.denominator)
         derivs = [self.margin_expr]
@@ -230,7 +194,8 @@ class Problem:
         self.tight = (k, side, face, order)
         self.face_proofs = proofs
         sign = 1 if side == "lo" else -1
-        # face terms not proved identically 0, each multiplied by sign^j: must be >= 0 on the face
+        # face terms not proved identically 0, each multiplied by sign^j: must be >= 0 on the face. (Those sympy
+        # proves 0 are defined there: every leaf shows the margin's own tree defined and analytic on it.)
         self.face_terms = [Bound(sign ** j * derivs[j].subs(var, face_value), self.variables, f"face{j}")
                            for j in range(len(proofs), order)]
         self.derivative = Bound(sign ** order * derivs[order], self.variables, f"d{order}")
@@ -245,6 +210,8 @@ class Problem:
         stretched, on_face = list(box), list(box)
         stretched[k] = (face, hi) if side == "lo" else (lo, face)
         on_face[k] = (face, face)
+        if not self.defined(box):
+            return False
         for term in self.face_terms:
             low = term.lower(on_face)
             if low is None or not low >= 0:
@@ -252,11 +219,20 @@ class Problem:
         low = self.derivative.lower(stretched)
         return low is not None and low > 0
 
+    def defined(self, box) -> bool:
+        """True if the plain enclosure of the margin's own tree over ``box`` is finite: then the margin is
+        defined and analytic on all of ``box`` (every log, sqrt, atanh argument inside its domain, no division
+        by an interval containing 0; arbcode's runtime is finite only there). The rewritten form that the
+        bounds use may have cancelled a removable singularity, so it cannot show this."""
+        return self.margin([_interval(lo, hi) for lo, hi in box]).is_finite()
+
     def point_margin(self, point) -> arb:
         return self.margin([_ball(p) for p in point])
 
     def classify(self, box) -> str | None:
         """'margin' | 'tight' | None at the current precision (the caller sets ctx.prec)."""
+        if not self.defined(box):
+            return None
         low = self.margin_lower(box)
         if low is not None and low > 0:
             return "margin"
@@ -276,6 +252,18 @@ class Problem:
             m = self.point_margin(p)
             if m.is_finite() and m.upper() < 0:
                 return p, m
+        return None
+
+    def undefined_point(self, box):
+        """An exact point of the box (midpoint, or its projection on the tight face) where the margin is not
+        defined (arb finds no finite value at the current precision: log of a number <= 0, 1/0, ...), or None."""
+        points = [[(lo + hi) / 2 for lo, hi in box]]
+        if self.tight is not None:
+            k, _, face, _ = self.tight
+            points.append([face if i == k else p for i, p in enumerate(points[0])])
+        for p in points:
+            if not self.point_margin(p).is_finite():
+                return p
         return None
 
     def smear(self, box):
@@ -347,7 +335,7 @@ class Certificate:
     tight: list | None                      # [variable, side, order K] or None
     prec: int
     engine: str = ENGINE_VERSION
-    outcome: str = "undecided"              # verified | counterexample | undecided
+    outcome: str = "undecided"              # verified | counterexample | undefined | undecided
     strict: bool = False
     boxes: int = 0
     leaves: int = 0
@@ -371,16 +359,28 @@ class Certificate:
 
     @classmethod
     def load(cls, path) -> "Certificate":
-        data = json.loads(Path(path).read_text())
+        """Read a saved certificate; a file that is not one (bad JSON, unknown or missing fields) is an
+        InvalidParameterError. The proof content is checked field by field by ``replay``, not here."""
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
+            raise InvalidParameterError(f"{path}: not a readable certificate: {type(err).__name__}: {err}") from None
+        if not isinstance(data, dict):
+            raise InvalidParameterError(f"{path}: not a certificate (a JSON {type(data).__name__}, not an object)")
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
             raise InvalidParameterError(f"{path}: not a certificate of engine {ENGINE_VERSION} (unknown fields {sorted(unknown)})")
-        return cls(**data)
+        try:
+            return cls(**data)
+        except TypeError as err:
+            raise InvalidParameterError(f"{path}: not a certificate: {err}") from None
 
     def summary(self) -> str:
         if self.outcome == "counterexample":
             return f"counterexample: {self.counterexample}"
+        if self.outcome == "undefined":
+            return f"undefined: the margin has no finite value at {self.counterexample}"
         if self.outcome == "undecided":
             return f"undecided after {self.boxes} boxes: {self.counterexample}"
         worst = "" if self.worst_margin is None else f", worst margin-leaf bound {self.worst_margin:.3g}"
@@ -403,8 +403,15 @@ def certify(inequality, box: dict, *, tight=None, max_boxes: int = 200_000, max_
     Returns
     -------
     Certificate, whose ``outcome`` is "verified", "counterexample" (``counterexample`` holds the
-    exact point) or "undecided". For a strict inequality with a tight face, "verified" means
-    ">= on the box, > off the face".
+    exact point), "undefined" (the margin has no value at the exact point it holds: a statement must be
+    defined on the whole box) or "undecided". A strict inequality with a tight face is refused (it is false
+    on the face); use the non-strict form.
+
+    Raises
+    ------
+    InvalidParameterError
+        for any input the front end refuses (``proofs_check.statement``: a decided bool, a bad box, an
+        assumption outside the allow-list or false on the box, ...) or a search setting out of range.
 
     Examples
     --------
@@ -414,15 +421,13 @@ def certify(inequality, box: dict, *, tight=None, max_boxes: int = 200_000, max_
     ('verified', True)
     """
     start = time.time()
-    if inequality in (sp.true, sp.false):
-        # sympy already decided a statement without variables (e.g. -1 >= 0 evaluates to False)
-        verdict = "verified" if inequality is sp.true else "counterexample"
-        return Certificate(name=name, statement=str(inequality), inequality_hash=inequality_hash(inequality),
-                           variables=[], box=[], tight=None, prec=prec, outcome=verdict,
-                           counterexample=None if verdict == "verified" else {"point": {}, "margin": "sympy evaluates it to False"})
+    for label, value, low, high in (("max_boxes", max_boxes, 1, 10**9), ("max_depth", max_depth, 0, 100_000),
+                                    ("prec", prec, MIN_PREC, MAX_PREC), ("max_level", max_level, 0, MAX_LEVEL)):
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise InvalidParameterError(f"{label} must be an integer in [{low}, {high}]; got {value!r}")
     problem = Problem(inequality, box, tight)
     root = problem.box
-    cert = Certificate(name=name, statement=str(inequality), inequality_hash=inequality_hash(inequality),
+    cert = Certificate(name=name, statement=str(problem.inequality), inequality_hash=inequality_hash(problem.inequality),
                        variables=[str(v) for v in problem.variables], box=[[_fmt(lo), _fmt(hi)] for lo, hi in root],
                        tight=None if problem.tight is None else [str(problem.variables[problem.tight[0]]), problem.tight[1], problem.tight[3]],
                        prec=prec, strict=problem.strict, face_proofs=problem.face_proofs)
@@ -450,6 +455,13 @@ def certify(inequality, box: dict, *, tight=None, max_boxes: int = 200_000, max_
                     low = float(problem.margin_lower(current))
                     worst = low if worst is None else min(worst, low)
                 continue
+            ctx.prec = prec << max_level          # "undefined" only where even the highest precision finds no value
+            undefined = problem.undefined_point(current)
+            if undefined is not None:
+                cert.outcome = "undefined"
+                cert.counterexample = {"undefined at": {str(v): float(p) for v, p in zip(problem.variables, undefined)},
+                                       "exact point": {str(v): _fmt(p) for v, p in zip(problem.variables, undefined)}}
+                return cert
             found = problem.counterexample(current)
             if found is not None:
                 point, value = found
@@ -478,29 +490,70 @@ def certify(inequality, box: dict, *, tight=None, max_boxes: int = 200_000, max_
 
 @dataclass
 class Replay:
-    """The result of ``replay``: truthy iff the certificate proves the given inequality on the given box."""
+    """The result of ``replay``: truthy iff the certificate proves the given inequality on the given box.
+
+    Everything but ``ok`` and ``reason`` is recomputed while re-checking the leaves (from the claim's own
+    definition and the tree), never copied from the certificate's other fields, which are not proof content.
+    """
 
     ok: bool
     reason: str
     leaves: int = 0
+    tight_leaves: int = 0
+    max_depth: int = 0
+    max_level: int = 0
+    worst_margin: float | None = None       # smallest lower bound over margin leaves, as re-checked
+    statement: str = ""                     # the inequality replayed (the caller's, exact constants)
+    face_proofs: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return self.ok
+
+    def summary(self, prec: int) -> str:
+        """What the replay showed, in words (``prec``: the certificate's base precision)."""
+        if not self.ok:
+            return f"refused: {self.reason}"
+        worst = "" if self.worst_margin is None else f", worst margin-leaf bound {self.worst_margin:.3g}"
+        return (f"{self.leaves} leaves re-checked ({self.tight_leaves} on the tight face), depth {self.max_depth}, "
+                f"precision up to {prec << self.max_level} bits{worst}")
+
+
+def _certificate_fields(cert) -> str | None:
+    """Why the certificate's proof-content fields cannot be used, or None. Bounds every number before use."""
+    if not isinstance(cert, Certificate):
+        return f"not a Certificate: {type(cert).__name__}"
+    if not isinstance(cert.engine, str) or not isinstance(cert.outcome, str) or not isinstance(cert.inequality_hash, str):
+        return "engine, outcome and inequality_hash must be strings"
+    if isinstance(cert.prec, bool) or not isinstance(cert.prec, int) or not MIN_PREC <= cert.prec <= MAX_PREC:
+        return f"precision {cert.prec!r} out of range [{MIN_PREC}, {MAX_PREC}]"
+    if not isinstance(cert.variables, list) or not all(isinstance(v, str) for v in cert.variables):
+        return "variables must be a list of names"
+    if (not isinstance(cert.box, list) or len(cert.box) != len(cert.variables)
+            or not all(isinstance(r, list) and len(r) == 2 and all(isinstance(e, str) for e in r) for r in cert.box)):
+        return "box must be one [lo, hi] pair of strings per variable"
+    if cert.tight is not None and not (isinstance(cert.tight, list) and len(cert.tight) == 3 and isinstance(cert.tight[0], str)
+                                       and cert.tight[1] in ("lo", "hi") and type(cert.tight[2]) is int):
+        return f"tight must be null or [variable, 'lo' | 'hi', order]; got {cert.tight!r}"
+    if not isinstance(cert.tree, list) or not all(type(c) is int for c in cert.tree):
+        return "tree must be a list of integers"
+    return None
 
 
 def replay(cert: Certificate, inequality, box: dict | None = None, tight=None) -> Replay:
     """Re-check every leaf of ``cert`` for ``inequality`` (on ``box`` and ``tight``, if given), without searching.
 
-    Refuses: another engine version, a verdict other than "verified", an inequality whose canonical
-    form differs (hash), a box or tight face other than the one given, a tree that is truncated or has
-    trailing entries or invalid codes, and any leaf that fails its rule.
+    Refuses (``ok`` False, with the reason; never an exception): a field out of range or of the wrong type,
+    another engine version, a verdict other than "verified", an input the front end refuses, an inequality
+    whose canonical form differs (hash), a box or tight face other than the one given, a tree that is
+    truncated or has trailing entries or invalid codes, and any leaf that fails its rule.
     """
+    why = _certificate_fields(cert)
+    if why is not None:
+        return Replay(False, f"malformed certificate: {why}")
     if cert.engine != ENGINE_VERSION:
         return Replay(False, f"engine {cert.engine!r}, this is {ENGINE_VERSION!r}")
     if cert.outcome != "verified":
         return Replay(False, f"outcome is {cert.outcome!r}")
-    if cert.inequality_hash != inequality_hash(inequality):
-        return Replay(False, "the inequality is not the one the certificate was made for (hash differs)")
     try:
         stored_box = {v: (Fraction(lo), Fraction(hi)) for v, (lo, hi) in zip(cert.variables, cert.box)}
     except (TypeError, ValueError, ZeroDivisionError) as err:
@@ -511,45 +564,61 @@ def replay(cert: Certificate, inequality, box: dict | None = None, tight=None) -
                           (tight if tight is not None else (cert.tight[0], cert.tight[1])))
     except ValueError as err:
         return Replay(False, f"cannot set up the problem: {err}")
+    if cert.inequality_hash != inequality_hash(problem.inequality):
+        return Replay(False, "the inequality is not the one the certificate was made for (hash differs)")
     if [str(v) for v in problem.variables] != cert.variables or [[_fmt(lo), _fmt(hi)] for lo, hi in problem.box] != cert.box:
         return Replay(False, "the box differs from the certificate's")
     expected_tight = None if problem.tight is None else [str(problem.variables[problem.tight[0]]), problem.tight[1], problem.tight[3]]
     if expected_tight != cert.tight:
         return Replay(False, f"tight face {cert.tight} differs from the claim's {expected_tight}")
     old = ctx.prec
-    root = problem.box
-    tree = cert.tree
-    pos = 0
-    leaves = 0
     try:
-        stack = [root]
-        while stack:
-            current = stack.pop()
-            if pos >= len(tree):
-                return Replay(False, "the tree is truncated: a box has no leaf")
-            code = tree[pos]
-            pos += 1
-            if not isinstance(code, int) or code >= len(root):
-                return Replay(False, f"invalid tree code {code!r} at {pos - 1}")
-            if code >= 0:
-                left, right = _halves(current, code)
-                stack.append(right)
-                stack.append(left)
-                continue
-            kind, level = _decode(code)
-            if level > 8:
-                return Replay(False, f"precision level {level} out of range at {pos - 1}")
-            ctx.prec = cert.prec << level
-            if kind == "margin":
-                low = problem.margin_lower(current)
-                ok = low is not None and low > 0
-            else:
-                ok = problem.tight is not None and problem.tight_ok(current)
-            if not ok:
-                return Replay(False, f"leaf {leaves} ({kind}) fails at {[(float(lo), float(hi)) for lo, hi in current]}")
-            leaves += 1
-        if pos != len(tree):
-            return Replay(False, f"{len(tree) - pos} trailing tree entries")
-        return Replay(True, f"{leaves} leaves re-checked", leaves)
+        return _replay_tree(problem, cert.tree, cert.prec)
+    except Exception as err:  # noqa: BLE001  (a replay that cannot finish has not shown anything: refuse, never crash)
+        return Replay(False, f"replay stopped: {type(err).__name__}: {err}")
     finally:
         ctx.prec = old
+
+
+def _replay_tree(problem: Problem, tree: list, prec: int) -> Replay:
+    root = problem.box
+    result = Replay(False, "", statement=str(problem.inequality), face_proofs=list(problem.face_proofs))
+    pos = 0
+    stack = [(root, 0)]
+    while stack:
+        current, depth = stack.pop()
+        result.max_depth = max(result.max_depth, depth)
+        if pos >= len(tree):
+            result.reason = "the tree is truncated: a box has no leaf"
+            return result
+        code = tree[pos]
+        pos += 1
+        if code >= len(root) or code < _leaf_code("tight", MAX_LEVEL):
+            result.reason = f"invalid tree code {code!r} at {pos - 1}"
+            return result
+        if code >= 0:
+            left, right = _halves(current, code)
+            stack.append((right, depth + 1))
+            stack.append((left, depth + 1))
+            continue
+        kind, level = _decode(code)
+        ctx.prec = prec << level
+        if kind == "margin":
+            low = problem.margin_lower(current)
+            ok = problem.defined(current) and low is not None and low > 0
+        else:
+            ok = problem.tight is not None and problem.tight_ok(current)
+        if not ok:
+            result.reason = f"leaf {result.leaves} ({kind}) fails at {[(float(lo), float(hi)) for lo, hi in current]}"
+            return result
+        result.leaves += 1
+        result.max_level = max(result.max_level, level)
+        if kind == "tight":
+            result.tight_leaves += 1
+        else:
+            result.worst_margin = float(low) if result.worst_margin is None else min(result.worst_margin, float(low))
+    if pos != len(tree):
+        result.reason = f"{len(tree) - pos} trailing tree entries"
+        return result
+    result.ok, result.reason = True, f"{result.leaves} leaves re-checked"
+    return result

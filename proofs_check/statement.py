@@ -1,0 +1,236 @@
+"""The certifier's front end: turn what a caller passes to ``certify`` into an exact, checked statement.
+
+Everything the rigorous layer (``engine``, ``arbcode``) proves is about the object this module returns,
+so each obligation of the soundness argument that sits *before* arb (docs/theory.md, "Certificates")
+is discharged here, and refused with the reason when it cannot be:
+
+1. **The box first.** Keys are Symbols or names, each variable once (by symbol and by name); endpoints
+   are finite exact numbers (int, Fraction, float, sympy Rational or Float) with lo <= hi and
+   |endpoint| <= 2^1000. This runs before the relational is looked at, so a bad box is named even
+   when sympy has already decided the relational.
+2. **No early decision.** A Python bool or sympy's ``true``/``false`` means Python or sympy decided the
+   comparison before ``certify`` saw it (possibly from symbol assumptions that do not hold on the box):
+   refused, with the way round it (``sp.Ge(lhs, rhs, evaluate=False)``).
+3. **Exact constants.** Every sympy Float is replaced by the exact binary rational it stores, in lhs and
+   rhs separately, before the margin is formed, hashed, simplified or compiled: no symbolic step ever
+   sees a rounded number (``Rational + Float`` would otherwise be evaluated at 53 bits).
+4. **Assumptions by allow-list.** A symbol may be declared only real, finite, positive, negative,
+   nonnegative, nonpositive or nonzero (commutative is sympy's default); each is checked against its
+   range in the box, because sympy may use it while simplifying. Every other assumption is refused by
+   name (``extended_positive``, ``integer``, ``zero``, ...), as is a declared False.
+5. **Variables match.** Every free symbol has exactly one range; a box variable that does not occur is
+   refused; two distinct symbols with one name are refused (a certificate stores names).
+6. **Strict and tight.** A strict inequality cannot hold on a face where lhs = rhs: ``>``/``<`` with a
+   tight face is refused (certify the non-strict form instead).
+
+>>> import sympy as sp
+>>> x = sp.Symbol("x", real=True)
+>>> s = prepare(sp.Rational(1, 3) >= sp.Float(0.1) * x, {x: (0, 1)})
+>>> s.margin                                       # 0.1 is the binary fraction it stores
+1/3 - 3602879701896397*x/36028797018963968
+>>> prepare(sp.Symbol("p", positive=True) > 0, {"p": (-2, -1)})
+Traceback (most recent call last):
+...
+htaf_theory.validation.InvalidParameterError: inequality is already decided: sympy evaluated it to True ...
+"""
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy as sp
+
+from htaf_theory.validation import InvalidParameterError
+
+__all__ = ["Statement", "prepare", "exact_constants", "float_fraction", "MAX_ENDPOINT", "ALLOWED_ASSUMPTIONS"]
+
+#: largest |endpoint| a box may have: far beyond any claim's range, and every float conversion stays finite
+MAX_ENDPOINT = Fraction(2) ** 1000
+
+#: assumptions a symbol may be declared with; each is checked against the box (commutative is sympy's default)
+ALLOWED_ASSUMPTIONS = ("real", "finite", "positive", "negative", "nonnegative", "nonpositive", "nonzero", "commutative")
+
+# derived facts sympy may use, and what each needs of the range [lo, hi]
+_FACTS = {
+    "positive": lambda lo, hi: lo > 0,
+    "nonnegative": lambda lo, hi: lo >= 0,
+    "negative": lambda lo, hi: hi < 0,
+    "nonpositive": lambda lo, hi: hi <= 0,
+    "nonzero": lambda lo, hi: lo > 0 or hi < 0,
+    "zero": lambda lo, hi: lo == hi == 0,
+}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """An exact, validated inequality: what the engine proves, hashes and stores."""
+
+    relational: sp.Basic          # lhs >= rhs (or <=, >, <), with exact constants only
+    margin: sp.Basic              # lhs - rhs (rhs - lhs for <=, <): the statement is margin >= 0 (> 0 if strict)
+    strict: bool
+    variables: tuple              # the box's symbols, in the box's order
+    box: tuple                    # ((lo, hi), ...) as Fractions
+    tight: tuple | None           # (index of the variable, "lo" | "hi") or None
+
+
+def float_fraction(value: sp.Float) -> Fraction:
+    """The exact binary value a sympy Float stores (its mpf: sign, mantissa, exponent).
+
+    >>> float_fraction(sp.Float(0.5)), float_fraction(sp.Float(-3))
+    (Fraction(1, 2), Fraction(-3, 1))
+    """
+    if not value.is_finite:
+        raise InvalidParameterError(f"constant {value} is not a finite number")
+    sign, man, exp, _ = value._mpf_
+    frac = Fraction(man) * Fraction(2) ** exp
+    return -frac if sign else frac
+
+
+def exact_constants(expr):
+    """``expr`` with every Float replaced by its exact binary Rational (no rounding anywhere).
+
+    >>> x = sp.Symbol("x")
+    >>> exact_constants(sp.Float(0.25) * x + 1)
+    x/4 + 1
+    """
+    expr = sp.sympify(expr)
+    floats = expr.atoms(sp.Float)
+    if not floats:
+        return expr
+    exact = {}
+    for f in floats:
+        frac = float_fraction(f)
+        exact[f] = sp.Rational(frac.numerator, frac.denominator)
+    return expr.xreplace(exact)
+
+
+def _endpoint(key, value) -> Fraction:
+    if isinstance(value, bool) or isinstance(value, sp.logic.boolalg.Boolean):
+        raise InvalidParameterError(f"box[{key}]: endpoint {value!r} is a bool, not a number")
+    if isinstance(value, Fraction):
+        frac = value
+    elif isinstance(value, numbers.Rational):
+        frac = Fraction(int(value.numerator), int(value.denominator))
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise InvalidParameterError(f"box[{key}]: endpoint {value!r} must be a finite number")
+        frac = Fraction(value)
+    elif isinstance(value, sp.Basic) and value.is_Rational:
+        frac = Fraction(int(value.p), int(value.q))
+    elif isinstance(value, sp.Float):
+        frac = float_fraction(value)
+    else:
+        raise InvalidParameterError(
+            f"box[{key}]: endpoint {value!r} must be an exact finite number (int, Fraction, float, sympy Rational or Float)")
+    if abs(frac) > MAX_ENDPOINT:
+        raise InvalidParameterError(f"box[{key}]: endpoint {float(frac) if abs(frac) < 2**1020 else 'beyond 1e307'} "
+                                    f"is outside the supported range [-2^1000, 2^1000]")
+    return frac
+
+
+def _box_entries(box) -> list:
+    """[(key, lo, hi)] after checking the box's shape and numbers; keys are not yet matched to symbols."""
+    if not isinstance(box, dict):
+        raise InvalidParameterError(f"box must be a dict {{symbol or name: (lo, hi)}}; got {type(box).__name__}")
+    entries, seen = [], set()
+    for key, bounds in box.items():
+        if isinstance(key, str):
+            name = key
+        elif isinstance(key, sp.Symbol) and type(key) in (sp.Symbol, sp.Dummy):
+            name = key.name
+        else:
+            raise InvalidParameterError(f"box key {key!r} must be a sympy Symbol or its name")
+        if name in seen:
+            raise InvalidParameterError(f"box names variable {name!r} twice")
+        seen.add(name)
+        if isinstance(bounds, (str, bytes)) or not hasattr(bounds, "__len__") or len(bounds) != 2:
+            raise InvalidParameterError(f"box[{name}] must be a pair (lo, hi); got {bounds!r}")
+        lo, hi = (_endpoint(name, v) for v in bounds)
+        if not lo <= hi:
+            raise InvalidParameterError(f"box[{name}] = ({lo}, {hi}) must have lo <= hi")
+        entries.append((key, lo, hi))
+    return entries
+
+
+def _relational(inequality):
+    if isinstance(inequality, bool) or inequality in (sp.true, sp.false):
+        how = ("Python evaluated it to {} before certify saw it (a comparison of plain numbers)" if isinstance(inequality, bool)
+               else "sympy evaluated it to {} before certify saw it (it may have used symbol assumptions that do not "
+                    "hold on the box)").format(bool(inequality))
+        raise InvalidParameterError(f"inequality is already decided: {how}; pass an unevaluated relational, "
+                                    f"e.g. sp.Ge(lhs, rhs, evaluate=False), with symbols declared only real")
+    if not isinstance(inequality, sp.core.relational.Relational) or isinstance(inequality, (sp.Eq, sp.Ne)):
+        raise InvalidParameterError(f"inequality must be a sympy relational lhs >= rhs, <=, > or <; got {inequality!r}")
+    lhs, rhs = exact_constants(inequality.lhs), exact_constants(inequality.rhs)
+    relational = type(inequality)(lhs, rhs, evaluate=False)
+    if isinstance(inequality, (sp.GreaterThan, sp.StrictGreaterThan)):
+        return relational, lhs - rhs, isinstance(inequality, sp.StrictGreaterThan)
+    return relational, rhs - lhs, isinstance(inequality, sp.StrictLessThan)
+
+
+def check_assumptions(var: sp.Symbol, lo: Fraction, hi: Fraction) -> None:
+    """Refuse any assumption outside the allow-list, and any allowed one that fails on [lo, hi]."""
+    given = getattr(var, "_assumptions_orig", None)
+    if given is None:                                   # older sympy: the derived set is all there is
+        given = {k: v for k, v in var.assumptions0.items() if k in ALLOWED_ASSUMPTIONS or v}
+    for name, value in given.items():
+        if name not in ALLOWED_ASSUMPTIONS:
+            raise InvalidParameterError(
+                f"symbol {var} is declared {name}={value}: certify accepts only {', '.join(ALLOWED_ASSUMPTIONS[:-1])} "
+                f"(each checked against the box)")
+        if value is not True:
+            raise InvalidParameterError(f"symbol {var} is declared {name}={value}: only True assumptions are accepted")
+    derived = var.assumptions0
+    for name, holds in _FACTS.items():
+        if derived.get(name) is True and not holds(lo, hi):
+            raise InvalidParameterError(f"symbol {var} is declared {name} but its box is [{lo}, {hi}]")
+
+
+def prepare(inequality, box, tight=None) -> Statement:
+    """Validate and normalise ``certify``'s input; every refusal is an InvalidParameterError naming the cause."""
+    entries = _box_entries(box)
+    relational, margin, strict = _relational(inequality)
+    symbols = margin.free_symbols
+    by_name: dict[str, sp.Symbol] = {}
+    for s in sorted(symbols, key=str):
+        if not (isinstance(s, sp.Symbol) and type(s) in (sp.Symbol, sp.Dummy)):
+            raise InvalidParameterError(f"free symbol {s!r} of the inequality is not a plain sympy Symbol")
+        if s.name in by_name:
+            raise InvalidParameterError(f"the inequality has two different symbols named {s.name!r} "
+                                        f"(assumptions {by_name[s.name].assumptions0} and {s.assumptions0})")
+        by_name[s.name] = s
+    variables, ranges = [], []
+    for key, lo, hi in entries:
+        var = by_name.get(key if isinstance(key, str) else key.name)
+        if var is None:
+            raise InvalidParameterError(f"box variable {key!r} does not occur in the inequality")
+        if not isinstance(key, str) and key != var:
+            raise InvalidParameterError(f"box symbol {key!r} ({key.assumptions0}) is not the inequality's symbol of that name "
+                                        f"({var.assumptions0}): use one symbol, or its name")
+        check_assumptions(var, lo, hi)
+        variables.append(var)
+        ranges.append((lo, hi))
+    missing = symbols - set(variables)
+    if missing:
+        raise InvalidParameterError(f"free symbols {sorted(map(str, missing))} of the inequality have no range in the box")
+    if not variables:
+        raise InvalidParameterError("the inequality has no variables: nothing to certify on a box")
+    face = None
+    if tight is not None:
+        if not isinstance(tight, (tuple, list)) or len(tight) != 2:
+            raise InvalidParameterError(f"tight must be (symbol, 'lo' | 'hi') or None; got {tight!r}")
+        var, side = tight
+        names = [str(v) for v in variables]
+        k = names.index(var) if isinstance(var, str) and var in names else next(
+            (i for i, v in enumerate(variables) if v == var), None)
+        if k is None:
+            raise InvalidParameterError(f"tight variable {var!r} is not a box variable {names}")
+        if side not in ("lo", "hi"):
+            raise InvalidParameterError(f"tight side must be 'lo' or 'hi'; got {side!r}")
+        if strict:
+            raise InvalidParameterError(
+                "a strict inequality cannot hold on a tight face, where lhs = rhs: certify the non-strict form "
+                "(>= or <=) with the tight face, or the strict one on a box without that face")
+        face = (k, side)
+    return Statement(relational, margin, strict, tuple(variables), tuple(ranges), face)
