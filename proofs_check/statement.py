@@ -191,7 +191,8 @@ def prepare(inequality, box, tight=None) -> Statement:
     """Validate and normalise ``certify``'s input; every refusal is an InvalidParameterError naming the cause."""
     entries = _box_entries(box)
     relational, margin, strict = _relational(inequality)
-    symbols = margin.free_symbols
+    # the relational's symbols, not only the margin's: exact constants may cancel a variable (x >= 1.0 x)
+    symbols = relational.lhs.free_symbols | relational.rhs.free_symbols
     by_name: dict[str, sp.Symbol] = {}
     for s in sorted(symbols, key=str):
         if not (isinstance(s, sp.Symbol) and type(s) in (sp.Symbol, sp.Dummy)):

@@ -89,28 +89,53 @@ def _times_htaf_grad(x: torch.Tensor, grad: torch.Tensor, a: float, b: float) ->
     return _run("htaf_bwd", xc, gc, _scalar(a, xc), _scalar(b, xc)).to(x.dtype)
 
 
+def _sech2(t):
+    """sech^2(t) = 4 sigmoid(2t) sigmoid(-2t): smooth, and accurate in the tails (1 - tanh^2 is 0 there)."""
+    return 4 * torch.sigmoid(2 * t) * torch.sigmoid(-2 * t)
+
+
+def _sigmoid_slope(u):
+    """sigmoid'(u) = sigmoid(u) sigmoid(-u), accurate in the tails."""
+    return torch.sigmoid(u) * torch.sigmoid(-u)
+
+
+def _second_order_refused(name: str):
+    raise RuntimeError(
+        f"{name}: this backward was asked to build a graph (create_graph=True: a Hessian, a gradient penalty, "
+        f"double backward) but it is first-order only: it kept h'(x), not x, to save memory. Use "
+        f"backward='double' (htaf, scaled_sigmoid, HTAF, ScaledSigmoid), which keeps x and gives exact second "
+        f"derivatives")
+
+
 class _HTAFFunction(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x, a, b):
+    def forward(ctx, x, a, b, double):
         a_f, b_f = float(a), float(b)
         xc = x.to(_compute_dtype(x))
         ctx.ab = (a_f, b_f)
         # training with fixed gains: h' in the same fused pass, saved (in the compute dtype) instead of x. Not while
-        # torch.compile traces a user's model: there the plain formulas are inlined and fused by the user's compile
-        ctx.saves_grad = ctx.needs_input_grad[0] and not any(ctx.needs_input_grad[1:]) and not torch.compiler.is_compiling()
+        # torch.compile traces a user's model: there the plain formulas are inlined and fused by the user's compile.
+        # Not with double=True: a backward that must itself be differentiated needs x.
+        ctx.saves_grad = (ctx.needs_input_grad[0] and not any(ctx.needs_input_grad[1:3]) and not double
+                          and not torch.compiler.is_compiling())
         if ctx.saves_grad:
             value, slope = _run("htaf_fwd_grad", xc, _scalar(a_f, xc), _scalar(b_f, xc))
             ctx.save_for_backward(slope)
             return value.to(x.dtype)
-        ctx.save_for_backward(x)
+        ctx.gain_tensors = (isinstance(a, torch.Tensor), isinstance(b, torch.Tensor))
+        ctx.save_for_backward(x, *(g for g in (a, b) if isinstance(g, torch.Tensor)))
         return _run("htaf_fwd", xc, _scalar(a_f, xc), _scalar(b_f, xc)).to(x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
         if ctx.saves_grad:
+            if torch.is_grad_enabled():          # create_graph=True: the saved h' cannot be differentiated in x
+                _second_order_refused("htaf")
             (slope,) = ctx.saved_tensors
-            return _times_saved_slope(grad, slope), None, None
-        (x,) = ctx.saved_tensors
+            return _times_saved_slope(grad, slope), None, None, None
+        x, *gains = ctx.saved_tensors
+        if torch.is_grad_enabled():
+            return _htaf_backward_differentiable(ctx, x, gains, grad)
         a, b = ctx.ab
         gx = _times_htaf_grad(x, grad, a, b) if ctx.needs_input_grad[0] else None
         ga = gb = None
@@ -121,15 +146,36 @@ class _HTAFFunction(torch.autograd.Function):
             # a gradient only for a gain that is a tensor requiring one (a float gain is not an autograd input)
             ga = pa.sum().reshape(()) if ctx.needs_input_grad[1] else None
             gb = pb.sum().reshape(()) if ctx.needs_input_grad[2] else None
-        return gx, ga, gb
+        return gx, ga, gb, None
+
+
+def _htaf_backward_differentiable(ctx, x, gains, grad):
+    """The backward as torch expressions that autograd can differentiate again (create_graph=True).
+
+    dh/dx = a b sech^2(bx) s'(u), dh/da = tanh(bx) s'(u), dh/db = a x sech^2(bx) s'(u), u = a tanh(bx), s' the
+    sigmoid's slope; each factor in its tail-accurate form, so h'' and the mixed derivatives are exact too.
+    """
+    gain_iter = iter(gains)
+    a = next(gain_iter) if ctx.gain_tensors[0] else ctx.ab[0]
+    b = next(gain_iter) if ctx.gain_tensors[1] else ctx.ab[1]
+    dt = _compute_dtype(x)
+    xc, gc = x.to(dt), grad.to(dt)
+    t = b * xc
+    tanh_t = torch.tanh(t)
+    slope_u = _sigmoid_slope(a * tanh_t)
+    sech2 = _sech2(t)
+    gx = (gc * (a * b) * sech2 * slope_u).to(x.dtype) if ctx.needs_input_grad[0] else None
+    ga = (gc * tanh_t * slope_u).sum().reshape(()) if ctx.needs_input_grad[1] else None
+    gb = (gc * a * xc * sech2 * slope_u).sum().reshape(()) if ctx.needs_input_grad[2] else None
+    return gx, ga, gb, None
 
 
 class _SSFunction(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x, gamma):
+    def forward(ctx, x, gamma, double):
         ctx.gamma = float(gamma)
         xc = x.to(_compute_dtype(x))
-        ctx.saves_grad = ctx.needs_input_grad[0] and not torch.compiler.is_compiling()   # as in _HTAFFunction
+        ctx.saves_grad = ctx.needs_input_grad[0] and not double and not torch.compiler.is_compiling()   # as in _HTAFFunction
         if ctx.saves_grad:
             value, slope = _run("ss_fwd_grad", xc, _scalar(ctx.gamma, xc))
             ctx.save_for_backward(slope)
@@ -140,12 +186,23 @@ class _SSFunction(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad):
         if ctx.saves_grad:
+            if torch.is_grad_enabled():
+                _second_order_refused("scaled_sigmoid")
             (slope,) = ctx.saved_tensors
-            return _times_saved_slope(grad, slope), None
+            return _times_saved_slope(grad, slope), None, None
         (x,) = ctx.saved_tensors
         dt = _compute_dtype(x)
         xc = x.to(dt)
-        return _run("ss_bwd", xc, grad.to(dt), _scalar(ctx.gamma, xc)).to(x.dtype), None
+        if torch.is_grad_enabled():          # create_graph=True: differentiable, tail-accurate s'(x) = gamma s(gx) s(-gx)
+            return (grad.to(dt) * ctx.gamma * _sigmoid_slope(ctx.gamma * xc)).to(x.dtype), None, None
+        return _run("ss_bwd", xc, grad.to(dt), _scalar(ctx.gamma, xc)).to(x.dtype), None, None
+
+
+def _surrogate_refused(name: str):
+    raise RuntimeError(
+        f"{name}: the straight-through backward is a surrogate for the step's gradient, not a derivative, and "
+        f"cannot be differentiated again (create_graph=True: a Hessian, a gradient penalty, double backward). "
+        f"Use htaf(..., backward='double') for a smooth activation with exact second derivatives")
 
 
 class _STEFunction(torch.autograd.Function):
@@ -157,6 +214,8 @@ class _STEFunction(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad):
+        if torch.is_grad_enabled():
+            _surrogate_refused("heaviside_ste")
         (x,) = ctx.saved_tensors
         dt = _compute_dtype(x)
         xc = x.to(dt)
@@ -174,22 +233,30 @@ class _StepHTAFGradFunction(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad):
+        if torch.is_grad_enabled():
+            _surrogate_refused("heaviside_htaf_grad")
         (x,) = ctx.saved_tensors
         return _times_htaf_grad(x, grad, *ctx.ab), None, None
 
 
 # ---- functional forms -------------------------------------------------------------------------
 
-BACKWARDS = ("exact", "autograd")
+BACKWARDS = ("exact", "double", "autograd")
 
 
 def htaf(x: torch.Tensor, a, b, backward: str = "exact") -> torch.Tensor:
     """h(x) = sigmoid(a tanh(b x)) with a fused, tail-accurate backward.
 
     ``a`` and ``b`` are positive floats, or 0-dim tensors (which then receive gradients).
-    ``backward="autograd"`` evaluates the composite ``torch.sigmoid(a * torch.tanh(b * x))`` eagerly, so the
-    gradient is torch's own chain rule in the input's dtype: what a user who types the paper's formula gets
-    (in float32 it is exactly 0 once |b x| > 9; kept for controlled comparisons, issue 9).
+
+    * ``backward="exact"`` (default): first derivatives, exact in the tails; in training with fixed gains it
+      keeps h'(x) instead of x, so a second derivative (``create_graph=True``: Hessians, gradient penalties)
+      is refused with an error rather than silently cut.
+    * ``backward="double"``: the same derivatives, but x is kept and the backward is itself differentiable:
+      exact second (and higher) derivatives in x, a and b, h'' = -b h' (a sech^2(bx) tanh(u/2) + 2 tanh(bx)).
+    * ``backward="autograd"`` evaluates the composite ``torch.sigmoid(a * torch.tanh(b * x))`` eagerly, so the
+      gradient is torch's own chain rule in the input's dtype: what a user who types the paper's formula gets
+      (in float32 it is exactly 0 once |b x| > 9; kept for controlled comparisons).
 
     >>> import torch
     >>> htaf(torch.tensor([0.0, 1.0]), 10.0, 2.0)
@@ -198,22 +265,27 @@ def htaf(x: torch.Tensor, a, b, backward: str = "exact") -> torch.Tensor:
     >>> htaf(x, 2.0, 2.0, backward="autograd").sum().backward(); x.grad
     tensor([0.])
     """
+    if backward not in BACKWARDS:
+        raise InvalidParameterError(f"backward must be one of {BACKWARDS}; got backward={backward!r}")
     a, b = _check_gain("a", a), _check_gain("b", b)
     if backward == "autograd":
         return torch.sigmoid(a * torch.tanh(b * _as_input(x)))
-    if backward != "exact":
-        raise InvalidParameterError(f"backward must be one of {BACKWARDS}; got backward={backward!r}")
-    return _HTAFFunction.apply(_as_input(x), a, b)
+    return _HTAFFunction.apply(_as_input(x), a, b, backward == "double")
 
 
-def scaled_sigmoid(x: torch.Tensor, gamma) -> torch.Tensor:
+def scaled_sigmoid(x: torch.Tensor, gamma, backward: str = "exact") -> torch.Tensor:
     """s_gamma(x) = sigmoid(gamma x), with the same tail-accurate backward as ``htaf``.
+
+    ``backward`` is "exact" (first order; second derivatives refused in training) or "double" (x kept, the
+    backward differentiable: exact second derivatives), as for ``htaf``.
 
     >>> import torch
     >>> scaled_sigmoid(torch.tensor([0.0]), 22.0)
     tensor([0.5000])
     """
-    return _SSFunction.apply(_as_input(x), _as_float("gamma", gamma))
+    if backward not in ("exact", "double"):
+        raise InvalidParameterError(f"backward must be 'exact' or 'double'; got backward={backward!r}")
+    return _SSFunction.apply(_as_input(x), _as_float("gamma", gamma), backward == "double")
 
 
 def heaviside(x: torch.Tensor) -> torch.Tensor:

@@ -35,9 +35,11 @@ class HTAF(nn.Module):
         Learn a and b, kept positive through a softplus parametrisation.
     binary : bool
         Use the exact Heaviside step instead (inference of a DHN).
-    backward : {"exact", "autograd"}
-        "exact" (default): the fused, tail-exact h'; "autograd": torch's chain rule through the composite
-        (see ``htaf_theory.nn.functional.htaf``), for controlled comparisons.
+    backward : {"exact", "double", "autograd"}
+        "exact" (default): the fused, tail-exact h' (first order; second derivatives are refused in training);
+        "double": the same, with a differentiable backward (exact second derivatives, for Hessians and gradient
+        penalties; keeps x instead of h'); "autograd": torch's chain rule through the composite (see
+        ``htaf_theory.nn.functional.htaf``), for controlled comparisons.
 
     Examples
     --------
@@ -98,20 +100,26 @@ class HTAF(nn.Module):
 class ScaledSigmoid(nn.Module):
     """Scaled sigmoid s(x) = sigmoid(gamma x), the paper's SS baseline; ``binary=True`` gives the step.
 
+    ``backward="double"`` gives a differentiable backward (exact second derivatives), as for ``HTAF``.
+
     >>> ScaledSigmoid(22.0)
     ScaledSigmoid(gamma=22)
     """
 
-    def __init__(self, gamma: float, binary: bool = False):
+    def __init__(self, gamma: float, binary: bool = False, backward: str = "exact"):
         super().__init__()
         self.gamma = _as_float("gamma", gamma)
+        if backward not in ("exact", "double"):
+            raise InvalidParameterError(f"backward must be 'exact' or 'double'; got backward={backward!r}")
         self.binary = binary
+        self.backward = backward
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return heaviside(x) if self.binary else scaled_sigmoid(x, self.gamma)
+        return heaviside(x) if self.binary else scaled_sigmoid(x, self.gamma, backward=self.backward)
 
     def extra_repr(self) -> str:
-        return f"gamma={self.gamma:.6g}" + (", binary=True" if self.binary else "")
+        return (f"gamma={self.gamma:.6g}" + (f", backward={self.backward!r}" if self.backward != "exact" else "")
+                + (", binary=True" if self.binary else ""))
 
 
 class Heaviside(nn.Module):
