@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import sys
 
 from .validation import InvalidParameterError
@@ -37,13 +38,26 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _json_text(value) -> str:
+    """JSON with every non-finite float written as the string "inf", "-inf" or "nan" (JSON has no such numbers)."""
+    def clean(v):
+        if isinstance(v, float) and not math.isfinite(v):
+            return "nan" if v != v else ("inf" if v > 0 else "-inf")
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        return v
+    return json.dumps(clean(value), indent=2, allow_nan=False)
+
+
 def _cmd_params(args) -> int:
     from . import params
 
     if args.table6:
         rows = params.table6(eps=args.eps, delta=args.delta)
         if args.json:
-            print(json.dumps([r.__dict__ for r in rows], indent=2))
+            print(_json_text([r.__dict__ for r in rows]))
             return 0
         print(f"Table 6 (eps = {args.eps:g}, delta = {args.delta:g}): b_min(a) = artanh(L(eps)/a)/delta")
         print(f"{'a':>8} {'b_min exact':>14} {'rounded up':>11} {'paper':>8}")
@@ -53,7 +67,7 @@ def _cmd_params(args) -> int:
         return 0
     p = params.select(args.eps, args.delta, a=args.a, radius=args.radius)
     if args.json:
-        print(json.dumps(p.as_dict(), indent=2))
+        print(_json_text(p.as_dict()))
         return 0
     labels = [("a (outer gain)", p.a), ("b (inner slope)", p.b), ("eps", p.eps), ("delta", p.delta),
               ("rule", p.rule), ("slope at 0, ab/4", p.slope_at_zero), ("tail rate, 2b", p.tail_rate),
@@ -139,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--a", type=float, help="outer gain; b = min_b(a)")
     g.add_argument("--radius", type=float, help="maximise h'(radius) over admissible pairs (radius > delta)")
     g.add_argument("--table6", action="store_true", help="the paper's Table 6 beside exact values")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--json", action="store_true", help='print JSON (a value beyond float64 is the string "inf")')
     p.set_defaults(func=_cmd_params)
 
     c = sub.add_parser("check", help="verify every claim of the paper; write docs/claims.md")

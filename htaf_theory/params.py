@@ -15,11 +15,12 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+import mpmath
 import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.special import expit
 
-from . import tails
+from . import precise, tails
 from .core import log_htaf_grad
 from .validation import InvalidParameterError, check_eps, check_positive
 
@@ -251,46 +252,55 @@ def select(eps, delta, *, a=None, radius=None) -> HTAFParams:
     )
 
 
-def _least_admissible_float_b(a: float, b: float, eps: float, delta: float) -> float:
-    """The least float64 b' >= b with approx_error(a, b', delta) <= eps evaluated in float64.
+def _exactly_admissible(a: float, b: float, delta: float, eps: float) -> bool:
+    """sigma(-a tanh(b delta)) <= eps for the exact binary values of the floats (mpmath, precision raised until
+    the comparison is decided; an undecidable tie at 2,560 digits counts as not admissible). b may be inf."""
+    for dps in (40, 160, 640, 2560):
+        gap = precise.approx_error_mp(a, b, delta, dps=dps) - mpmath.mpf(eps)
+        if abs(gap) > mpmath.mpf(10) ** (8 - dps) * eps:
+            return gap < 0
+    return False
 
-    min_b is exact to a few ulps, but the float64 approx_error may still exceed eps by an ulp, and
-    near a = min_a(eps) one ulp of b moves tanh(b delta) by far less than an ulp: stepping b one ulp at
-    a time could take ~1e9 steps. Instead: double the step (b (1 + 2^(k-52)), k = 0, 1, ...) until
-    admissible, which ends within 1100 steps (the step exceeds b after 53 doublings and b overflows to
-    inf after at most 1024 more; approx_error(a, inf, delta) = sigma(-a)), then bisect on the integer
-    bit patterns of the bracketing floats (positive floats order like their bit patterns): at most 64 steps.
+
+def _least_admissible_float_b(a: float, b: float, eps: float, delta: float) -> float:
+    """The least float64 b' >= b (b' >= the smallest subnormal) that is admissible both exactly and as evaluated
+    in float64: sigma(-a tanh(b' delta)) <= eps for the exact binary values of a, b', delta, eps (mpmath), and
+    ``approx_error(a, b', delta) <= eps``. Both are monotone in b', so their conjunction is.
+
+    min_b is exact to a few ulps, but either check may still fail by an ulp, and near a = min_a(eps) one ulp of b
+    moves tanh(b delta) by far less than an ulp. The search runs on the integer bit patterns of positive floats
+    (which order like the floats, subnormals included, so a step never underflows to 0): the step doubles
+    (1, 2, 4, ... patterns) until admissible, which ends within 64 steps because the pattern of inf is < 2^63;
+    then bisection between the bracketing patterns, at most 64 steps more.
     """
     def admissible(value: float) -> bool:
         if math.isinf(value):                     # tanh(inf) = 1
-            return float(expit(-a)) <= eps
-        return float(approx_error(a, value, delta)) <= eps
+            return float(expit(-a)) <= eps and _exactly_admissible(a, value, delta, eps)
+        return float(approx_error(a, value, delta)) <= eps and _exactly_admissible(a, value, delta, eps)
 
+    to_int = lambda v: int(np.float64(v).view(np.int64))            # noqa: E731
+    to_float = lambda n: float(np.int64(n).view(np.float64))        # noqa: E731
+    b = max(b, 5e-324)                             # min_b may underflow to 0 for a huge delta
     if admissible(b):
         return b
     if not admissible(math.inf):
         raise InvalidParameterError(
-            f"a={a!r} is too close to min_a(eps) = {float(min_a(eps))!r} for eps={eps!r}: even b = inf gives a float64 "
+            f"a={a!r} is too close to min_a(eps) = {float(min_a(eps))!r} for eps={eps!r}: even b = inf gives an "
             f"error sigma(-a) = {float(expit(-a))!r} > eps (valid range of a: (min_a(eps), inf), with room for rounding)")
-    low, step = b, b * 2.0 ** -52
-    while True:                                   # <= 1100 iterations, see above
-        high = min(b + step, math.inf) if math.isfinite(b + step) else math.inf
-        if admissible(high):
+    inf_bits = to_int(math.inf)
+    lo_bits, step = to_int(b), 1
+    while True:                                    # <= 64 iterations, see above
+        hi_bits = min(lo_bits + step, inf_bits)
+        if admissible(to_float(hi_bits)):
             break
-        low, step = high, step * 2.0
-    if math.isinf(high):
-        high = float(np.finfo(np.float64).max) if admissible(float(np.finfo(np.float64).max)) else math.inf
-        if math.isinf(high):
-            return high
-    to_int = lambda v: int(np.float64(v).view(np.int64))   # noqa: E731
-    lo_bits, hi_bits = to_int(low), to_int(high)
-    while hi_bits - lo_bits > 1:                  # <= 64 iterations
+        lo_bits, step = hi_bits, step * 2
+    while hi_bits - lo_bits > 1:                   # <= 64 iterations
         mid_bits = (lo_bits + hi_bits) // 2
-        if admissible(float(np.int64(mid_bits).view(np.float64))):
+        if admissible(to_float(mid_bits)):
             hi_bits = mid_bits
         else:
             lo_bits = mid_bits
-    return float(np.int64(hi_bits).view(np.float64))
+    return to_float(hi_bits)
 
 
 @dataclass(frozen=True)
@@ -325,7 +335,7 @@ def table6(eps=0.1, delta=0.1, a_values=(5, 10, 20, 30, 40, 50, 100, 500, 1000, 
             raise InvalidParameterError(f"delta={delta!r} is so small that min_b(a={a}) = {b!r} is not a finite float64 "
                                         "table entry (valid range of delta: about (1e-300, inf))")
         d = _PAPER_DECIMALS.get(a, 3)
-        # round(.., 12) first so that an exact decimal is not pushed up by float noise
+        # round(.., 9) first so that an exact decimal is not pushed up by float noise
         up = math.ceil(round(b * 10**d, 9)) / 10**d
         rows.append(Table6Row(a=float(a), b_exact=b, decimals=d, b_rounded_up=up,
                               b_paper=PAPER_TABLE6.get(a) if paper else None))

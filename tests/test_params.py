@@ -162,3 +162,56 @@ def test_select_by_radius_at_extreme_scales(eps, delta, ratio):
         assert "overflows float64" in str(err)
         return
     assert p.approx_error <= eps and math.isfinite(p.b) and math.isfinite(p.log_grad_at_radius)
+
+
+# ---- select's promise holds in exact arithmetic, and every search ends ------------------------------------
+
+@given(eps_st, st.floats(1e-300, 1e300), st.floats(1e-9, 1e9))
+@example(0.1, 1e308, 9.0)          # min_b subnormal: the old float search stepped by b * 2^-52 = 0 and never ended
+@example(0.1, 1e300, 1e10 / 2.197224577336219)
+@example(0.1, 1e-308, 3.0 / 2.197224577336219)   # min_b near overflow
+def test_select_keeps_its_promise_exactly(eps, delta, factor):
+    a = float(params.min_a(eps)) * (1 + factor)
+    try:
+        p = params.select(eps, delta, a=a)
+    except ValueError as err:          # refused by name only where no float b is admissible
+        assert "too close to min_a" in str(err) or "overflows" in str(err), err
+        return
+    # the exact (mpmath, binary values of the floats) sup error, not the float64 evaluation
+    assert approx_error_mp(p.a, p.b, p.delta, dps=80) <= p.eps
+    assert p.approx_error <= p.eps
+
+
+@pytest.mark.parametrize("eps, delta, a", [(0.1, 1e308, 10.0), (0.1, 1e300, 1e10), (0.49, 1e308, 1e300),
+                                           (0.1, 1e-308, 3.0), (1e-300, 1e-300, 1e3), (0.1, 5e-324, 1e308)])
+def test_select_ends_at_the_extremes_of_its_domain(eps, delta, a):
+    try:
+        p = params.select(eps, delta, a=a)
+    except ValueError as err:
+        assert "delta" in str(err) or "a=" in str(err)
+        return
+    assert p.b > 0 and approx_error_mp(p.a, p.b, p.delta, dps=80) <= eps
+
+
+def test_a_float_only_admissibility_check_breaks_the_promise():
+    # the wrong variant: accept the first b whose float64 error is <= eps; over random inputs some exact errors exceed eps
+    rng = np.random.default_rng(3)
+    broken = 0
+    for _ in range(300):
+        eps = float(rng.uniform(1e-3, 0.49))
+        delta = float(10 ** rng.uniform(-3, 2))
+        a = float(params.min_a(eps)) * (1 + float(10 ** rng.uniform(-4, 3)))
+        b = float(params.min_b(a, eps, delta))
+        while params.approx_error(a, b, delta) > eps:
+            b = float(np.nextafter(b, np.inf))
+        broken += approx_error_mp(a, b, delta, dps=80) > eps
+    assert broken > 0
+
+
+def test_cli_json_is_strict_json_at_overflow(capsys):
+    import json
+
+    from htaf_theory.cli import main
+    assert main(["params", "--eps", "0.1", "--delta", "1e-308", "--a", "3", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    assert data["slope_at_zero"] == "inf" and math.isfinite(data["b"])
