@@ -205,12 +205,59 @@ def test_checkpoint_resume_gives_the_same_history(data_home, tmp_path, monkeypat
 
 
 def test_a_failed_save_leaves_no_file_behind(tmp_path):
-    # a record that is not valid JSON (NaN is refused: the files are read by other tools) fails before the rename
+    # a record that cannot be written as JSON (here a tuple as a key) fails before the rename
     store = ResultStore(tmp_path)
     cfg = RunConfig(dataset="abalone", activation="relu", epochs=1)
-    with pytest.raises(ValueError):
-        store.save(cfg, {"config": cfg.to_dict(), "results": {"loss": float("nan")}})
+    with pytest.raises(TypeError):
+        store.save(cfg, {"config": cfg.to_dict(), "results": {(1, 2): 0.5}})
     assert list(tmp_path.iterdir()) == [] and not store.done(cfg)
+
+
+def test_non_finite_numbers_are_stored_as_null(tmp_path):
+    store = ResultStore(tmp_path)
+    cfg = RunConfig(dataset="abalone", activation="relu", epochs=1)
+    record = {"config": cfg.to_dict(), "key": cfg.key(), "seed": 0, "versions": {}, "timings": {},
+              "results": {"task": "regression", "metric": "rmse", "metrics": {"test_smooth": float("nan")},
+                          "diverged": True, "history": {"loss": [1.0, float("inf"), float("-inf")]}}}
+    store.save(cfg, record)
+    text = store.path(cfg).read_text()
+    assert "Infinity" not in text and "NaN" not in text
+    loaded = store.load(cfg)
+    assert loaded["results"]["history"]["loss"] == [1.0, None, None] and loaded["results"]["diverged"] is True
+
+
+def test_a_diverged_cell_is_recorded(data_home, tmp_path):
+    cfg = RunConfig(dataset="abalone", hidden=(4,), activation="relu", epochs=30, lr=1e18, optimizer="sgd")
+    store = ResultStore(tmp_path)
+    run_cells([cfg], store, workers=1, data_home=data_home, progress=False)
+    record = store.load(cfg)
+    assert record is not None and record["results"]["diverged"] is True
+    assert None in record["results"]["history"]["loss"]
+
+
+def test_a_deeply_nested_result_file_is_moved_aside(tmp_path):
+    store = ResultStore(tmp_path)
+    cfg = RunConfig(dataset="abalone", activation="relu", epochs=1)
+    store.path(cfg).write_text("[" * 200_000 + "]" * 200_000)
+    with pytest.warns(RuntimeWarning, match="invalid result file"):
+        assert not store.done(cfg)
+    assert (tmp_path / (store.path(cfg).name + ".invalid")).exists()
+
+
+def test_checkpoint_writes_name_the_folder_and_leave_no_temporary_file(tmp_path, monkeypatch):
+    from htaf_theory.experiments.train import _save_atomic
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(OSError) as err:                 # not torch's "[enforce fail ...]" RuntimeError
+        _save_atomic({"x": 1}, blocker / "c.pt")
+    assert "file" in str(err.value.filename)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(torch, "save", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _save_atomic({"x": 1}, tmp_path / "c.pt")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
 
 
 def test_store_is_atomic_and_sweeps_resume(data_home, tmp_path, monkeypatch):
@@ -338,6 +385,62 @@ def test_a_bad_checkpoint_never_runs_code_and_the_cell_starts_over(data_home, tm
     assert not marker.exists()
     assert record["timings"]["resumed_from_epoch"] == 0
     assert (tmp_path / "c.pt.invalid").exists()
+
+
+def _fitting_checkpoint_but(data_home, tmp_path, change):
+    """A checkpoint of a 1-hidden-layer (4) ReLU cell, after one epoch, with ``change`` applied to it."""
+    cfg = RunConfig(dataset="abalone", hidden=(4,), activation="relu", epochs=3, checkpoint_every=1)
+    other = RunConfig(dataset="abalone", hidden=(8,), activation="relu", epochs=3, checkpoint_every=1)
+    ckpt = tmp_path / "c.pt"
+    model = torch.nn.Linear(1, 1)
+    state = {"model": {}, "opt": {}, "history": {"epoch": [0], "loss": [1.0], "grad_norm": [[0.1]]}, "epoch": 1}
+    from htaf_theory.data import load_dataset
+    from htaf_theory.experiments.model import MLP
+    from htaf_theory.experiments.train import make_activation, make_optimizer
+    features = load_dataset("abalone", data_home).X.shape[1]
+    for c in (cfg, other):
+        net = MLP(features, c.hidden, lambda c=c: make_activation(c))
+        opt = make_optimizer(net.parameters(), c.optimizer, c.lr)
+        net(torch.randn(5, features)).sum().backward()
+        opt.step()
+        if c is cfg:
+            state["model"], state["opt"] = net.state_dict(), opt.state_dict()
+        else:
+            state["other_model"], state["other_opt"] = net.state_dict(), opt.state_dict()
+    del model
+    change(state)
+    state.pop("other_model"), state.pop("other_opt")
+    torch.save(state, ckpt)
+    return cfg, ckpt
+
+
+def _bogus_adam_state(state):
+    first = next(iter(state["opt"]["state"].values()))
+    first["exp_avg"] = torch.zeros(3, 3, 3)
+
+
+@pytest.mark.parametrize("change", [
+    lambda s: s.update(model=s["other_model"], opt=s["other_opt"]),          # another architecture
+    lambda s: s.update(model={}),                                           # an empty model state
+    lambda s: s.update(opt={"state": {}, "param_groups": []}),              # an optimizer without groups
+    _bogus_adam_state,                                                      # optimizer state of other shapes
+    lambda s: s["opt"]["param_groups"][0].update(params=[0]),              # a group that names too few parameters
+    lambda s: s.update(history={"epoch": [0], "loss": "x", "grad_norm": [[0.1]]}),
+], ids=["architecture", "empty-model", "no-groups", "bogus-adam", "short-group", "history"])
+def test_a_checkpoint_that_loads_but_does_not_fit_is_set_aside(data_home, tmp_path, change):
+    cfg, ckpt = _fitting_checkpoint_but(data_home, tmp_path, change)
+    fresh = run_cell(cfg, data_home)
+    with pytest.warns(RuntimeWarning, match="ignoring checkpoint"):
+        record = run_cell(cfg, data_home, ckpt)
+    assert record["timings"]["resumed_from_epoch"] == 0
+    assert (tmp_path / "c.pt.invalid").exists()
+    assert record["results"]["history"]["loss"] == pytest.approx(fresh["results"]["history"]["loss"], rel=1e-6)
+
+
+def test_a_checkpoint_that_fits_is_resumed(data_home, tmp_path):
+    cfg, ckpt = _fitting_checkpoint_but(data_home, tmp_path, lambda s: None)
+    record = run_cell(cfg, data_home, ckpt)
+    assert record["timings"]["resumed_from_epoch"] == 1
 
 
 @pytest.mark.parametrize("content", ["not json", '{"config": {', "", "{}", "[]", '{"key": 1}'])

@@ -4,13 +4,18 @@ A file exists only for a finished cell (it is written to a temporary name and re
 a sweep killed at any moment resumes by skipping the files that exist. Unfinished cells keep
 a checkpoint under ``.partial/`` and continue from it.
 
-Every record is validated on read (``validate_record``): a file that is not JSON, truncated, empty, or
-lacks the fields every record has (or whose config is not the cell's) is moved aside to
-``<name>.invalid`` with one warning naming it, and its cell counts as not done, so the sweep reruns it.
+Every record is validated on read (``validate_record``): a file that is not JSON, truncated, empty, nested
+too deeply to parse, or lacks the fields every record has (or whose config is not the cell's) is moved aside
+to ``<name>.invalid`` with one warning naming it, and its cell counts as not done, so the sweep reruns it.
+
+JSON has no inf or nan: a non-finite number in a record (the loss of a diverged cell, a metric of a network
+whose outputs overflowed) is stored as ``null``, which reads "not a finite number"; the record's
+``results.diverged`` says whether training diverged.
 """
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 import warnings
@@ -18,7 +23,7 @@ from pathlib import Path
 
 from .config import RunConfig
 
-__all__ = ["ResultStore", "default_results_dir", "validate_record"]
+__all__ = ["ResultStore", "default_results_dir", "validate_record", "finite_or_null"]
 
 _RESULT_FIELDS = {"task", "metric", "metrics", "diverged", "history"}
 
@@ -42,6 +47,21 @@ def validate_record(record, cfg: RunConfig) -> str:
     if not isinstance(results["metrics"], dict):
         return "results.metrics is not an object"
     return ""
+
+
+def finite_or_null(value):
+    """``value`` with every non-finite float (inf, -inf, nan) replaced by None, in nested dicts and lists.
+
+    >>> finite_or_null({"loss": [0.5, float("inf")], "metric": float("nan")})
+    {'loss': [0.5, None], 'metric': None}
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_or_null(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_or_null(v) for v in value]
+    return value
 
 
 def default_results_dir() -> Path:
@@ -74,8 +94,8 @@ class ResultStore:
             with open(path) as fh:
                 record = json.load(fh)
             why = validate_record(record, cfg)
-        except (OSError, UnicodeDecodeError, ValueError) as err:
-            record, why = None, f"unreadable: {err}"
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
+            record, why = None, f"unreadable: {type(err).__name__}: {str(err)[:200]}"
         if not why:
             return record
         aside = path.with_name(path.name + ".invalid")
@@ -92,7 +112,7 @@ class ResultStore:
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "w") as fh:
-                json.dump(record, fh, allow_nan=False, default=lambda o: None)
+                json.dump(finite_or_null(record), fh, allow_nan=False, default=lambda o: None)
             os.chmod(tmp, 0o644)  # mkstemp makes 0600; results are meant to be shared and read
             os.replace(tmp, path)
         except BaseException:

@@ -99,9 +99,17 @@ def _metric(task: str, y_true: np.ndarray, pred: np.ndarray) -> float | None:
 
 
 def _save_atomic(obj, path: Path) -> None:
+    """torch.save to a temporary name, then rename. The file is opened here, so an unwritable folder is an
+    OSError naming it (torch's own writer reports "[enforce fail ...]" as a RuntimeError); an interrupted save
+    leaves no temporary file."""
     tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            torch.save(obj, fh)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _load_checkpoint(path: Path, epochs: int, history_keys=("epoch", "loss", "grad_norm")) -> dict | None:
@@ -120,14 +128,46 @@ def _load_checkpoint(path: Path, epochs: int, history_keys=("epoch", "loss", "gr
         state, ok, why = None, False, f"{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}"
     if ok:
         return state
+    _set_aside(path, why)
+    return None
+
+
+def _set_aside(path: Path, why: str) -> None:
+    """Move a checkpoint that cannot be used to ``<name>.invalid``, with one warning; the cell starts over."""
     aside = path.with_name(path.name + ".invalid")
     try:
         os.replace(path, aside)
         where = f"moved to {aside}"
     except OSError:
         where = "left in place"
-    warnings.warn(f"ignoring checkpoint {path} ({why}); {where}; the cell starts over", RuntimeWarning, stacklevel=2)
-    return None
+    warnings.warn(f"ignoring checkpoint {path} ({why}); {where}; the cell starts over", RuntimeWarning, stacklevel=3)
+
+
+def _restore(state: dict, model, opt, history: dict) -> str:
+    """Load a checkpoint's states into the cell's model and optimizer; '' on success, else why it does not fit
+    (another architecture, an empty or partial model state, optimizer state of other shapes or types)."""
+    try:
+        model.load_state_dict(state["model"])          # strict: every key, every shape
+        opt.load_state_dict(state["opt"])
+    except Exception as err:  # noqa: BLE001  (torch raises RuntimeError, KeyError, ValueError, TypeError here)
+        return f"does not fit this cell's model or optimizer: {type(err).__name__}: {str(err).splitlines()[0][:200]}"
+    for group in opt.param_groups:
+        for p in group["params"]:
+            for name, value in opt.state.get(p, {}).items():
+                if isinstance(value, torch.Tensor) and value.dim() > 0 and value.shape != p.shape:
+                    return f"optimizer state {name!r} has shape {tuple(value.shape)}, its parameter {tuple(p.shape)}"
+                if not isinstance(value, (torch.Tensor, int, float)):
+                    return f"optimizer state {name!r} is a {type(value).__name__}"
+    if not all(isinstance(v, list) for v in state["history"].values()) or set(state["history"]) != set(history):
+        return "its history is not this cell's"
+    best = state.get("best")
+    if best is not None:
+        shapes = {k: v.shape for k, v in model.state_dict().items()}
+        kept = best.get("state") if isinstance(best, dict) else None
+        if not isinstance(best, dict) or (kept is not None and (not isinstance(kept, dict) or set(kept) != set(shapes) or any(
+                not isinstance(v, torch.Tensor) or v.shape != shapes[k] for k, v in kept.items()))):
+            return "its best-epoch state is not this cell's model"
+    return ""
 
 
 @flushing_denormals_for_cells
@@ -159,10 +199,15 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
     if ckpt is not None and ckpt.exists():
         state = _load_checkpoint(ckpt, cfg.epochs, history_keys=tuple(history))
         if state is not None and (not cfg.select_epoch or "best" in state):
-            model.load_state_dict(state["model"])
-            opt.load_state_dict(state["opt"])
-            history, start_epoch = state["history"], state["epoch"]
-            best = state.get("best", best)
+            why = _restore(state, model, opt, history)
+            if why:
+                _set_aside(ckpt, why)
+                torch.manual_seed(cfg.seed)                # a fresh start, as if no checkpoint had existed
+                model = MLP(X.shape[1], cfg.hidden, lambda: make_activation(cfg))
+                opt = make_optimizer(model.parameters(), cfg.optimizer, cfg.lr)
+            else:
+                history, start_epoch = state["history"], state["epoch"]
+                best = state.get("best", best)
     X_val = torch.tensor(split.X_val, dtype=torch.float32)
 
     def deployed_val_score() -> float | None:
