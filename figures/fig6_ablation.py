@@ -27,7 +27,9 @@ def summarize(records: list[dict]) -> list[dict]:
         for key, values in (("auroc_smooth", [x["metrics"]["test_smooth"] for x in res]),
                             ("auroc_binarized", [x["metrics"]["test_binarized"] for x in res]),
                             ("binarity", [x["binarity"] for x in res]),
-                            ("log10_grad", [np.log10(max(x["final_grad_norm"][0], 1e-300)) for x in res]),
+                            # null: not a finite number (a diverged cell): left out of the mean, as mean_se does
+                            ("log10_grad", [np.log10(max(g, 1e-300)) for x in res
+                                            if (g := x["final_grad_norm"][0]) is not None]),
                             ("zone", [np.mean([layer["zone_fraction"] for layer in s["layers"]]) for s in swap]),
                             ("swap_change", [s["prediction_change"] for s in swap])):
             row[key], row[key + "_se"] = mean_se(values)

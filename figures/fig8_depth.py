@@ -42,7 +42,8 @@ def cell_rows(records: list[dict]) -> list[list]:
         row = ["x".join(map(str, arch)), len(arch)]
         for act in ACTS:
             recs = [r for r in records if r["config"]["activation"] == act and tuple(r["config"]["hidden"]) == arch]
-            g = [r["results"]["final_grad_norm"][0] for r in recs]
+            # null: not a finite number (a diverged cell); such cells are counted as neither vanishing nor not
+            g = [v for r in recs if (v := r["results"]["final_grad_norm"][0]) is not None]
             vanish = sum(x < VANISHING_THRESHOLD for x in g)
             stuck = [stuck_at_mean(r) for r in recs]
             stuck_text = "n/a" if any(s is None for s in stuck) else f"{sum(stuck)}/{len(recs)}"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -282,10 +283,19 @@ def _load_churn(path: Path) -> Dataset:
     body = rows[1:]
     _check_shape(path, body, 7043, 21, 2)
     col = {name: i for i, name in enumerate(header)}
+    missing = [c for c in [*CHURN_NUMERIC, *CHURN_CATEGORICAL, "Churn"] if c not in col]
+    if missing:
+        raise DataError(f"{path}: header lacks the Telco Customer Churn column(s) {missing}")
     tc, tenure = col["TotalCharges"], col["tenure"]
     blanks = [i for i, r in enumerate(body) if not r[tc].strip()]
-    if any(float(body[i][tenure]) != 0 for i in blanks):
-        raise DataError(f"{path}: blank TotalCharges with tenure > 0; only new customers (tenure 0) may have none")
+    for i in blanks:
+        try:
+            new_customer = float(body[i][tenure]) == 0
+        except ValueError:
+            raise DataError(f"{path}, line {i + 2}: tenure {body[i][tenure]!r} is not a number") from None
+        if not new_customer:
+            raise DataError(f"{path}, line {i + 2}: blank TotalCharges with tenure > 0; only new customers (tenure 0) "
+                            f"may have none")
     for i in blanks:
         body[i] = body[i][:tc] + ["0"] + body[i][tc + 1:]
     num = _floats(path, body, [col[c] for c in CHURN_NUMERIC], CHURN_NUMERIC, 2)
@@ -353,9 +363,23 @@ def _check_known_copy(info: DatasetInfo, path: Path, allow_modified: bool | None
 def split_dataset(ds: Dataset, seed: int, fractions=(0.7, 0.1, 0.2)) -> Split:
     """70/10/20 split by ``seed`` (numpy PCG64), min-max scaled on the training part only.
 
-    Constant training columns are left unscaled (scale 1) instead of dividing by zero.
+    Constant training columns are left unscaled (scale 1) instead of dividing by zero. ``seed`` is an integer
+    >= 0 (the split must be reproducible); ``fractions`` are three numbers >= 0 summing to 1, each part
+    non-empty after rounding.
     """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InvalidParameterError(f"seed must be an integer >= 0 (a reproducible split); got seed={seed!r}")
+    try:
+        fractions = tuple(float(f) for f in fractions)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"fractions must be three numbers (train, val, test); got {fractions!r}") from None
+    if len(fractions) != 3 or not all(math.isfinite(f) and f >= 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-9:
+        raise InvalidParameterError(f"fractions must be three numbers >= 0 summing to 1 (train, val, test); got {fractions!r}")
     n = len(ds.y)
+    sizes = (int(round(fractions[0] * n)), int(round(fractions[1] * n)))
+    if min(sizes[0], sizes[1], n - sum(sizes)) < 1:
+        raise InvalidParameterError(f"fractions={fractions!r} leave an empty part of {n} samples "
+                                    f"(train {sizes[0]}, val {sizes[1]}, test {n - sum(sizes)})")
     order = np.random.default_rng(seed).permutation(n)
     n_train, n_val = int(round(fractions[0] * n)), int(round(fractions[1] * n))
     idx = order[:n_train], order[n_train:n_train + n_val], order[n_train + n_val:]

@@ -15,6 +15,7 @@ delta for a layer is the smallest half-width outside which it is eps-close to H:
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -93,6 +94,8 @@ def layer_delta(module: nn.Module, eps: float) -> float:
     """
     from .nn import ScaledSigmoid
     eps = float(check_eps(eps))
+    if not _swappable(module):
+        raise InvalidParameterError(f"module must be an HTAF, HTAFSpike or ScaledSigmoid; got {type(module).__name__}")
     if isinstance(module, ScaledSigmoid):
         # sigma(-gamma delta) = eps  <=>  gamma delta = log((1 - eps)/eps) = min_a(eps)
         return float(min_a(eps)) / module.gamma
@@ -150,8 +153,17 @@ def swap_report(model: nn.Module, X: torch.Tensor, eps: float = 0.01, decision: 
     if decision not in (None, "sign", "argmax"):
         raise InvalidParameterError(f"decision must be None, 'sign' or 'argmax'; got decision={decision!r}")
     eps = float(check_eps(eps))
+    if not isinstance(model, nn.Module):
+        raise InvalidParameterError(f"model must be a torch.nn.Module; got {type(model).__name__}")
     if not isinstance(X, torch.Tensor):
         raise InvalidParameterError(f"X must be a torch.Tensor; got {type(X).__name__}")
+    if X.dim() == 0 or X.shape[0] == 0:
+        raise InvalidParameterError(f"X must hold at least one sample, batch first; got shape {tuple(X.shape)}")
+    if X.is_floating_point() and not bool(torch.isfinite(X).all()):
+        bad = int((~torch.isfinite(X)).reshape(X.shape[0], -1).any(dim=1).sum())
+        warnings.warn(f"X has {bad} of {X.shape[0]} samples with a NaN or infinite value: the measured changes "
+                      f"average over them and may be nan, while the bound does not see them; drop those rows",
+                      RuntimeWarning, stacklevel=2)
     names = {m: n for n, m in model.named_modules()}
     layers = [m for m in model.modules() if _swappable(m)]
     if not layers:

@@ -28,7 +28,7 @@ is discharged here, and refused with the reason when it cannot be:
 >>> s = prepare(sp.Rational(1, 3) >= sp.Float(0.1) * x, {x: (0, 1)})
 >>> s.margin                                       # 0.1 is the binary fraction it stores
 1/3 - 3602879701896397*x/36028797018963968
->>> prepare(sp.Symbol("p", positive=True) > 0, {"p": (-2, -1)})
+>>> prepare(sp.Symbol("p", positive=True) > 0, {"p": (-2, -1)})   # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
 htaf_theory.validation.InvalidParameterError: inequality is already decided: sympy evaluated it to True ...

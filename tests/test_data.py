@@ -202,3 +202,35 @@ def test_fico_loader_refuses_an_unknown_target(tmp_path):
 def test_fico_loader_refuses_a_short_file(tmp_path):
     with pytest.raises(data.DataError):
         data.load_dataset("fico", _heloc_file(tmp_path, rows=100))
+
+
+@pytest.mark.parametrize("column", ["TotalCharges", "tenure", "Churn", "MonthlyCharges"])
+def test_a_renamed_churn_column_is_named(data_home, tmp_path, column):
+    lines = (data_home / "Telco-Customer-Churn.csv").read_text().splitlines()
+    lines[0] = lines[0].replace(column, column + "X")
+    (tmp_path / "Telco-Customer-Churn.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(data.DataError, match=column):
+        data.load_dataset("churn", tmp_path, allow_modified=True)
+
+
+def test_a_blank_total_with_a_non_numeric_tenure_names_file_and_line(data_home, tmp_path):
+    lines = (data_home / "Telco-Customer-Churn.csv").read_text().splitlines()
+    fields = lines[3].split(",")
+    fields[5], fields[19] = "soon", " "
+    lines[3] = ",".join(fields)
+    (tmp_path / "Telco-Customer-Churn.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(data.DataError, match=r"Telco-Customer-Churn.csv, line 4: tenure 'soon'"):
+        data.load_dataset("churn", tmp_path, allow_modified=True)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"seed": None}, "seed must be an integer"), ({"seed": -1}, "seed must be an integer"),
+    ({"seed": 1.5}, "seed must be an integer"), ({"seed": True}, "seed must be an integer"),
+    ({"seed": 0, "fractions": (0.9, 0.9, 0.9)}, "summing to 1"), ({"seed": 0, "fractions": (0, 0, 1)}, "empty part"),
+    ({"seed": 0, "fractions": (0.5, 0.5)}, "three numbers"), ({"seed": 0, "fractions": "abc"}, "three numbers"),
+    ({"seed": 0, "fractions": (float("nan"), 0.5, 0.5)}, "three numbers"),
+])
+def test_bad_split_arguments_are_refused_by_name(data_home, kwargs, match):
+    ds = data.load_dataset("abalone", data_home)
+    with pytest.raises(data.InvalidParameterError, match=match):
+        data.split_dataset(ds, **kwargs)

@@ -100,3 +100,21 @@ def test_a_layer_never_eps_close_reports_an_infinite_delta_and_json_gets_none():
     assert rep.layers[0].delta == float("inf") and rep.layers[0].zone_fraction == 1.0
     d = json.loads(json.dumps(rep.as_dict(), allow_nan=False))
     assert d["layers"][0]["delta"] is None and d["layers"][0]["zone_fraction"] == 1.0
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: swap_report(None, torch.zeros(2, 1)), "model must be a torch.nn.Module"),
+    (lambda: swap_report(torch.nn.Sequential(HTAF(10.0, 2.0)), [[0.0]]), "X must be a torch.Tensor"),
+    (lambda: swap_report(torch.nn.Sequential(HTAF(10.0, 2.0)), torch.zeros(0, 1)), "at least one sample"),
+    (lambda: layer_delta(torch.nn.ReLU(), 0.1), "HTAF, HTAFSpike or ScaledSigmoid"),
+])
+def test_bad_arguments_are_named(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_a_nan_input_row_is_warned_about():
+    net = torch.nn.Sequential(torch.nn.Linear(1, 1), HTAF(10.0, 2.0), torch.nn.Linear(1, 1))
+    X = torch.tensor([[0.5], [float("nan")], [1.0]])
+    with pytest.warns(RuntimeWarning, match="1 of 3 samples"):
+        swap_report(net, X, eps=0.1)

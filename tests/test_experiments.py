@@ -213,17 +213,27 @@ def test_a_failed_save_leaves_no_file_behind(tmp_path):
     assert list(tmp_path.iterdir()) == [] and not store.done(cfg)
 
 
+def _valid_trainer_record(cfg):
+    return {"config": cfg.to_dict(), "key": cfg.key(), "seed": cfg.seed, "versions": {}, "timings": {},
+            "results": {"task": "regression", "metric": "rmse", "diverged": False,
+                        "metrics": {f"{p}_{m}": 1.0 for p in ("train", "val", "test") for m in ("smooth", "binarized")},
+                        "history": {"epoch": [0], "loss": [1.0], "grad_norm": [[0.1]] * len(cfg.hidden)},
+                        "final_grad_norm": [0.1] * len(cfg.hidden)}}
+
+
 def test_non_finite_numbers_are_stored_as_null(tmp_path):
     store = ResultStore(tmp_path)
     cfg = RunConfig(dataset="abalone", activation="relu", epochs=1)
-    record = {"config": cfg.to_dict(), "key": cfg.key(), "seed": 0, "versions": {}, "timings": {},
-              "results": {"task": "regression", "metric": "rmse", "metrics": {"test_smooth": float("nan")},
-                          "diverged": True, "history": {"loss": [1.0, float("inf"), float("-inf")]}}}
+    record = _valid_trainer_record(cfg)
+    record["results"].update(diverged=True)
+    record["results"]["metrics"]["test_smooth"] = float("nan")
+    record["results"]["history"]["loss"] = [1.0, float("inf"), float("-inf")]
     store.save(cfg, record)
     text = store.path(cfg).read_text()
     assert "Infinity" not in text and "NaN" not in text
     loaded = store.load(cfg)
     assert loaded["results"]["history"]["loss"] == [1.0, None, None] and loaded["results"]["diverged"] is True
+    assert loaded["results"]["metrics"]["test_smooth"] is None
 
 
 def test_a_diverged_cell_is_recorded(data_home, tmp_path):
@@ -233,6 +243,23 @@ def test_a_diverged_cell_is_recorded(data_home, tmp_path):
     record = store.load(cfg)
     assert record is not None and record["results"]["diverged"] is True
     assert None in record["results"]["history"]["loss"]
+
+
+@pytest.mark.parametrize("change", [
+    lambda r: r["results"].update(history={}), lambda r: r["results"].update(metrics={}),
+    lambda r: r["results"].update(final_grad_norm=None), lambda r: r["results"].update(final_grad_norm=[0.1]),
+    lambda r: r["results"]["metrics"].update(test_smooth="0.5"), lambda r: r["results"].update(history={"loss": 1}),
+], ids=["history-empty", "metrics-empty", "grad-null", "grad-short", "metric-string", "history-not-lists"])
+def test_records_the_figures_cannot_read_are_moved_aside(tmp_path, change):
+    store = ResultStore(tmp_path)
+    cfg = RunConfig(dataset="abalone", activation="relu", epochs=1)
+    record = _valid_trainer_record(cfg)
+    store.save(cfg, record)
+    assert store.done(cfg)                      # the unchanged record is valid (the test can fail)
+    change(record)
+    store.save(cfg, record)
+    with pytest.warns(RuntimeWarning, match="invalid result file"):
+        assert not store.done(cfg)
 
 
 def test_a_deeply_nested_result_file_is_moved_aside(tmp_path):
@@ -326,9 +353,9 @@ def test_budget_stage_2_is_stage_1s_choice_on_split_0(tmp_path):
     with pytest.raises(sweeps.MissingResultsError, match="htaf experiment f3 --size budget"):
         sweeps.load_records("f3", "budget", tmp_path)
     for i, cfg in enumerate(stage1):
-        store.save(cfg, {"config": cfg.to_dict(), "key": cfg.key(), "seed": 0, "versions": {}, "timings": {},
-                         "results": {"task": "regression", "metric": "rmse", "diverged": False, "history": {},
-                                     "metrics": {"val_binarized": 1.0 + 0.01 * i}}})
+        record = _valid_trainer_record(cfg)
+        record["results"]["metrics"]["val_binarized"] = 1.0 + 0.01 * i
+        store.save(cfg, record)
     _, chosen = sweeps.f3_plan(store, "budget")
     assert {k[2] for k in chosen} == {0} and set(chosen.values()) <= set(stage1)
     assert len(sweeps.load_records("f3", "budget", tmp_path)) == len(stage1)

@@ -117,9 +117,10 @@ def test_backward_reuses_the_saved_derivative_only_when_autograd_frees_it(fn, mo
     second = torch.autograd.grad(y, x, grad)[0]
     torch.testing.assert_close(first, reference, rtol=0, atol=0)
     torch.testing.assert_close(second, reference, rtol=0, atol=0)
-    # create_graph, broadcast (expanded) gradients and half precision
-    (g,) = torch.autograd.grad(fn(x), x, grad, create_graph=True)
-    torch.testing.assert_close(g.detach(), reference, rtol=0, atol=0)
+    # create_graph: refused on this path (it kept h', not x; backward="double" keeps x), broadcast (expanded)
+    # gradients and half precision
+    with pytest.raises(RuntimeError, match="create_graph"):
+        torch.autograd.grad(fn(x), x, grad, create_graph=True)
     fn(x).sum().backward()
     torch.testing.assert_close(x.grad, torch.autograd.grad(fn(x), x, torch.ones(5001), retain_graph=True)[0])
     xh = x.detach().half().requires_grad_(True)
@@ -419,7 +420,7 @@ def test_fixed_gains_survive_a_low_precision_cast_and_state_dict():
 def test_unsupported_transforms_fail_loudly(transform):
     # documented in docs/usage.md ("Limits of the torch layer"): an error, never a silently wrong answer
     x = torch.randn(3, 4)
-    with pytest.raises(RuntimeError):
+    with pytest.raises((RuntimeError, torch.jit.frontend.NotSupportedError)):
         if transform == "vmap":
             torch.func.vmap(lambda t: htaf(t, 10.0, 2.0))(x)
         elif transform == "jvp":
@@ -478,3 +479,37 @@ def test_binarize_refuses_a_model_without_htaf_layers():
 def test_a_non_tensor_or_complex_input_is_refused(fn, bad, match):
     with pytest.raises(InvalidParameterError, match=match):
         fn(bad)
+
+
+# ---- gains validated against the dtype that computes, and named errors -----------------------------------
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("call", [
+    lambda x: hnn.htaf(x, 1e39, 1.0), lambda x: hnn.htaf(x, 1.0, 1e39), lambda x: hnn.htaf(x, 1e39, 1.0, backward="autograd"),
+    lambda x: hnn.scaled_sigmoid(x, 1e39), lambda x: hnn.heaviside_ste(x, slope=1e39),
+    lambda x: hnn.heaviside_htaf_grad(x, 1e39, 1.0),
+], ids=["htaf-a", "htaf-b", "htaf-autograd", "ss", "ste", "step-grad"])
+def test_a_gain_beyond_the_computing_dtype_is_refused_by_name(dtype, call):
+    with pytest.raises(InvalidParameterError, match="exceeds the largest float32"):
+        call(torch.tensor([0.0], dtype=dtype))
+
+
+def test_the_same_gain_is_computed_in_float64():
+    x = torch.tensor([0.0, -1e-3, 1e-3], dtype=torch.float64, requires_grad=True)
+    y = hnn.htaf(x, 1e39, 1.0)
+    assert y.tolist() == [0.5, 0.0, 1.0]
+    y.sum().backward()
+    assert torch.isfinite(x.grad[1:]).all()
+
+
+@pytest.mark.parametrize("a", [1e39, 1e-320, float("inf")])
+def test_learnable_gains_are_checked_at_construction(a):
+    with pytest.raises(InvalidParameterError, match="a="):
+        hnn.HTAF(a, 1.0, learnable=True)
+
+
+@pytest.mark.parametrize("x, match", [(None, "torch.Tensor"), ([0.0, 1.0], "torch.Tensor"),
+                                      (torch.tensor([1 + 1j]), "real tensor")])
+def test_heaviside_names_bad_input(x, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        hnn.heaviside(x)

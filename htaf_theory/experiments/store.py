@@ -46,6 +46,28 @@ def validate_record(record, cfg: RunConfig) -> str:
         return f"results lack {sorted(_RESULT_FIELDS - set(results)) if isinstance(results, dict) else 'everything'}"
     if not isinstance(results["metrics"], dict):
         return "results.metrics is not an object"
+    if not all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in results["metrics"].values()):
+        return "results.metrics holds a value that is not a number or null"
+    if not isinstance(results["history"], dict) or not all(isinstance(v, list) for v in results["history"].values()):
+        return "results.history is not an object of lists"
+    if isinstance(cfg, RunConfig):        # what every trainer record holds and the figures read
+        why = _trainer_results(results, cfg)
+        if why:
+            return why
+    return ""
+
+
+def _trainer_results(results: dict, cfg: RunConfig) -> str:
+    missing = {"epoch", "loss", "grad_norm"} - set(results["history"])
+    if missing:
+        return f"results.history lacks {sorted(missing)}"
+    metrics = {f"{part}_{mode}" for part in ("train", "val", "test") for mode in ("smooth", "binarized")}
+    if metrics - set(results["metrics"]):
+        return f"results.metrics lacks {sorted(metrics - set(results['metrics']))}"
+    grad = results.get("final_grad_norm")
+    if not isinstance(grad, list) or len(grad) != len(cfg.hidden) or not all(
+            g is None or (isinstance(g, (int, float)) and not isinstance(g, bool)) for g in grad):
+        return f"results.final_grad_norm is not one number (or null) per hidden layer ({len(cfg.hidden)})"
     return ""
 
 

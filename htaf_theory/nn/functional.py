@@ -48,6 +48,19 @@ def _check_gain(name: str, value):
     return value
 
 
+def _check_gain_range(x: torch.Tensor, **gains) -> None:
+    """A gain beyond the largest finite number of the dtype that computes x would be inf there, and inf * 0 at
+    x = 0 gives NaN where h(0) = 1/2: refuse it by name. (A tiny gain underflows honestly: h -> 1/2, h' -> 0.)"""
+    dt = _compute_dtype(x)
+    top = torch.finfo(dt).max
+    for name, value in gains.items():
+        v = float(value.detach()) if isinstance(value, torch.Tensor) else value
+        if v > top:
+            raise InvalidParameterError(
+                f"{name}={v!r} exceeds the largest {str(dt).replace('torch.', '')} ({top:.4g}), the dtype that computes "
+                f"this {str(x.dtype).replace('torch.', '')} input (valid range: (0, {top:.4g}]); pass a float64 input")
+
+
 def _as_input(x: torch.Tensor) -> torch.Tensor:
     """Integer and bool inputs are promoted to the default float dtype (h of an integer is not an integer)."""
     if not isinstance(x, torch.Tensor):
@@ -268,9 +281,11 @@ def htaf(x: torch.Tensor, a, b, backward: str = "exact") -> torch.Tensor:
     if backward not in BACKWARDS:
         raise InvalidParameterError(f"backward must be one of {BACKWARDS}; got backward={backward!r}")
     a, b = _check_gain("a", a), _check_gain("b", b)
+    x = _as_input(x)
+    _check_gain_range(x, a=a, b=b)
     if backward == "autograd":
-        return torch.sigmoid(a * torch.tanh(b * _as_input(x)))
-    return _HTAFFunction.apply(_as_input(x), a, b, backward == "double")
+        return torch.sigmoid(a * torch.tanh(b * x))
+    return _HTAFFunction.apply(x, a, b, backward == "double")
 
 
 def scaled_sigmoid(x: torch.Tensor, gamma, backward: str = "exact") -> torch.Tensor:
@@ -285,7 +300,9 @@ def scaled_sigmoid(x: torch.Tensor, gamma, backward: str = "exact") -> torch.Ten
     """
     if backward not in ("exact", "double"):
         raise InvalidParameterError(f"backward must be 'exact' or 'double'; got backward={backward!r}")
-    return _SSFunction.apply(_as_input(x), _as_float("gamma", gamma), backward == "double")
+    x, gamma = _as_input(x), _as_float("gamma", gamma)
+    _check_gain_range(x, gamma=gamma)
+    return _SSFunction.apply(x, gamma, backward == "double")
 
 
 def heaviside(x: torch.Tensor) -> torch.Tensor:
@@ -295,6 +312,10 @@ def heaviside(x: torch.Tensor) -> torch.Tensor:
     >>> heaviside(torch.tensor([-1.0, 0.0, 2.0]))
     tensor([0., 1., 1.])
     """
+    if not isinstance(x, torch.Tensor):
+        raise InvalidParameterError(f"x must be a torch.Tensor; got {type(x).__name__}")
+    if x.is_complex():
+        raise InvalidParameterError("x must be a real tensor; got a complex one (the step has no complex meaning)")
     if not x.is_floating_point():
         return (x >= 0).to(x.dtype)
     if x.requires_grad and torch.is_grad_enabled():   # stay in the graph (gradient 0, NaN passes through)
@@ -306,7 +327,9 @@ def heaviside_ste(x: torch.Tensor, surrogate: str = "sigmoid", slope: float = 4.
     """Exact step forward; backward uses the surrogate derivative (``SURROGATES``) with ``slope`` k."""
     if surrogate not in SURROGATES:
         raise InvalidParameterError(f"surrogate must be one of {SURROGATES}; got surrogate={surrogate!r}")
-    return _STEFunction.apply(_as_input(x), surrogate, _as_float("slope", slope))
+    x, slope = _as_input(x), _as_float("slope", slope)
+    _check_gain_range(x, slope=slope)
+    return _STEFunction.apply(x, surrogate, slope)
 
 
 def heaviside_htaf_grad(x: torch.Tensor, a, b) -> torch.Tensor:
@@ -317,4 +340,6 @@ def heaviside_htaf_grad(x: torch.Tensor, a, b) -> torch.Tensor:
     >>> heaviside_htaf_grad(x, 10.0, 2.0).sum().backward(); x.grad.shape
     torch.Size([2])
     """
-    return _StepHTAFGradFunction.apply(_as_input(x), _as_float("a", a), _as_float("b", b))
+    x, a, b = _as_input(x), _as_float("a", a), _as_float("b", b)
+    _check_gain_range(x, a=a, b=b)
+    return _StepHTAFGradFunction.apply(x, a, b)

@@ -24,6 +24,20 @@ def _inverse_softplus(v: float) -> float:
     return v + math.log(-math.expm1(-v))
 
 
+def _learnable_raw(name: str, value: float) -> torch.Tensor:
+    """The raw parameter whose softplus is ``value``, in the default dtype; refused by name if softplus of it is not
+    a finite number > 0 there (1e39 would be inf in float32, 1e-320 would be 0), instead of failing at the first
+    forward pass."""
+    raw = torch.tensor(_inverse_softplus(value))
+    back = float(F.softplus(raw))
+    if not (math.isfinite(float(raw)) and math.isfinite(back) and back > 0):
+        info = torch.finfo(raw.dtype)
+        raise InvalidParameterError(
+            f"learnable {name}={value!r} is not representable as a {str(raw.dtype).replace('torch.', '')} parameter "
+            f"(softplus of it would be {back!r}; valid range about [{math.exp(math.log(info.tiny) + 1):.3g}, {info.max:.3g}])")
+    return raw
+
+
 class HTAF(nn.Module):
     """HTAF activation h(x) = sigmoid(a tanh(b x)); ``binary=True`` (or ``binarize``) gives the exact step.
 
@@ -58,8 +72,8 @@ class HTAF(nn.Module):
         self.binary = binary
         self.backward = backward
         if learnable:
-            self.a_raw = nn.Parameter(torch.tensor(_inverse_softplus(a)))
-            self.b_raw = nn.Parameter(torch.tensor(_inverse_softplus(b)))
+            self.a_raw = nn.Parameter(_learnable_raw("a", a))
+            self.b_raw = nn.Parameter(_learnable_raw("b", b))
         else:
             # Python floats, not buffers: ``.to(torch.bfloat16)`` must not round the gains (a pair chosen for eps
             # would then violate it), and forward needs no device sync to read them
