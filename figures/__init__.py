@@ -8,6 +8,8 @@ those sizes):
 """
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -48,11 +50,18 @@ def run_figures(names=None, *, size: str = "full", out_dir=None, results_dir=Non
         if run_missing:
             for sweep in module.SWEEPS:
                 run_named_sweep(sweep, size=size, workers=workers, results_dir=store_root, executor=executor)
+        # a figure is drawn into a staging folder and moved into place only when all of it was made: one whose
+        # inputs are missing (fig7 after only htaf experiment f21) writes nothing
+        staging = out / f".{name}.partial"
+        shutil.rmtree(staging, ignore_errors=True)
         try:
-            paths = module.make(ctx)
+            paths = module.make(FigureContext(staging, store_root, ctx.size))
+            paths = [Path(os.replace(p, out / p.name) or out / p.name) for p in paths]
         except MissingResultsError as err:
-            print(f"{name}: results missing: {err}", file=sys.stderr)
+            print(f"{name}: results missing, nothing written: {err}", file=sys.stderr)
             status = 1
             continue
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         print(f"{name}: wrote {', '.join(p.name for p in paths)}")
     return status

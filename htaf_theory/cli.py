@@ -82,10 +82,16 @@ def _cmd_params(args) -> int:
 
 
 def _cmd_check(args) -> int:
-    from proofs_check.report import run_report
+    from proofs_check.report import report_path, run_report
 
-    return run_report(include_slow=args.slow, write_docs=not args.no_write, mutants=args.mutants or None,
-                      report_dir=args.report_dir)
+    write = bool(args.write or args.report_dir)
+    if write:          # a report folder that cannot be one fails now, not after the whole check
+        folder = report_path(args.report_dir).parent
+        if folder.exists() and not folder.is_dir():
+            raise NotADirectoryError(20, "not a directory", str(folder))
+        folder.mkdir(parents=True, exist_ok=True)
+    return run_report(include_slow=args.slow, write_docs=write, mutants=args.mutants or None,
+                      report_dir=args.report_dir, progress=sys.stderr)
 
 
 def _executor(args):
@@ -94,6 +100,19 @@ def _executor(args):
         return contextlib.nullcontext(None)
     from .experiments.cluster import cluster_executor
     return cluster_executor(args.scheduler)
+
+
+def _figures_listing() -> str:
+    """The figures and the sweeps each needs, for ``htaf figures --help`` (imported only when help is asked for)."""
+    from htaf_theory.figures import FIGURES
+
+    lines = ["", "figures (name: what; the experiments it plots, run first with htaf experiment NAME or --run):"]
+    for name, module in FIGURES.items():
+        what = (module.__doc__ or "").strip().splitlines()[0].rstrip(".:")
+        needs = ", ".join(module.SWEEPS) if module.SWEEPS else "none (computed from the formulas)"
+        lines.append(f"  {name}: {what}")
+        lines.append(f"      needs: {needs}")
+    return "\n".join(lines) + "\n"
 
 
 def _cmd_figures(args) -> int:
@@ -156,15 +175,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help='print JSON (a value beyond float64 is the string "inf")')
     p.set_defaults(func=_cmd_params)
 
-    c = sub.add_parser("check", help="verify every claim of the paper; write docs/claims.md")
+    c = sub.add_parser("check", help="verify every claim of the paper and print the report (--write: also claims.md)")
     c.add_argument("--slow", action="store_true", help="also rerun every rigorous search from scratch (minutes)")
-    c.add_argument("--mutants", action="store_true", help="also run the mutation tests (always when writing docs)")
-    c.add_argument("--no-write", action="store_true", help="do not write the report")
-    c.add_argument("--report-dir", default=None, help="folder for claims.md (default $HTAF_REPORT_DIR, else ./docs)")
+    c.add_argument("--mutants", action="store_true", help="also run the mutation tests (always when writing the report)")
+    c.add_argument("--write", action="store_true",
+                   help="write claims.md to --report-dir, else $HTAF_REPORT_DIR, else ./docs (the repository's docs/claims.md)")
+    c.add_argument("--report-dir", default=None, help="folder for claims.md; implies --write")
     c.set_defaults(func=_cmd_check)
 
-    f = sub.add_parser("figures", help="regenerate the paper's figures and tables")
-    f.add_argument("names", nargs="*", help="figure names (default: all)")
+    f = sub.add_parser("figures", help="regenerate the paper's figures and tables",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    f.add_argument("names", nargs="*", help="figure names (default: all; listed below with the experiments each needs)")
+    f.format_help = lambda: argparse.ArgumentParser.format_help(f) + _figures_listing()
     _add_size(f)
 
     f.add_argument("--out", default=None, help="output folder (default $HTAF_FIGURES, else ./figures/out, or out-budget / out-quick)")

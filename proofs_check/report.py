@@ -84,12 +84,15 @@ def to_markdown(results: list[CheckResult], seconds: float, mutants=None) -> str
 
 
 def run_report(include_slow: bool = False, write_docs: bool = True, stream=sys.stdout, mutants: bool | None = None,
-               report_dir=None) -> int:
-    """Run every check; with ``mutants`` (default: when writing the docs) also the mutation score."""
+               report_dir=None, progress=None) -> int:
+    """Run every check; with ``mutants`` (default: when writing the docs) also the mutation score.
+    ``progress``: a stream (e.g. sys.stderr) that gets a line per claim and one for the mutation tests."""
     t0 = time.time()
-    results = run_all(include_slow=include_slow)
+    results = run_all(include_slow=include_slow, progress=progress)
     mutation = None
     if mutants if mutants is not None else write_docs:
+        if progress is not None:
+            print("mutation tests ...", file=progress, flush=True)
         from .mutants import mutation_score
         mutation = mutation_score()
     seconds = time.time() - t0

@@ -8,6 +8,6 @@ cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh
 export HTAF_DATA="${HTAF_DATA:-$(cd .. && pwd)/shared/data}"
 status=0
-.venv/bin/htaf check --report-dir docs || status=$?
+.venv/bin/htaf check --write --report-dir docs || status=$?
 .venv/bin/htaf figures --run --size budget "$@" || status=$?
 exit $status

@@ -36,7 +36,7 @@ def test_missing_optional_dependency_is_one_line(monkeypatch, capsys):
             raise ModuleNotFoundError("No module named 'flint'", name="flint")
         return real_import(name, *args, **kwargs)
     monkeypatch.setattr(builtins, "__import__", no_flint)
-    assert main(["check", "--no-write"]) == 2
+    assert main(["check"]) == 2
     err = capsys.readouterr().err
     assert "needs the optional package 'flint'" in err and len(err.strip().splitlines()) == 1
 
@@ -114,3 +114,53 @@ def test_ctrl_c_in_params_does_not_promise_saved_cells(monkeypatch, capsys):
     monkeypatch.setattr(params, "select", interrupted)
     assert cli.main(["params", "--eps", "0.1", "--delta", "0.1", "--a", "10"]) == 130
     assert "saved" not in capsys.readouterr().err
+
+
+def test_check_writes_the_report_only_when_asked(monkeypatch, tmp_path):
+    from proofs_check import report
+    calls = []
+    monkeypatch.setattr(report, "run_report", lambda **kw: calls.append(kw) or 0)
+    monkeypatch.chdir(tmp_path)
+    assert main(["check"]) == 0 and calls[-1]["write_docs"] is False and calls[-1]["progress"] is not None
+    assert main(["check", "--report-dir", str(tmp_path / "r")]) == 0 and calls[-1]["write_docs"] is True
+    assert main(["check", "--write"]) == 0 and calls[-1]["write_docs"] is True
+    assert not (tmp_path / "docs" / "claims.md").exists()
+
+
+def test_check_refuses_a_report_dir_that_is_a_file_before_checking(tmp_path):
+    import time
+    target = tmp_path / "a-file"
+    target.write_text("")
+    started = time.time()
+    proc = subprocess.run([sys.executable, "-m", "htaf_theory.cli", "check", "--report-dir", str(target)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "a-file" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert time.time() - started < 20                          # the whole check takes 30-45 s
+
+
+def test_figures_help_lists_every_figure_and_what_it_needs(capsys):
+    from htaf_theory.figures import FIGURES
+    with pytest.raises(SystemExit):
+        main(["figures", "--help"])
+    out = capsys.readouterr().out
+    for name, module in FIGURES.items():
+        assert name in out
+        for sweep in module.SWEEPS:
+            assert sweep in out
+    assert "needs: f21, f21raw" in out
+
+
+def test_a_figure_whose_inputs_are_missing_writes_nothing(monkeypatch, tmp_path, capsys):
+    import types
+
+    import htaf_theory.figures as figs
+    from htaf_theory.experiments.sweeps import MissingResultsError
+
+    def make(ctx):
+        ctx.path("half.csv").write_text("made before the second input was found missing")
+        raise MissingResultsError("f21raw has no results")
+    fake = types.SimpleNamespace(NAME="fake", SWEEPS=("f21raw",), make=make, __doc__="A fake figure.")
+    monkeypatch.setitem(figs.FIGURES, "fake", fake)
+    assert figs.run_figures(["fake"], size="quick", out_dir=tmp_path / "out", results_dir=tmp_path / "res") == 1
+    assert list((tmp_path / "out").iterdir()) == []
+    assert "nothing written" in capsys.readouterr().err
