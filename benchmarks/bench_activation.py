@@ -169,7 +169,7 @@ def run_group(name: str, sizes: list[int], repeats: int) -> None:
         print(f"parallel at 2^{max(sizes)} (speed-up 1 -> {all_threads} threads; > 1.3 counts as parallel): "
               + ", ".join(f"{k} {s:.2f}x {'yes' if s > 1.3 else 'NO'}" for k, s in speedup.items()))
     verdict = {None: "not measured (size not run)", True: "met", False: "NOT met"}
-    print("targets (issue 10): " + "; ".join(f"{k}: {verdict[v]}" for k, v in ok.items()))
+    print("targets: " + "; ".join(f"{k}: {verdict[v]}" for k, v in ok.items()))
 
 
 def _variant(exp_cost: bool, div_cost: bool):

@@ -11,7 +11,7 @@ workers) on the same data and architecture:
   bias add with the activation and the bias gradient with the activation's backward; HTAF then runs the torch
   formulas, not the native kernels): the strongest simple baseline for a fused epoch (compiled in the warm-up);
 - "HTAF, recording": HTAF with the gradient norms recorded as the trainer does every ``record_every`` epochs (a hook
-  in backward, ``MLP.grad_row_norms``), and "HTAF, retain_grad" the way it did before 2026-12-01 (a retained copy of
+  in backward, ``MLP.grad_row_norms``), and "HTAF, retain_grad" the simpler alternative (a retained copy of
   every pre-activation gradient, its norms taken after backward).
 
 The differences between rows are the parts' costs (e.g. identity - identity, no bias = the biases). Interleaved over
@@ -34,7 +34,7 @@ from htaf_theory.data import load_dataset, split_dataset
 from htaf_theory.experiments.config import RunConfig
 from htaf_theory.experiments.memory import keep_freed_memory
 from htaf_theory.experiments.model import MLP, make_activation
-from htaf_theory.experiments.subnormals import flushing_denormals
+from htaf_theory.nn.subnormals import flushing_denormals
 from htaf_theory.experiments.throughput import epoch_matmuls, matmul_gflops
 from htaf_theory.experiments.train import grad_norms, make_optimizer
 
@@ -45,7 +45,7 @@ ACTIVATIONS = {"ReLU": dict(activation="relu"), "HTAF a=11 b=2": dict(activation
 
 
 def forward_retaining(model: MLP, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-    """MLP.forward(x, keep=True) as it was before 2026-12-01: every pre-activation kept with z.retain_grad()."""
+    """MLP.forward(x, keep=True) the simple way: every pre-activation kept with z.retain_grad()."""
     pre_activations = []
     for linear, act in zip(model.linears, model.activations):
         z = linear(x)

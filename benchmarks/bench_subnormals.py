@@ -5,7 +5,7 @@ assist for every operation on one. ``run_cell`` trains under ``experiments.train
 undecorated body (``run_cell.__wrapped__``) keeps the process default (subnormals kept). Both run here one after
 the other, per configuration, with one torch thread (as the sweeps run) or ``--threads N``, and print train time and
 test metrics. With more than one thread a third run flushes in the calling thread only (``torch.set_flush_denormal``
-alone, what ``run_cell`` did before ``experiments.subnormals``): torch's other threads then keep their subnormals.
+alone, what ``run_cell`` did before ``nn.subnormals``): torch's other threads then keep their subnormals.
 
 Run: python benchmarks/bench_subnormals.py [--epochs 150] [--threads 1] [--data-home DIR]
 """
@@ -19,7 +19,7 @@ import torch
 from bench_activation import cpu_model
 
 from htaf_theory.experiments.config import RunConfig
-from htaf_theory.experiments.subnormals import set_flush_denormal
+from htaf_theory.nn.subnormals import set_flush_denormal
 from htaf_theory.experiments.train import run_cell
 
 #: abalone, 256-256-128, Adam 0.01 (f3tuned's optimizer): the HTAF cell was 20-45x slower on Intel in the main job

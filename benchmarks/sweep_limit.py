@@ -8,7 +8,7 @@ matmul throughput at the cell's own shapes with one torch thread (the sweeps run
 throughput is the one the cell's worker measured right after training it (``timings.matmul_gflops``: same core,
 same time, the other worker busy as during training); records made before that field existed, and the
 convolutional t1 cells, use a throughput measured now, at the sweep's shapes (column "when": "cells" or "now").
-The ratio measured / limit says how far the trainer is from the hardware (issue 10's goal: <= 1.3).
+The ratio measured / limit says how far the trainer is from the hardware (goal: <= 1.3).
 
 Run: python benchmarks/sweep_limit.py [--results results]
 """

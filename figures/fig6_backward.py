@@ -1,4 +1,4 @@
-"""Fig. 6 controlled (issue 9): Churn, F.1's grid of a (b = min_b(a)), trained with our exact backward (sweep f1)
+"""Fig. 6 controlled: Churn, F.1's grid of a (b = min_b(a)), trained with our exact backward (sweep f1)
 and with torch's autograd of sigmoid(a tanh(b x)) in float32 (sweep f1autograd), same seeds: test AUROC of the
 deployed (Heaviside) network and binarity against a, per backward; the table adds diverged runs, the first layer's
 final gradient norm and the swap cost (Thm C.1 diagnostic: share of pre-activations in the transition zone at

@@ -20,15 +20,16 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Callable
 
 import mpmath
 import numpy as np
 
-from . import precise
+from . import core, params, precise, tails
 from .validation import InvalidParameterError
 
-__all__ = ["Reference", "TABLE", "measure", "measure_all", "AccuracyResult", "reference_points"]
+__all__ = ["Reference", "TABLE", "measure", "measure_all", "AccuracyResult", "reference_points", "library_functions"]
 
 FLOAT64_TINY = float(np.finfo(np.float64).tiny)
 FLOAT64_MAX = float(np.finfo(np.float64).max)
@@ -76,7 +77,7 @@ def _a_b_eps():
 
 @dataclass(frozen=True)
 class Reference:
-    """A library function (by its name in ``proofs_check._impl.library_impl``) and how it must agree with mpmath."""
+    """A library function (by its name in ``library_functions``) and how it must agree with mpmath."""
 
     name: str
     reference: Callable                # mpmath function of the same arguments (dps keyword)
@@ -203,11 +204,37 @@ def _judge(got: float, ref, kappa: float, rtol: float, scale: float = 0.0, ampli
     return float(err / (rtol * max(1.0, kappa, amplification)))
 
 
+def library_functions(**overrides) -> SimpleNamespace:
+    """A namespace of the library's float functions (what the accuracy table, the claims' checks and the mutation
+    tests evaluate); keyword arguments replace some of them, e.g. by a deliberately wrong variant.
+
+    >>> library_functions().min_a is params.min_a
+    True
+    """
+    impl = SimpleNamespace(
+        htaf=core.htaf, htaf_complement=core.htaf_complement, htaf_grad=core.htaf_grad, htaf_grad2=core.htaf_grad2,
+        log_htaf_grad=core.log_htaf_grad, heaviside=core.heaviside,
+        scaled_sigmoid=core.scaled_sigmoid, scaled_sigmoid_grad=core.scaled_sigmoid_grad,
+        log_scaled_sigmoid_grad=core.log_scaled_sigmoid_grad, transition_width=params.transition_width,
+        log_tail_constant=tails.log_tail_constant, tail_onset=tails.tail_onset, tail_ratio=tails.tail_ratio,
+        ss_tail_ratio=tails.ss_tail_ratio,
+        min_a=params.min_a, min_b=params.min_b, approx_error=params.approx_error, table6=params.table6,
+        binarity_min_a=params.binarity_min_a, select=params.select,
+        slope_at_zero=tails.slope_at_zero, tail_rate=tails.tail_rate, tail_constant=tails.tail_constant,
+        log_ss_tail_ratio=tails.log_ss_tail_ratio, ss_tail_exponent=tails.ss_tail_exponent,
+        tail_ratio_bounds=tails.tail_ratio_bounds,
+    )
+    for k, v in overrides.items():
+        if not hasattr(impl, k):
+            raise InvalidParameterError(f"unknown library function {k!r}")
+        setattr(impl, k, v)
+    return impl
+
+
 def measure(name: str, impl=None) -> AccuracyResult:
     """Compare the library function ``name`` (from ``impl``, default the library) with its reference over its domain."""
     if impl is None:
-        from proofs_check._impl import library_impl  # noqa: PLC0415  (the namespace the checks and mutants use)
-        impl = library_impl()
+        impl = library_functions()
     ref = next((r for r in TABLE if r.name == name), None)
     if ref is None:
         raise InvalidParameterError(f"name must be one of {[r.name for r in TABLE]}; got name={name!r}")

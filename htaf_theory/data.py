@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .outputs import default_cache_dir
 from .validation import InvalidParameterError
 
 __all__ = ["DataError", "Dataset", "Split", "DATASETS", "load_dataset", "split_dataset", "data_home_dir",
@@ -140,12 +141,6 @@ def file_sha256(path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def default_cache_dir() -> Path:
-    """Per-user cache: $XDG_CACHE_HOME/htaf-theory or ~/.cache/htaf-theory."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "htaf-theory"
 
 
 def data_home_dir(data_home=None) -> Path:

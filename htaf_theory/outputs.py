@@ -1,4 +1,4 @@
-"""Where results, figures and reports go: one rule for all of them.
+"""Where results, figures and reports go (one rule for all of them), and the per-user cache (data, kernels).
 
     the argument (``--results``, ``--out``, ``--report-dir``), else an environment variable
     (``HTAF_RESULTS``, ``HTAF_FIGURES``, ``HTAF_REPORT_DIR``), else a path under the current directory
@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["output_dir", "RESULTS_ENV", "FIGURES_ENV", "REPORT_ENV"]
+__all__ = ["output_dir", "default_cache_dir", "RESULTS_ENV", "FIGURES_ENV", "REPORT_ENV"]
 
 RESULTS_ENV = "HTAF_RESULTS"
 FIGURES_ENV = "HTAF_FIGURES"
@@ -31,3 +31,9 @@ def output_dir(argument, env_var: str, default: str) -> Path:
         return Path(argument)
     env = os.environ.get(env_var)
     return Path(env) if env else Path.cwd() / default
+
+
+def default_cache_dir() -> Path:
+    """Per-user cache: $XDG_CACHE_HOME/htaf-theory or ~/.cache/htaf-theory (data files, compiled kernels)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "htaf-theory"

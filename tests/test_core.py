@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from htaf_theory import core
 from htaf_theory.accuracy import TABLE, measure
+from htaf_theory.accuracy import library_functions as library_impl
 from htaf_theory.precise import htaf_grad2_mp, log_htaf_grad_mp
-from proofs_check._impl import library_impl
 
 pos_a = st.floats(1e-3, 1e6)
 pos_b = st.floats(1e-6, 1e6)

@@ -16,7 +16,7 @@ from htaf_theory.experiments.model import MLP
 from htaf_theory.nn import HTAF
 from htaf_theory.experiments.runner import run_cells
 from htaf_theory.experiments.store import ResultStore
-from htaf_theory.experiments.subnormals import flushing_denormals
+from htaf_theory.nn.subnormals import flushing_denormals
 from htaf_theory.experiments.train import auroc, binarity_score, grad_norms, make_optimizer, run_cell
 from htaf_theory.validation import InvalidParameterError
 

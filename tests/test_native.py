@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from htaf_theory import core  # noqa: E402
-from htaf_theory.experiments.subnormals import flush_is_on, set_flush_denormal  # noqa: E402
+from htaf_theory.nn.subnormals import flush_is_on, set_flush_denormal  # noqa: E402
 from htaf_theory.nn import _kernels, _native  # noqa: E402
 from htaf_theory.validation import InvalidParameterError  # noqa: E402
 

@@ -152,7 +152,7 @@ def test_training_saves_h_prime_exact_in_float32_tails(mode, monkeypatch):
     x = torch.linspace(-40, 40, 8001)
     saved = []
     with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t) or t, lambda t: t):
-        y = hnn.htaf(x.clone().requires_grad_(True), 11.0, 2.0)
+        hnn.htaf(x.clone().requires_grad_(True), 11.0, 2.0)
     assert len(saved) == 1
     np.testing.assert_allclose(saved[0].double().numpy(), core.htaf_grad(x.double().numpy(), 11.0, 2.0), rtol=2e-6, atol=1e-44)
     # the training forward and the inference forward: both h(x) to a few float32 ulps times its condition number
@@ -375,7 +375,7 @@ def test_fallback_warns_once(monkeypatch):
     torch.testing.assert_close(y, torch.sigmoid(3.0 * torch.tanh(x)))
 
 
-# ---- hostile inputs (issue 15, class 6) -------------------------------------------------------
+# ---- hostile inputs -------------------------------------------------------
 
 HTAF, htaf = hnn.HTAF, hnn.htaf
 

@@ -37,7 +37,7 @@ def test_gradgradcheck_in_x_and_both_gains():
     a = torch.tensor(5.0, dtype=torch.float64, requires_grad=True)
     b = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
     for backward in ("exact", "double"):      # learnable gains keep x in both modes
-        assert torch.autograd.gradgradcheck(lambda x, a, b: hnn.htaf(x, a, b, backward=backward), (x, a, b))
+        assert torch.autograd.gradgradcheck(lambda x, a, b, backward=backward: hnn.htaf(x, a, b, backward=backward), (x, a, b))
     assert torch.autograd.gradgradcheck(lambda x: hnn.htaf(x, 5.0, 1.5, backward="double"), (x,))
     assert torch.autograd.gradgradcheck(lambda x: hnn.scaled_sigmoid(x, 3.0, backward="double"), (x,))
 

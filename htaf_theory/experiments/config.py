@@ -109,11 +109,6 @@ class RunConfig:
             return f"STE {self.surrogate} k={self.slope:g}"
         return "ReLU"
 
-    def run(self, data_home=None, checkpoint_path=None) -> dict:
-        """Train this cell (``train.run_cell``); the runner calls this, so other cell types plug in alike."""
-        from .train import run_cell
-        return run_cell(self, data_home, checkpoint_path)
-
     def name(self) -> str:
         arch = "x".join(str(h) for h in self.hidden)
         raw = "-rawtarget" if self.target_scaling == "none" else ""

@@ -104,7 +104,7 @@ class HeavisideConfig:
         return f"{self.tag}-{self.dataset}-{self.net}-{self.label().replace(' ', '_')}-s{self.seed}"
 
     def run(self, data_home=None, checkpoint_path=None) -> dict:
-        from .subnormals import flushing_denormals_for_cells   # torch is imported lazily in this module
+        from ..nn.subnormals import flushing_denormals_for_cells   # torch is imported lazily in this module
         return flushing_denormals_for_cells(run_heaviside_cell)(self, checkpoint_path)
 
 

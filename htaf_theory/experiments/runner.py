@@ -21,6 +21,15 @@ from .config import RunConfig
 from .memory import keep_freed_memory
 from .store import ResultStore
 
+
+def run_one(cfg, data_home=None, checkpoint_path=None) -> dict:
+    """Run one cell: a ``RunConfig`` trains with ``train.run_cell``; another cell type (``HeavisideConfig``) carries
+    its own ``run``. (Imported here, not by the configs, so that imports run one way: configs below trainers.)"""
+    if isinstance(cfg, RunConfig):
+        from .train import run_cell
+        return run_cell(cfg, data_home, checkpoint_path)
+    return cfg.run(data_home, checkpoint_path)
+
 __all__ = ["run_cells", "InlineExecutor"]
 
 
@@ -86,7 +95,7 @@ def _compute_record(cfg: RunConfig, data_home) -> dict:
     A missing or bad data file is reported with the worker's host and pid, so the user knows which machine lacks it."""
     from ..data import DataError
     try:
-        return cfg.run(data_home, None)
+        return run_one(cfg, data_home, None)
     except (DataError, FileNotFoundError) as err:
         raise DataError(f"on worker {socket.gethostname()} (pid {os.getpid()}): {err}") from None
 
@@ -94,7 +103,7 @@ def _compute_record(cfg: RunConfig, data_home) -> dict:
 def _run_and_store(cfg: RunConfig, root: str, data_home) -> str:
     store = ResultStore(root)
     if not store.done(cfg):
-        store.save(cfg, cfg.run(data_home, store.checkpoint_path(cfg)))
+        store.save(cfg, run_one(cfg, data_home, store.checkpoint_path(cfg)))
     return cfg.key()
 
 

@@ -26,11 +26,11 @@ from .. import __version__
 from ..data import load_dataset, split_dataset
 from ..diagnostics import swap_report
 from ..nn import binarize
-from ..nn._native import kernel_path
+from ..nn import kernel_path
 from ..validation import InvalidParameterError
 from .config import OPTIMIZERS, RunConfig
 from .model import MLP, make_activation
-from .subnormals import flushing_denormals_for_cells
+from ..nn.subnormals import flushing_denormals_for_cells
 from .throughput import epoch_matmuls, matmul_gflops
 
 __all__ = ["run_cell", "make_optimizer", "auroc", "binarity_score", "grad_norms", "SWAP_EPS"]
@@ -302,7 +302,7 @@ def make_record(cfg, started: float, train_seconds: float, start_epoch: int, res
                     "kernels": kernel_path()},
         "timings": {"total_s": time.time() - started - probe.get("probe_s", 0.0), "train_s": train_seconds,
                     "epochs_trained": len(range(start_epoch, cfg.epochs)), "resumed_from_epoch": start_epoch,
-                    # this core's fp32 matmul GFLOP/s at this cell's epoch shapes, right after training (issue 10's
+                    # this core's fp32 matmul GFLOP/s at this cell's epoch shapes, right after training (the sweeps'
                     # limit: benchmarks/sweep_limit.py); absent in records made before it, and for the Heaviside nets
                     **probe},
         "results": results,

@@ -18,8 +18,10 @@ sigma(k x), (1 + tanh(k x))/2 and clip(k x + 1/2, 0, 1), each integrating to 1.
 from __future__ import annotations
 
 from ._kernels import compile_enabled
-from .functional import SURROGATES, heaviside, heaviside_htaf_grad, heaviside_ste, htaf, scaled_sigmoid
+from ._native import kernel_path
+from .functional import BACKWARDS, SURROGATES, heaviside, heaviside_htaf_grad, heaviside_ste, htaf, scaled_sigmoid
 from .modules import HTAF, Heaviside, HeavisideSTE, HTAFSpike, ScaledSigmoid, binarize, htaf_spike
 
 __all__ = ["htaf", "scaled_sigmoid", "heaviside", "heaviside_ste", "heaviside_htaf_grad", "HTAF", "ScaledSigmoid",
-           "Heaviside", "HeavisideSTE", "HTAFSpike", "htaf_spike", "binarize", "SURROGATES", "compile_enabled"]
+           "Heaviside", "HeavisideSTE", "HTAFSpike", "htaf_spike", "binarize", "SURROGATES", "BACKWARDS", "compile_enabled",
+           "kernel_path"]

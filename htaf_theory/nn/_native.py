@@ -7,7 +7,7 @@ faster than inductor's fusion of the same formulas, whose exp is an out-of-line 
 microseconds instead of a compiled graph's guards (benchmarks/bench_activation.py, docs/performance.md). float32 CPU
 tensors only; everything else stays with ``_kernels``.
 
-The shared library lives in ``$HTAF_KERNEL_CACHE`` or ``<cache dir>/kernels`` (``htaf_theory.data.default_cache_dir``),
+The shared library lives in ``$HTAF_KERNEL_CACHE`` or ``<cache dir>/kernels`` (``htaf_theory.outputs.default_cache_dir``),
 named by a hash of the source, the compiler, its flags and the CPU's feature flags (``-march=native`` code must not
 run on another CPU sharing the folder); it is written to a temporary file and renamed, so concurrent workers are
 safe. After loading, a self-check compares it with the torch formulas on a few hundred values; a library that fails
@@ -29,8 +29,10 @@ from pathlib import Path
 
 import torch
 
-from ..data import default_cache_dir
+from ..outputs import default_cache_dir
 from ..validation import InvalidParameterError
+from ._formulas import (_htaf_backward, _htaf_forward, _htaf_forward_and_grad, _ss_backward, _ss_forward,
+                        _ss_forward_and_grad, _ste_tanh_backward, _step_forward)
 from ._openmp import gomp_parallel_address
 
 SOURCE = Path(__file__).with_name("_native.c")
@@ -188,14 +190,12 @@ def call(lib, name: str, x: torch.Tensor, g: torch.Tensor | None, p0: float = 0.
 
 
 def self_check(lib) -> str | None:
-    """None if ``lib`` agrees with the eager torch formulas of ``_kernels`` (float32) on a few hundred values spanning
+    """None if ``lib`` agrees with the eager torch formulas of ``_formulas`` (float32) on a few hundred values spanning
     the regimes (both tanh branches, saturation, subnormal and zero tails, +-inf, NaN); else what differs.
 
     A guard against a miscompiled or foreign library, not an accuracy test (tests/test_native.py compares both with
     mpmath): 64 ulps, or 2^-126 absolute (below that, a thread that flushes subnormals returns 0).
     """
-    from ._kernels import (_htaf_backward, _htaf_forward, _htaf_forward_and_grad, _ss_backward, _ss_forward,
-                           _ss_forward_and_grad, _ste_tanh_backward, _step_forward)
     grid = torch.cat([torch.linspace(-3, 3, 241), torch.logspace(-8, 2, 41), -torch.logspace(-8, 2, 41),
                       torch.tensor([0.0, -0.0, float("inf"), -float("inf"), float("nan")])])
     x = grid.to(torch.float32)

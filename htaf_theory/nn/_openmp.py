@@ -1,7 +1,7 @@
 """torch's OpenMP runtime (private): the library its intra-op threads belong to, found in this process.
 
 Used to run work on torch's own thread pool from outside torch: subnormal flushing in every pool thread
-(``experiments.subnormals``) and the native kernels' parallel loop (``_native``), both through ``GOMP_parallel``.
+(``nn.subnormals``) and the native kernels' parallel loop (``_native``), both through ``GOMP_parallel``.
 """
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ CLAIM = Claim("thmB.3", "HTAF networks reach the near-minimax rate n^{-2 beta/(2
                              "(width 64 x 2, a=7.03, b=3.24, 3000 Adam steps) on f(x) = |x - 1/2|^0.5, d = 1, noise 0.3, "
                              "n = 125..4000, 3 seeds: fitted slope of log excess risk vs log n -0.14 against the rate's "
                              "-0.50; the risk plateaus near 7.5e-3 from n = 1000 on, so approximation and optimisation "
-                             "error, not the statistical rate, dominate at a fixed width (measured 2026-11-25).")
+                             "error, not the statistical rate, dominate at a fixed width.")
 
 
 WRONG = None

@@ -18,7 +18,7 @@ import functools
 
 import torch
 
-from ..nn._openmp import OMP_TASK, openmp_runtime
+from ._openmp import OMP_TASK, openmp_runtime
 
 __all__ = ["flushing_denormals", "flushing_denormals_for_cells", "flush_is_on", "set_flush_denormal"]
 

@@ -1,9 +1,9 @@
-"""Tests for htaf_theory.experiments.subnormals: flushing reaches every torch thread, and the setting is restored."""
+"""Tests for htaf_theory.nn.subnormals: flushing reaches every torch thread, and the setting is restored."""
 import pytest
 
 torch = pytest.importorskip("torch")
 
-from htaf_theory.experiments.subnormals import flush_is_on, flushing_denormals, set_flush_denormal  # noqa: E402
+from htaf_theory.nn.subnormals import flush_is_on, flushing_denormals, set_flush_denormal  # noqa: E402
 
 SIZE = 1 << 21          # far above at::parallel_for's grain: every pool thread gets a share
 
