@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 from . import CLAIM_ORDER, CLAIMS, run_all
-from .registry import CheckResult
+from .inventory import INVENTORY
+from .registry import CheckResult, status
 
 
 def report_path(report_dir=None) -> Path:
@@ -41,12 +42,13 @@ def _versions() -> str:
 
 
 def format_table(results: list[CheckResult]) -> str:
+    summary = [f"{cid}: {status(CLAIMS[cid], results)}" for cid in CLAIM_ORDER]
     rows = [("claim", "method", "result", "time", "margin", "domain covered")]
     rows += [(r.claim, r.method, r.outcome, f"{r.seconds:.1f}s", r.margin, r.domain) for r in results]
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:5], widths)) + "  " + row[5] for row in rows]
     lines.insert(1, "-" * min(160, len(lines[0]) + 10))
-    return "\n".join(lines)
+    return "\n".join(lines + ["", "status by claim:"] + [f"  {line}" for line in summary])
 
 
 def to_markdown(results: list[CheckResult], seconds: float, mutants=None) -> str:
@@ -60,7 +62,16 @@ def to_markdown(results: list[CheckResult], seconds: float, mutants=None) -> str
            "one sympy definition; see docs/theory.md, Certificates; `htaf check --slow` reruns each search from scratch), "
            "exact (digit-for-digit). Every claim also has a deliberately wrong variant that its checks reject "
            "(`tests/test_claims.py`).", "",
-           "| claim | method | result | margin | domain | evidence |", "|---|---|---|---|---|---|"]
+           "## Summary", "",
+           "One row per claim. **status** is derived from what the claim's checks test (the paper's statement, a special "
+           "case, a lemma, our reconstruction or construction, an addition of ours) and how (proof, high-precision "
+           "evaluation on a stated grid, numerical evidence): a bare **verified** only for the paper's statement proved "
+           "over its own domain. **paper** shows where the paper is wrong or needs a condition.", "",
+           "| claim | paper's item | status | paper |", "|---|---|---|---|"]
+    for cid in CLAIM_ORDER:
+        c = CLAIMS[cid]
+        out.append(f"| {cid} | {c.location} | {status(c, results)} | {c.correction or '-'} |")
+    out += ["", "## Checks", "", "| claim | method | result | margin | domain | evidence |", "|---|---|---|---|---|---|"]
     for r in results:
         detail = r.detail.replace("|", "/").replace("\n", " ")
         out.append(f"| {r.claim} | {r.method} | {r.outcome} | {r.margin.replace('|', '/')} | {r.domain.replace('|', '/')} | {detail} |")
@@ -72,10 +83,20 @@ def to_markdown(results: list[CheckResult], seconds: float, mutants=None) -> str
                 "default parameters, one side of a bound loosened). Rerun with `htaf check --mutants`.", "",
                 "| mutant | caught | by |", "|---|---|---|"]
         out += [f"| {name} | {'yes' if ok else '**no**'} | {by} |" for name, ok, by in rows]
+    out += ["", "## The paper's inventory", "",
+            "Every numbered result, table, figure and quantitative remark of the paper, with where it is answered "
+            "(`proofs_check/inventory.py`).", "", "| item | what | answered by |", "|---|---|---|"]
+    for item in INVENTORY:
+        where = [f"`{c}`" for c in item.claims] + ([item.section] if item.section else [])
+        answer = ", ".join(where) if where else f"out of scope here: {item.out_of_scope}"
+        out.append(f"| {item.item} | {item.what} | {answer} |")
     out += ["", "## The claims", ""]
     for cid in CLAIM_ORDER:
         c = CLAIMS[cid]
-        out += [f"### `{c.id}` ({c.location})", "", f"{c.statement}", "", f"Hypotheses: {c.hypotheses}.", ""]
+        out += [f"### `{c.id}` ({c.location})", "", f"{c.statement}", "", f"Hypotheses: {c.hypotheses}.", "",
+                f"Status: {status(c, results)}.", ""]
+        if c.correction:
+            out += [f"**The paper:** {c.correction}.", ""]
         if c.note:
             out += [f"**Where the paper is imprecise:** {c.note}", ""]
         if c.not_checkable:

@@ -14,6 +14,7 @@ import proofs_check
 from htaf_theory import core, params, tails
 from proofs_check import certified
 from proofs_check._impl import library_impl
+from proofs_check import CLAIM_ORDER
 from proofs_check.claims import fig1c_ss_ratio, prop3_1_suff, thm3_2a_tails
 
 ALL_CHECKS = [(cid, check) for cid in proofs_check.CLAIM_ORDER for check in proofs_check.CLAIMS[cid].checks if not check.slow]
@@ -117,5 +118,65 @@ def test_report_exit_status_and_markdown(tmp_path, monkeypatch):
         assert f"`{cid}`" in text
     assert "git" in text and "python-flint" in text
     failing = proofs_check.CheckResult("basic", "precise", "-", "counterexample", "", "x")
-    monkeypatch.setattr(report, "run_all", lambda include_slow=False: [failing])
+    monkeypatch.setattr(report, "run_all", lambda include_slow=False, progress=None: [failing])
     assert report.run_report(stream=io.StringIO(), write_docs=False) == 1
+
+
+# ---- the words of the report are derived from declared scope, never from what a check prints ---------------
+
+def _planted(target="statement", full_domain=True, method="numerical", covers="claim", printed="verified (proof)"):
+    from proofs_check.registry import Check, CheckResult, Claim
+
+    def run(impl=None):
+        return CheckResult("planted", method if method != "liar" else "rigorous", "everything", "verified", printed, printed)
+    return Claim("planted", "a planted claim", "nowhere", "-", [Check("numerical" if method == "liar" else method, run,
+                                                                       covers=covers)],
+                 target=target, full_domain=full_domain)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"method": "liar"}, {"method": "hypothesis"}, {"method": "symbolic", "covers": "step"}])
+def test_a_sampled_check_cannot_print_a_proof(kwargs):
+    from proofs_check.registry import status
+    claim = _planted(**kwargs)
+    label = status(claim, [check.run() for check in claim.checks])
+    assert "proof" not in label and label != "verified" and label.startswith("supported"), label
+
+
+def test_a_bare_verified_needs_the_statement_proved_on_its_own_domain():
+    from proofs_check.registry import status
+    for kwargs, want in [({"method": "symbolic"}, "verified"), ({"method": "symbolic", "full_domain": False}, "verified ("),
+                         ({"method": "symbolic", "target": "reconstruction"}, "verified ("),
+                         ({"method": "precise"}, "verified (")]:
+        claim = _planted(**kwargs)
+        label = status(claim, [check.run() for check in claim.checks])
+        assert label == want if want == "verified" else label.startswith(want), (kwargs, label)
+        if want != "verified":
+            assert "high-precision" in label or "proof" in label
+
+
+def test_an_unknown_outcome_word_or_method_or_target_is_refused():
+    from proofs_check.registry import Check, CheckResult, Claim, status
+    claim = _planted()
+    assert status(claim, [CheckResult("planted", "numerical", "-", "VERIFIED BY PROOF")]).startswith("FAILED")
+    with pytest.raises(ValueError, match="method"):
+        Check("proof", lambda impl=None: None)
+    with pytest.raises(ValueError, match="target"):
+        Claim("x", "s", "l", "h", target="theorem")
+    with pytest.raises(ValueError, match="correction"):
+        Claim("x", "s", "l", "h", correction="the paper is wrong")
+
+
+def test_the_inventory_lists_every_claim_and_every_answer_exists():
+    from pathlib import Path
+
+    from proofs_check.inventory import INVENTORY
+    root = Path(__file__).resolve().parent.parent
+    listed = {c for item in INVENTORY for c in item.claims}
+    assert set(CLAIM_ORDER) - {"library"} <= listed, set(CLAIM_ORDER) - listed
+    assert listed <= set(CLAIM_ORDER), listed - set(CLAIM_ORDER)
+    for item in INVENTORY:
+        assert item.claims or item.section or item.out_of_scope, item
+        if item.section:
+            path, heading = item.section.split(": ", 1)
+            headings = [line.lstrip("#").strip() for line in (root / path).read_text().splitlines() if line.startswith("#")]
+            assert any(h.startswith(heading) for h in headings), item.section

@@ -178,7 +178,7 @@ def test_training_saves_h_prime_exact_in_float32_tails(mode, monkeypatch):
             return value, (4.0 * a * b) * e1 * r1 * r1 * e2 / (1.0 + e2).square()
         monkeypatch.setitem(hnn._kernels._KERNELS, "htaf_fwd_grad", shortcut)
         assert _float32_grad_error(x, 2.0, 2.0) > 1e4
-        monkeypatch.setattr(hnn._kernels, "_tanh_abs", lambda u, e1, r1: (1.0 - e1) * r1)
+        monkeypatch.setattr(hnn._formulas, "_tanh_abs", lambda u, e1, r1: (1.0 - e1) * r1)
         monkeypatch.setitem(hnn._kernels._KERNELS, "htaf_fwd_grad", hnn._kernels._htaf_forward_and_grad)
         assert _float32_grad_error(x, 1e3, 0.01) > 20
 

@@ -51,7 +51,8 @@ def binarity_symbolic(impl=None) -> CheckResult:
 
 CLAIM = Claim("appG.4.binarity", "the binarity score (share of outputs > 0.99 or < 0.01) is 0 unless a > log(99) = 4.595",
                "App. G.4, F.1", "a, b > 0", [Check("symbolic", binarity_symbolic), Check("precise", binarity_precise)],
-               note="Not stated in the paper; it explains why a = 5 (Table 6) is the smallest a with any binary outputs.")
+               note="Not stated in the paper; it explains why a = 5 (Table 6) is the smallest a with any binary outputs.",
+               target="addition")
 
 
 #: a deliberately wrong variant (threshold L(0.1) instead of log 99): its checks must reject it with a counterexample

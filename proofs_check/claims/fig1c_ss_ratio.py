@@ -68,7 +68,9 @@ CLAIM = Claim("fig1c.ss-ratio", "h'(x)/s'_{ab}(x) ~ sech^2(a/2) e^{(a-2) b |x|}:
                [Check("symbolic", ss_symbolic), Check("precise", ss_precise)],
                note="The paper presents HTAF's tails as heavier than SS's without condition. That holds only for a > 2: "
                     "at a = 2 both decay at rate a b, and for a < 2 HTAF's tail is lighter. The pair (a, b) = (2, 11) "
-                    "of App. F.2.1 sits exactly at a = 2.")
+                    "of App. F.2.1 sits exactly at a = 2.",
+               target="corrected",
+               correction="holds only if a > 2: at a = 2 both tails decay at rate a b, below it HTAF's is lighter")
 
 
 #: a deliberately wrong variant ('heavier iff a > 1'): its checks must reject it with a counterexample

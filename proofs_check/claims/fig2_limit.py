@@ -88,7 +88,10 @@ CLAIM = Claim(
     "Sec. 3.2, Fig. 2", "eps in (0, 1/2), delta > 0, a > L(eps)",
     [Check("symbolic", symbolic), Check("precise", precise), CERTIFIED[0].replay_check(), CERTIFIED[0].search_check()],
     note="The paper says a min_b(a) 'converges to 22' (eps = delta = 0.1): the limit is log(9)/0.1 = 21.97, approached "
-         "from above, and a b >= 22 alone does not make h 0.1-close: (a, b) = (2, 11) has error 0.1678.")
+         "from above, and a b >= 22 alone does not make h 0.1-close: (a, b) = (2, 11) has error 0.1678.",
+    target="corrected",
+    correction="counterexample to 'a b -> 22 suffices': the limit is L/delta = 21.97, approached from above, so a b > 21.97 "
+               "is necessary, not sufficient; (a, b) = (2, 11) has a b = 22 and error 0.1678 > 0.1")
 
 
 #: a deliberately wrong variant (the b bound without artanh): its checks must reject it with a counterexample

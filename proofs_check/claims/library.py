@@ -36,7 +36,8 @@ def references_precise(impl=None) -> CheckResult:
 CLAIM = Claim("library", "every public float function of core, params and tails agrees with its mpmath reference "
                "(the reference table) over its documented domain", "the package, not the paper", "the documented domains",
                [Check("precise", references_precise)],
-               note="Not a claim of the paper: the other checks call these functions, so they are checked first.")
+               note="Not a claim of the paper: the other checks call these functions, so they are checked first.",
+               target="library")
 
 
 #: a deliberately wrong variant (the gradient off by a factor 1 + 1e-10): its checks must reject it with a counterexample

@@ -92,7 +92,8 @@ CLAIM = Claim(
     "sup_{|x|>=delta} |h(x) - H(x)| = sigma(-a tanh(b delta)) exactly; so a > L and b >= min_b are also necessary",
     "not in the paper (sharpens Prop. 3.1)", "a, b, delta > 0",
     [Check("symbolic", symbolic), Check("precise", sharp_precise), CERTIFIED[0].replay_check(), CERTIFIED[0].search_check()],
-    note="The paper states only sufficiency; the bound is attained at |x| = delta, so the conditions are also necessary.")
+    note="The paper states only sufficiency; the bound is attained at |x| = delta, so the conditions are also necessary.",
+    target="addition")
 
 
 #: a deliberately wrong variant (the sup error measured at 2 delta): its checks must reject it with a counterexample

@@ -100,7 +100,8 @@ CLAIM = Claim("thmB.1", "an HTAF network approximates any ReLU network on a box,
                "App. B.1, Thm B.1", "h in C^2 near a point with h'' != 0", [Check("numerical", b1_numerical)],
                note="Numerical evidence for one explicit construction (ours, built from the B.2 square step: ReLU(z) = "
                     "z H(z), H by h(n z), products by squares, squares by second differences), not the cited theorem's "
-                    "constants.")
+                    "constants.",
+               target="construction")
 
 
 #: a deliberately wrong variant (one-sided differences for the squares): its checks must reject it with a counterexample

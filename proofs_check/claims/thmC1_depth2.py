@@ -47,7 +47,8 @@ def c1_deep_numerical(impl=None, fixed_b: float | None = None) -> CheckResult:
 CLAIM = Claim("thmC.1.depth2", "C.1 beyond one hidden layer (the paper: the proof 'could be extended'): E|f - f_h| -> 0 "
                "as eps = delta -> 0 for a 2-hidden-layer Heaviside net and its HTAF copy", "App. C (remark)",
                "X with a density; b = min_b", [Check("numerical", c1_deep_numerical)],
-               note="The paper states no bound for depth > 1; this is numerical evidence only, not the bound.")
+               note="The paper states no bound for depth > 1; this is numerical evidence only, not the bound.",
+               target="addition")
 
 
 #: a deliberately wrong variant (b fixed, not min_b(delta)): its checks must reject it with a counterexample
