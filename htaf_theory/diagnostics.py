@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .params import min_a, transition_width
+from .nn.sharpening import layer_delta
 from .validation import InvalidParameterError, check_eps
 
 __all__ = ["swap_report", "SwapReport", "LayerSwap", "layer_delta"]
@@ -83,24 +83,6 @@ class SwapReport:
 def _swappable(module: nn.Module) -> bool:
     from .nn import HTAF, HTAFSpike, ScaledSigmoid
     return isinstance(module, (HTAF, ScaledSigmoid, HTAFSpike))
-
-
-def layer_delta(module: nn.Module, eps: float) -> float:
-    """The transition half-width of an HTAF / HTAFSpike / ScaledSigmoid module at tolerance eps.
-
-    >>> from htaf_theory.nn import HTAF, ScaledSigmoid
-    >>> round(layer_delta(HTAF(10.0, 2.0), 0.1), 6), round(layer_delta(ScaledSigmoid(22.0), 0.1), 6)
-    (0.111682, 0.099874)
-    """
-    from .nn import ScaledSigmoid
-    eps = float(check_eps(eps))
-    if not _swappable(module):
-        raise InvalidParameterError(f"module must be an HTAF, HTAFSpike or ScaledSigmoid; got {type(module).__name__}")
-    if isinstance(module, ScaledSigmoid):
-        # sigma(-gamma delta) = eps  <=>  gamma delta = log((1 - eps)/eps) = min_a(eps)
-        return float(min_a(eps)) / module.gamma
-    a, b = (float(torch.as_tensor(v).detach()) for v in (module.a, module.b))
-    return float(transition_width(a, b, eps))
 
 
 def _output_gap(out: torch.Tensor, ref: torch.Tensor) -> float:

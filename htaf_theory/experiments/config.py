@@ -17,9 +17,12 @@ ACTIVATIONS = ("relu", "htaf", "ss", "ste")
 OPTIMIZERS = ("adam", "sgd")
 DATASET_NAMES = ("abalone", "wine", "churn", "fico")
 TARGET_SCALINGS = ("standardize", "none")
+#: how the activation is trained for deployment (htaf_theory.nn.sharpening): fixed gains, Prop. 3.1 sharpening, zone penalty
+SCHEDULES = ("fixed", "sharpen", "zone")
 BACKWARDS = ("exact", "autograd")
 #: fields added after results existed: left out of the hash at their default, so old results keep their keys
-_HASH_OMIT_AT_DEFAULT = {"target_scaling": "standardize", "backward": "exact", "select_epoch": False}
+_HASH_OMIT_AT_DEFAULT = {"target_scaling": "standardize", "backward": "exact", "select_epoch": False, "schedule": "fixed",
+                         "frontier_eps": 0.1, "delta0": 0.1, "delta1": 0.01, "zone_lam": 1.0, "monitor_every": 0}
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,12 @@ class RunConfig:
     target_scaling: str = "standardize"        # regression target: standardize (train mean/std) | none (raw units)
     backward: str = "exact"                    # HTAF backward: exact (fused, tail-exact) | autograd (torch's chain rule, float32)
     select_epoch: bool = False                 # keep the weights of the best validation score (deployed net) seen at record epochs
+    schedule: str = "fixed"                    # fixed gains | sharpen (Prop. 3.1 frontier, delta0 -> delta1) | zone (penalty)
+    frontier_eps: float = 0.1                  # eps of the frontier (sharpen) and of each layer's delta (zone)
+    delta0: float = 0.1                        # sharpen: starting transition half-width
+    delta1: float = 0.01                       # sharpen: final half-width, reached at the last epoch (geometric)
+    zone_lam: float = 1.0                      # zone: weight of the sech^2(z/delta) penalty added to the loss
+    monitor_every: int = 0                     # every k epochs record val scores (smooth, deployed) and Thm C.1's bound (0: never)
     tag: str = ""                              # which sweep made it (for file names only)
     extra: dict = field(default_factory=dict, compare=False, hash=False)  # free-form notes, not hashed
 
@@ -76,6 +85,19 @@ class RunConfig:
             raise InvalidParameterError(f"backward must be one of {BACKWARDS}; got backward={self.backward!r}")
         if self.backward != "exact" and self.activation != "htaf":
             raise InvalidParameterError(f"backward={self.backward!r} applies to activation='htaf' only; got activation={self.activation!r}")
+        if self.schedule not in SCHEDULES:
+            raise InvalidParameterError(f"schedule must be one of {SCHEDULES}; got schedule={self.schedule!r}")
+        if self.schedule != "fixed" and self.activation not in ("htaf", "ss"):
+            raise InvalidParameterError(f"schedule={self.schedule!r} applies to activation 'htaf' or 'ss'; "
+                                        f"got activation={self.activation!r}")
+        if not 0 < self.frontier_eps < 0.5:
+            raise InvalidParameterError(f"frontier_eps must be in (0, 1/2); got frontier_eps={self.frontier_eps!r}")
+        if not 0 < self.delta1 <= self.delta0:
+            raise InvalidParameterError(f"need 0 < delta1 <= delta0; got delta0={self.delta0!r}, delta1={self.delta1!r}")
+        if not (self.zone_lam > 0 and math.isfinite(self.zone_lam)):
+            raise InvalidParameterError(f"zone_lam must be a finite number > 0; got zone_lam={self.zone_lam!r}")
+        if not (isinstance(self.monitor_every, int) and self.monitor_every >= 0):
+            raise InvalidParameterError(f"monitor_every must be an integer >= 0; got monitor_every={self.monitor_every!r}")
         if self.surrogate is not None and self.surrogate not in ("sigmoid", "tanh", "rect"):
             raise InvalidParameterError(f"surrogate must be one of ('sigmoid', 'tanh', 'rect'); got surrogate={self.surrogate!r}")
 
@@ -101,10 +123,11 @@ class RunConfig:
 
     def label(self) -> str:
         """A short human label: the activation with its parameters."""
+        how = {"fixed": "", "sharpen": f" sharpen-to-{self.delta1:g}", "zone": f" zone-{self.zone_lam:g}"}[self.schedule]
         if self.activation == "htaf":
-            return f"HTAF a={self.a:g} b={self.b:g}" + (f" {self.backward}" if self.backward != "exact" else "")
+            return f"HTAF a={self.a:g} b={self.b:g}" + (f" {self.backward}" if self.backward != "exact" else "") + how
         if self.activation == "ss":
-            return f"SS gamma={self.gamma:g}"
+            return f"SS gamma={self.gamma:g}" + how
         if self.activation == "ste":
             return f"STE {self.surrogate} k={self.slope:g}"
         return "ReLU"

@@ -21,6 +21,9 @@
   ``f3tuned_fico``: the same on FICO HELOC, for a user who supplies the licensed file (not in the main job).
 * t1  (Sec. 4.1, Table 1 at CPU scale, ``experiments.heaviside``): digits; SNN and DHN x HTAF (Table 6 pairs) /
   STE (sigmoid, tanh, rect) / SS (gamma 4, 10, 22, 50); staged like f3 over 5 seeds.
+* f3deploy (beyond the paper: deploying without loss): stage 1 is f3tuned; stage 2 trains each split's chosen
+  DNN+HTAF cell again with Prop. 3.1 sharpening and with the zone penalty, and the chosen DNN+SS cell with
+  sharpening of gamma (``htaf_theory.nn.sharpening``), all else equal: paired by split with f3tuned's rows.
 """
 from __future__ import annotations
 
@@ -251,11 +254,71 @@ def select_per_split(records: list[dict]) -> dict:
     return {key: select_on_validation(recs) for key, recs in groups.items()}
 
 
+# ---- f3deploy: deploying without loss (Thm C.1), controlled against f3tuned's per-split choices -------------
+
+#: the strategies tried on each split's chosen candidate: (method, schedule)
+DEPLOY_STRATEGIES = (("DNN+HTAF", "sharpen"), ("DNN+HTAF", "zone"), ("DNN+SS", "sharpen"))
+#: sharpening narrows the transition zone by this factor over the run
+DEPLOY_SHARPEN = 10.0
+#: the split whose fixed and sharpened HTAF runs also record the validation scores and the C.1 bound over training
+DEPLOY_MONITOR_SPLIT, DEPLOY_MONITOR_EVERY = 0, 25
+
+
+def deploy_cell(base: RunConfig, schedule: str, monitor_every: int = 0) -> RunConfig:
+    """``base`` (a chosen f3tuned cell) trained with ``schedule``; everything else (optimizer, lr, gains at the start,
+    epochs, epoch selection, split) unchanged. The frontier's eps is the one the candidate was built for (0.01 if
+    its pair is 0.01-close outside delta = 0.1, else 0.1); delta0 is the layer's transition half-width at that eps
+    and delta1 = delta0 / ``DEPLOY_SHARPEN``."""
+    from ..params import approx_error, min_a, transition_width
+    if base.activation == "htaf":
+        eps = 0.01 if float(approx_error(base.a, base.b, 0.1)) <= 0.01 else 0.1
+        delta0 = float(transition_width(base.a, base.b, eps))
+    else:
+        eps = 0.1
+        delta0 = float(min_a(eps)) / base.gamma
+    return replace(base, schedule=schedule, frontier_eps=eps, delta0=delta0, delta1=delta0 / DEPLOY_SHARPEN,
+                   monitor_every=monitor_every, tag="f3deploy" + ("-quick" if base.tag.endswith("-quick") else ""))
+
+
+def f3deploy_plan(store: ResultStore, size: str) -> tuple[list[RunConfig], dict]:
+    """Stage 1: f3tuned's cells. Then {(dataset, method, schedule, split): cell}: each strategy of
+    ``DEPLOY_STRATEGIES`` on that split's chosen candidate, and on split ``DEPLOY_MONITOR_SPLIT`` the fixed and the
+    sharpened HTAF run again with the curves recorded (schedules "fixed-monitored", "sharpen-monitored")."""
+    stage1 = build_sweep("f3tuned", size)
+    records = [store.load(c) for c in stage1]
+    if any(r is None for r in records):
+        return stage1, {}
+    chosen = {}
+    for (ds, method, split), rec in select_per_split(records).items():
+        base = RunConfig.from_dict(rec["config"])
+        for m, schedule in DEPLOY_STRATEGIES:
+            if m == method:
+                chosen[(ds, method, schedule, split)] = deploy_cell(base, schedule)
+        if method == "DNN+HTAF" and split == DEPLOY_MONITOR_SPLIT:
+            for schedule in ("fixed", "sharpen"):
+                chosen[(ds, method, schedule + "-monitored", split)] = deploy_cell(base, schedule, DEPLOY_MONITOR_EVERY)
+    return stage1, chosen
+
+
+def f3deploy_records(results_dir=None, size: str = "full") -> dict:
+    """{(dataset, method, schedule): [record per split]}: f3tuned's per-split choices (schedule "fixed", and DHN+STE,
+    DNN) with the strategies' runs of f3deploy; ``MissingResultsError`` (naming the experiment) if incomplete."""
+    load_records("f3deploy", size, results_dir)
+    store = ResultStore(results_dir)
+    stage1, chosen = f3deploy_plan(store, size)
+    out: dict = {}
+    for (ds, method, split), rec in sorted(select_per_split([store.load(c) for c in stage1]).items()):
+        out.setdefault((ds, method, "fixed"), []).append(rec)
+    for (ds, method, schedule, split), cell in sorted(chosen.items()):
+        out.setdefault((ds, method, schedule), []).append(store.load(cell))
+    return out
+
+
 #: sweeps whose stage 2 (the chosen candidate on every split) depends on stage 1's results
-STAGED = {"f3": f3_plan, "t1": t1_plan}
+STAGED = {"f3": f3_plan, "t1": t1_plan, "f3deploy": f3deploy_plan}
 
 SWEEPS = {"f1": _f1, "f1autograd": _f1autograd, "f21": _f21, "f21raw": _f21raw, "f22": _f22, "f22raw": _f22raw,
-          "f3": _f3, "f3tuned": _f3tuned, "f3tuned_fico": _f3tuned_fico, "t1": _t1}
+          "f3": _f3, "f3tuned": _f3tuned, "f3tuned_fico": _f3tuned_fico, "t1": _t1, "f3deploy": _f3tuned}
 
 
 def build_sweep(name: str, size: str = "full") -> list[RunConfig]:

@@ -25,7 +25,7 @@ from scipy.stats import rankdata
 from .. import __version__
 from ..data import load_dataset, split_dataset
 from ..diagnostics import swap_report
-from ..nn import binarize
+from ..nn import Sharpening, ZonePenalty, binarize
 from ..nn import kernel_path
 from ..validation import InvalidParameterError
 from .config import OPTIMIZERS, RunConfig
@@ -170,6 +170,32 @@ def _restore(state: dict, model, opt, history: dict) -> str:
     return ""
 
 
+def _deployment_training(cfg: RunConfig, model):
+    """The cell's Sharpening scheduler and ZonePenalty (``htaf_theory.nn.sharpening``), each None unless configured."""
+    if cfg.schedule == "sharpen":
+        return Sharpening(model, cfg.frontier_eps, cfg.delta0, cfg.delta1, steps=cfg.epochs), None
+    if cfg.schedule == "zone":
+        return None, ZonePenalty(model, cfg.frontier_eps, cfg.zone_lam)
+    return None, None
+
+
+def _monitor(history: dict, epoch: int, model, split, X_val, cfg: RunConfig, sharpening, y_mean: float, y_std: float):
+    """Validation scores of the smooth and the deployed net, and Thm C.1's bound for the last hidden layer, now."""
+    regression = split.task == "regression"
+    with torch.no_grad():
+        smooth = model(X_val).double().numpy()
+        with binarize(model, strict=False):
+            deployed = model(X_val).double().numpy()
+        report = swap_report(model, X_val, eps=cfg.frontier_eps, decision=None if regression else "sign")
+    scale = (lambda out: out * y_std + y_mean) if regression else (lambda out: out)
+    history["monitor_epoch"].append(epoch)
+    history["monitor_val_smooth"].append(_metric(split.task, split.y_val, scale(smooth)))
+    history["monitor_val_deployed"].append(_metric(split.task, split.y_val, scale(deployed)))
+    # the bound is for the output's scale: on a standardized target multiply by y_std to compare with RMSE
+    history["monitor_c1_bound"].append(None if report.c1_bound is None else report.c1_bound * (y_std if regression else 1.0))
+    history["monitor_delta"].append(sharpening.delta if sharpening is not None else None)
+
+
 @flushing_denormals_for_cells
 def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None = None) -> dict:
     """Train one configuration and return its result record (config, versions, timings, results).
@@ -189,10 +215,14 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
     torch.manual_seed(cfg.seed)
     model = MLP(X.shape[1], cfg.hidden, lambda: make_activation(cfg))
     opt = make_optimizer(model.parameters(), cfg.optimizer, cfg.lr)
+    sharpening, zone = _deployment_training(cfg, model)
     loss_fn = torch.nn.MSELoss() if regression else torch.nn.BCEWithLogitsLoss()
     history = {"epoch": [], "loss": [], "grad_norm": [[] for _ in cfg.hidden]}
     if cfg.select_epoch:
         history["val_deployed"] = []
+    if cfg.monitor_every:
+        for name in ("monitor_epoch", "monitor_val_smooth", "monitor_val_deployed", "monitor_c1_bound", "monitor_delta"):
+            history[name] = []
     best = {"score": None, "epoch": -1, "state": None}
     start_epoch, diverged = 0, False
     ckpt = Path(checkpoint_path) if checkpoint_path else None
@@ -200,11 +230,17 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
         state = _load_checkpoint(ckpt, cfg.epochs, history_keys=tuple(history))
         if state is not None and (not cfg.select_epoch or "best" in state):
             why = _restore(state, model, opt, history)
+            if not why and sharpening is not None:
+                try:
+                    sharpening.load_state_dict(state.get("sharpening"))
+                except ValueError as err:
+                    why = f"its sharpening state does not fit: {err}"
             if why:
                 _set_aside(ckpt, why)
                 torch.manual_seed(cfg.seed)                # a fresh start, as if no checkpoint had existed
                 model = MLP(X.shape[1], cfg.hidden, lambda: make_activation(cfg))
                 opt = make_optimizer(model.parameters(), cfg.optimizer, cfg.lr)
+                sharpening, zone = _deployment_training(cfg, model)
             else:
                 history, start_epoch = state["history"], state["epoch"]
                 best = state.get("best", best)
@@ -222,7 +258,8 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
         record = epoch % cfg.record_every == 0 or epoch == cfg.epochs - 1
         opt.zero_grad(set_to_none=True)
         loss = loss_fn(model(X, keep=record), y)
-        loss.backward()
+        objective = loss + zone.penalty() if zone is not None else loss
+        objective.backward()
         if record:
             history["epoch"].append(epoch)
             history["loss"].append(loss.item())
@@ -237,10 +274,15 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
             diverged = True
             break
         opt.step()
+        if sharpening is not None:
+            sharpening.step()
         done = epoch + 1
+        if cfg.monitor_every and (done % cfg.monitor_every == 0 or done == cfg.epochs):
+            _monitor(history, done, model, split, X_val, cfg, sharpening, y_mean, y_std)
         if ckpt is not None and cfg.checkpoint_every and done % cfg.checkpoint_every == 0 and done < cfg.epochs:
             _save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "history": history, "epoch": done,
-                          **({"best": best} if cfg.select_epoch else {})}, ckpt)
+                          **({"best": best} if cfg.select_epoch else {}),
+                          **({"sharpening": sharpening.state_dict()} if sharpening is not None else {})}, ckpt)
     train_seconds = time.time() - train_started
     if cfg.select_epoch and best["state"] is not None:
         model.load_state_dict(best["state"])          # model selection on validation, epoch included

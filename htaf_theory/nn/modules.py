@@ -87,6 +87,12 @@ class HTAF(nn.Module):
     def b(self):
         return F.softplus(self.b_raw) if self.learnable else self._b
 
+    def set_gains(self, a: float, b: float) -> None:
+        """Set fixed gains (``nn.sharpening.Sharpening`` moves them along Prop. 3.1's frontier)."""
+        if self.learnable:
+            raise InvalidParameterError("set_gains: this HTAF learns its gains; set them through a_raw / b_raw")
+        self._a, self._b = _as_float("a", a), _as_float("b", b)
+
     def get_extra_state(self):
         return {} if self.learnable else {"a": self._a, "b": self._b}
 
@@ -127,6 +133,18 @@ class ScaledSigmoid(nn.Module):
             raise InvalidParameterError(f"backward must be 'exact' or 'double'; got backward={backward!r}")
         self.binary = binary
         self.backward = backward
+
+    def set_gamma(self, gamma: float) -> None:
+        """Set the slope (``nn.sharpening.Sharpening`` moves it along the SS frontier gamma = L(eps)/delta)."""
+        self.gamma = _as_float("gamma", gamma)
+
+    def get_extra_state(self):
+        # in the state dict, so that a checkpoint or a best-epoch copy keeps a scheduled gamma
+        return {"gamma": self.gamma}
+
+    def set_extra_state(self, state) -> None:
+        if state:
+            self.gamma = _as_float("gamma", state["gamma"])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return heaviside(x) if self.binary else scaled_sigmoid(x, self.gamma, backward=self.backward)
@@ -203,6 +221,10 @@ class HTAFSpike(nn.Module):
     @property
     def b(self) -> float:
         return self._b
+
+    def set_gains(self, a: float, b: float) -> None:
+        """Set the gains (``nn.sharpening.Sharpening`` moves them along Prop. 3.1's frontier)."""
+        self._a, self._b = _as_float("a", a), _as_float("b", b)
 
     def set_spiking_mode(self, spiking: bool) -> None:
         """SpikingJelly's switch between the step (``True``) and the smooth function (``False``)."""

@@ -1,0 +1,217 @@
+"""Theory-guided training for deployment: sharpen HTAF along Prop. 3.1's frontier, penalise the transition zone.
+
+Theorem C.1 bounds what swapping HTAF for the exact step costs a one-hidden-layer net f = beta^T H(z):
+
+    E|f - f_h| <= sum_j |beta_j| (eps + P(|z_j| < delta)),
+
+where h is eps-close to H outside [-delta, delta], i.e. (Prop. 3.1) b >= min_b(a, eps, delta). Two ways to make the
+bound small during training, both here:
+
+* ``Sharpening`` moves every HTAF / HTAFSpike layer along the admissible frontier b = min_b(a, eps, delta) while
+  delta shrinks geometrically from ``delta0`` to ``delta1`` (optionally a moves geometrically to ``a1`` too), and
+  every ScaledSigmoid along its own frontier gamma = L(eps) / delta (sigma(-gamma delta) = eps), so the SS baseline
+  gets the same chance. A scheduler in the style of ``torch.optim.lr_scheduler``: built on a model, ``step()`` once
+  per epoch (or iteration), ``state_dict()`` / ``load_state_dict()`` for resuming.
+* ``ZonePenalty`` adds a smooth surrogate of C.1's zone term: lam * mean over layers of mean_j sech^2(z_j / delta),
+  which is 1 at z = 0 and e^{-2|z|/delta}-small outside the zone, computed on the pre-activations of the forward
+  pass that the loss used.
+
+>>> import torch
+>>> from htaf_theory.nn import HTAF
+>>> net = torch.nn.Sequential(torch.nn.Linear(2, 4), HTAF(5.0, 4.72), torch.nn.Linear(4, 1))
+>>> sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, steps=10)
+>>> for epoch in range(10):
+...     sched.step()
+>>> round(sched.delta, 6), round(net[1].b / 4.72, 1)     # delta 10x smaller: b about 10x larger
+(0.01, 10.0)
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..params import min_a, select, transition_width
+from ..validation import InvalidParameterError, check_eps, check_positive
+from .functional import _sech2
+from .modules import HTAF, HTAFSpike, ScaledSigmoid
+
+__all__ = ["Sharpening", "ZonePenalty", "frontier_layers", "layer_delta"]
+
+
+def frontier_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """(name, module) of every HTAF, HTAFSpike and ScaledSigmoid of ``model``, in ``named_modules`` order."""
+    return [(n, m) for n, m in model.named_modules() if isinstance(m, (HTAF, HTAFSpike, ScaledSigmoid))]
+
+
+def layer_delta(module: nn.Module, eps: float) -> float:
+    """The transition half-width of an HTAF / HTAFSpike / ScaledSigmoid module at tolerance eps.
+
+    HTAF: ``params.transition_width(a, b, eps)``; SS: sigma(-gamma delta) = eps, so delta = L(eps)/gamma.
+
+    >>> round(layer_delta(HTAF(10.0, 2.0), 0.1), 6), round(layer_delta(ScaledSigmoid(22.0), 0.1), 6)
+    (0.111682, 0.099874)
+    """
+    eps = float(check_eps(eps))
+    if not isinstance(module, (HTAF, HTAFSpike, ScaledSigmoid)):
+        raise InvalidParameterError(f"module must be an HTAF, HTAFSpike or ScaledSigmoid; got {type(module).__name__}")
+    if isinstance(module, ScaledSigmoid):
+        return float(min_a(eps)) / module.gamma
+    a, b = (float(torch.as_tensor(v).detach()) for v in (module.a, module.b))
+    return float(transition_width(a, b, eps))
+
+
+class Sharpening:
+    """Move a model's HTAF-like layers along Prop. 3.1's frontier from delta0 to delta1 over ``steps`` steps.
+
+    After step k (k = 0 at construction, clipped at ``steps``): delta_k = delta0 (delta1/delta0)^(k/steps);
+    each HTAF/HTAFSpike layer has a_k = a (a1/a)^(k/steps) (a fixed when ``a1`` is None) and b_k the least
+    admissible b for (a_k, eps, delta_k) (``params.select``: sup_{|x|>=delta_k} |h - H| <= eps, exactly); each
+    ScaledSigmoid has gamma_k = L(eps)/delta_k.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Holds at least one HTAF (fixed gains), HTAFSpike or ScaledSigmoid.
+    eps : float
+        Tolerance in (0, 1/2), fixed along the schedule.
+    delta0, delta1 : float
+        Transition half-widths at the start and the end, 0 < delta1 <= delta0.
+    steps : int
+        Number of ``step()`` calls from delta0 to delta1 (>= 1).
+    a1 : float, optional
+        Final outer gain of every HTAF layer (> min_a(eps)); None keeps each layer's own a.
+    monitor : callable, optional
+        Called as ``monitor(model)`` after every step; its result is appended to ``history`` (e.g. the C.1 bound:
+        ``lambda m: swap_report(m, X_val, eps=0.1).c1_bound``).
+
+    Raises
+    ------
+    InvalidParameterError
+        naming the argument: eps outside (0, 1/2), delta1 > delta0, steps < 1, a layer's a (or a1) <= min_a(eps),
+        learnable HTAF gains, or a model without such layers.
+    """
+
+    def __init__(self, model: nn.Module, eps: float, delta0: float, delta1: float, steps: int, a1: float | None = None,
+                 monitor=None):
+        self.eps = float(check_eps(eps))
+        self.delta0 = float(check_positive("delta0", delta0))
+        self.delta1 = float(check_positive("delta1", delta1))
+        if self.delta1 > self.delta0:
+            raise InvalidParameterError(f"delta1 must not exceed delta0 = {self.delta0!r} (sharpening narrows the "
+                                        f"transition zone; valid range: (0, delta0]); got delta1={self.delta1!r}")
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            raise InvalidParameterError(f"steps must be an integer >= 1; got steps={steps!r}")
+        if not isinstance(model, nn.Module):
+            raise InvalidParameterError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+        self.model, self.steps, self.monitor = model, steps, monitor
+        self.layers = frontier_layers(model)
+        if not self.layers:
+            raise InvalidParameterError("model has no HTAF, HTAFSpike or ScaledSigmoid layer to sharpen")
+        floor = float(min_a(self.eps))
+        self.a1 = None if a1 is None else float(check_positive("a1", a1))
+        if self.a1 is not None and self.a1 <= floor:
+            raise InvalidParameterError(f"a1 must exceed min_a(eps) = {floor:.6g} (valid range: (min_a(eps), inf)); "
+                                        f"got a1={self.a1!r}")
+        self.a0 = {}
+        for name, module in self.layers:
+            if isinstance(module, ScaledSigmoid):
+                continue
+            if getattr(module, "learnable", False):
+                raise InvalidParameterError(f"layer {name!r} has learnable gains: the schedule sets a and b itself")
+            if module.a <= floor:
+                raise InvalidParameterError(f"layer {name!r} has a={module.a!r} <= min_a(eps) = {floor:.6g}: no b makes it "
+                                            f"eps-close (valid range of a: (min_a(eps), inf))")
+            self.a0[name] = float(module.a)
+        self.last_step = 0
+        self.history: list = []
+        self._apply()
+
+    @property
+    def delta(self) -> float:
+        """The current transition half-width delta_k."""
+        return self._at(self.delta0, self.delta1)
+
+    def _at(self, start: float, end: float) -> float:
+        k = min(self.last_step, self.steps)
+        if k == self.steps:
+            return end
+        return start * (end / start) ** (k / self.steps)
+
+    def gains(self) -> dict:
+        """{layer name: (a, b)} for HTAF/HTAFSpike, {layer name: gamma} for ScaledSigmoid, as set now."""
+        return {name: (m.gamma if isinstance(m, ScaledSigmoid) else (m.a, m.b)) for name, m in self.layers}
+
+    def _apply(self) -> None:
+        delta = self.delta
+        for name, module in self.layers:
+            if isinstance(module, ScaledSigmoid):
+                module.set_gamma(float(min_a(self.eps)) / delta)
+            else:
+                a = self.a0[name] if self.a1 is None else self._at(self.a0[name], self.a1)
+                module.set_gains(a, select(self.eps, delta, a=a).b)
+
+    def step(self) -> None:
+        """Advance one step along the schedule (past ``steps`` the gains stay at the target)."""
+        self.last_step += 1
+        self._apply()
+        if self.monitor is not None:
+            self.history.append({"step": self.last_step, "delta": self.delta, "value": self.monitor(self.model)})
+
+    def state_dict(self) -> dict:
+        """What resuming needs: the step count and the starting gains (the rest is the constructor's arguments)."""
+        return {"last_step": self.last_step, "a0": dict(self.a0), "history": list(self.history)}
+
+    def load_state_dict(self, state: dict) -> None:
+        if not isinstance(state, dict) or not isinstance(state.get("last_step"), int) or state["last_step"] < 0:
+            raise InvalidParameterError(f"not a Sharpening state: {state!r}")
+        if set(state.get("a0", {})) != set(self.a0):
+            raise InvalidParameterError(f"the state's layers {sorted(state.get('a0', {}))} are not this model's {sorted(self.a0)}")
+        self.last_step = state["last_step"]
+        self.a0 = {k: float(v) for k, v in state["a0"].items()}
+        self.history = list(state.get("history", []))
+        self._apply()
+
+
+class ZonePenalty:
+    """lam * mean over layers of mean(sech^2(z / delta)), z the inputs of the model's HTAF-like layers.
+
+    A smooth surrogate of Thm C.1's zone term P(|z| < delta) (delta of each layer at tolerance eps: ``layer_delta``):
+    add ``penalty()`` to the loss after the forward pass.
+
+    >>> import torch
+    >>> from htaf_theory.nn import HTAF
+    >>> net = torch.nn.Sequential(torch.nn.Linear(2, 3), HTAF(5.0, 4.72), torch.nn.Linear(3, 1))
+    >>> zone = ZonePenalty(net, eps=0.1, lam=1.0)
+    >>> loss = net(torch.randn(8, 2)).pow(2).mean() + zone.penalty()
+    >>> 0.0 <= float(zone.last) <= 1.0
+    True
+    """
+
+    def __init__(self, model: nn.Module, eps: float, lam: float):
+        self.eps = float(check_eps(eps))
+        self.lam = float(check_positive("lam", lam))
+        self.layers = frontier_layers(model)
+        if not self.layers:
+            raise InvalidParameterError("model has no HTAF, HTAFSpike or ScaledSigmoid layer to penalise")
+        self._inputs: list[torch.Tensor] = []
+        self._handles = [m.register_forward_pre_hook(self._keep) for _, m in self.layers]
+        self.last = None
+
+    def _keep(self, module, inputs) -> None:
+        if torch.is_grad_enabled():
+            self._inputs.append((module, inputs[0]))
+
+    def penalty(self) -> torch.Tensor:
+        """The penalty of the forward passes since the last call (then forgotten); 0 if there were none."""
+        terms = [_sech2(z / layer_delta(m, self.eps)).mean() for m, z in self._inputs]
+        self._inputs.clear()
+        if not terms:
+            return torch.zeros(())
+        value = torch.stack(terms).mean()
+        self.last = value.detach()
+        return self.lam * value
+
+    def remove(self) -> None:
+        """Detach the hooks from the model."""
+        for h in self._handles:
+            h.remove()
