@@ -1,0 +1,169 @@
+"""htaf_theory.nn.sharpening: every step on Prop. 3.1's frontier, resumable, refused by name when misused, its
+monitored C.1 bound holds, and the zone penalty is the sech^2 surrogate with finite gradients."""
+import copy
+
+import mpmath
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.torch
+
+from htaf_theory import params  # noqa: E402
+from htaf_theory.diagnostics import swap_report  # noqa: E402
+from htaf_theory.nn import HTAF, HTAFSpike, ScaledSigmoid, Sharpening, ZonePenalty, layer_delta  # noqa: E402
+from htaf_theory.precise import approx_error_mp  # noqa: E402
+from htaf_theory.validation import InvalidParameterError  # noqa: E402
+
+
+def _net(act=None):
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(3, 8), act or HTAF(5.0, 4.72), torch.nn.Linear(8, 8),
+                               HTAF(50.0, 0.44), torch.nn.Linear(8, 1)).double()
+
+
+@pytest.mark.parametrize("a1", [None, 20.0])
+def test_every_step_is_on_the_frontier_exactly(a1):
+    net = _net()
+    sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.005, steps=25, a1=a1)
+    deltas = []
+    for _ in range(30):                                     # past `steps` the gains stay at the target
+        for _, module in sched.layers:
+            assert approx_error_mp(module.a, module.b, sched.delta, dps=60) <= 0.1
+            assert float(params.approx_error(module.a, module.b, sched.delta)) <= 0.1
+            # the least such b: a slightly smaller one is not admissible
+            assert approx_error_mp(module.a, module.b * (1 - 1e-9), sched.delta, dps=60) > 0.1
+        deltas.append(sched.delta)
+        sched.step()
+    assert deltas[0] == 0.1 and deltas[25] == 0.005 and deltas[-1] == 0.005
+    assert all(x > y for x, y in zip(deltas[:25], deltas[1:26]))
+    if a1 is not None:
+        assert all(m.a == pytest.approx(a1) for _, m in sched.layers)
+
+
+def test_scaled_sigmoid_follows_its_own_frontier():
+    net = _net(ScaledSigmoid(22.0))
+    sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, steps=4)
+    for _ in range(5):
+        ss = net[1]
+        assert ss.gamma * sched.delta == pytest.approx(float(params.min_a(0.1)), rel=1e-14)
+        assert layer_delta(ss, 0.1) == pytest.approx(sched.delta, rel=1e-14)
+        sched.step()
+
+
+def test_a_resumed_schedule_matches_an_uninterrupted_one():
+    def train(interrupt_at=None):
+        net = _net()
+        opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+        sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, steps=20)
+        X = torch.randn(32, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+        y = X.sum(1, keepdim=True)
+        for epoch in range(20):
+            if epoch == interrupt_at:       # save, rebuild everything, load
+                saved = copy.deepcopy((net.state_dict(), opt.state_dict(), sched.state_dict()))
+                net = _net()
+                opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+                sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, steps=20)
+                net.load_state_dict(saved[0])
+                opt.load_state_dict(saved[1])
+                sched.load_state_dict(saved[2])
+            opt.zero_grad()
+            torch.nn.functional.mse_loss(net(X), y).backward()
+            opt.step()
+            sched.step()
+        return net, sched
+    (n1, s1), (n2, s2) = train(), train(interrupt_at=9)
+    assert s1.gains() == s2.gains() and s1.last_step == s2.last_step
+    for p, q in zip(n1.parameters(), n2.parameters()):
+        assert torch.equal(p, q)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"delta1": 0.2}, "delta1 must not exceed delta0"), ({"eps": 0.5}, "eps"), ({"eps": 0.0}, "eps"),
+    ({"steps": 0}, "steps"), ({"steps": 2.5}, "steps"), ({"a1": 2.0}, "a1 must exceed min_a"),
+    ({"delta0": -1.0}, "delta0"),
+])
+def test_bad_targets_are_refused_by_name(kwargs, match):
+    args = dict(eps=0.1, delta0=0.1, delta1=0.01, steps=10) | kwargs
+    with pytest.raises(InvalidParameterError, match=match):
+        Sharpening(_net(), **args)
+
+
+def test_a_gain_below_min_a_or_learnable_or_no_layer_is_refused():
+    with pytest.raises(InvalidParameterError, match="min_a"):
+        Sharpening(_net(HTAF(2.0, 11.0)), eps=0.1, delta0=0.1, delta1=0.01, steps=3)
+    with pytest.raises(InvalidParameterError, match="learnable"):
+        Sharpening(_net(HTAF(5.0, 4.72, learnable=True)), eps=0.1, delta0=0.1, delta1=0.01, steps=3)
+    with pytest.raises(InvalidParameterError, match="no HTAF"):
+        Sharpening(torch.nn.Linear(2, 2), eps=0.1, delta0=0.1, delta1=0.01, steps=3)
+    with pytest.raises(InvalidParameterError, match="layers"):
+        Sharpening(_net(), eps=0.1, delta0=0.1, delta1=0.01, steps=3).load_state_dict({"last_step": 1, "a0": {"x": 1.0}})
+
+
+def test_the_monitored_c1_bound_holds_and_a_wrong_one_is_caught():
+    rng = np.random.default_rng(0)
+    net = torch.nn.Sequential(torch.nn.Linear(2, 16), HTAF(5.0, 4.72), torch.nn.Linear(16, 1)).double()
+    with torch.no_grad():                     # pre-activations in (0.02, 0.06): inside the first zones, outside the last
+        net[0].weight.fill_(0.03)
+        net[0].bias.fill_(0.04)
+        net[2].weight.fill_(1.0)
+    X = torch.tensor(rng.uniform(-0.3, 0.3, (400, 2)))
+    sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, steps=6,
+                       monitor=lambda m: swap_report(m, X, eps=0.1).as_dict())
+    wrong_caught = False
+    for _ in range(6):
+        sched.step()
+        rep = sched.history[-1]["value"]
+        assert rep["prediction_change"] <= rep["c1_bound"]
+        beta = float(net[2].weight.detach().abs().sum())
+        wrong_caught |= rep["prediction_change"] > beta * 0.1            # the bound without its zone term
+    assert wrong_caught
+
+
+def test_spiking_layers_are_sharpened_too():
+    sj = pytest.importorskip("spikingjelly.activation_based.neuron")
+    lif = sj.LIFNode(surrogate_function=HTAFSpike(5.0, 4.72))
+    net = torch.nn.Sequential(torch.nn.Linear(2, 4), lif)
+    sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, steps=2)
+    sched.step()
+    spike = lif.surrogate_function
+    assert spike.b == pytest.approx(params.select(0.1, sched.delta, a=5.0).b)
+    snn = pytest.importorskip("snntorch")
+    from htaf_theory.nn import htaf_spike
+    leaky = snn.Leaky(beta=0.9, spike_grad=htaf_spike(5.0, 4.72))
+    net2 = torch.nn.Sequential(torch.nn.Linear(2, 4), leaky)
+    sched2 = Sharpening(net2, eps=0.1, delta0=0.1, delta1=0.01, steps=2)
+    sched2.step()
+    assert sched2.layers and all(m.b > 4.72 for _, m in sched2.layers)
+
+
+def test_zone_penalty_is_the_mean_sech2_and_its_gradient_is_finite():
+    net = torch.nn.Sequential(torch.nn.Linear(1, 1, bias=False), HTAF(5.0, 4.72)).double()
+    with torch.no_grad():
+        net[0].weight.fill_(1.0)
+    zone = ZonePenalty(net, eps=0.1, lam=2.0)
+    x = torch.tensor([[0.0], [0.05], [1e4]], dtype=torch.float64)
+    net(x)
+    value = zone.penalty()
+    delta = layer_delta(net[1], 0.1)
+    want = 2.0 * float(sum(mpmath.sech(mpmath.mpf(v) / delta) ** 2 for v in (0.0, 0.05, 1e4)) / 3)
+    assert float(value.detach()) == pytest.approx(want, rel=1e-12)
+    value.backward()
+    assert torch.isfinite(net[0].weight.grad).all()
+    with torch.no_grad():
+        net(x)                                    # not seen: no graph to penalise
+    assert float(zone.penalty()) == 0.0
+    zone.remove()
+    net(x)
+    assert float(zone.penalty()) == 0.0
+
+
+def test_trainer_records_the_schedule_and_resumes(data_home, tmp_path):
+    from htaf_theory.experiments import RunConfig
+    from htaf_theory.experiments.train import run_cell
+    cfg = RunConfig(dataset="wine", hidden=(8,), activation="htaf", a=5.0, b=4.72, epochs=6, schedule="sharpen",
+                    checkpoint_every=2, monitor_every=3)
+    full = run_cell(cfg, data_home)
+    assert full["config"]["schedule"] == "sharpen" and full["results"]["history"]["monitor_delta"][-1] == pytest.approx(0.01)
+    with pytest.raises(InvalidParameterError, match="schedule"):
+        RunConfig(activation="relu", schedule="sharpen")

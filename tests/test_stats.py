@@ -1,0 +1,48 @@
+"""htaf_theory.experiments.stats: the paired interval is Student's, and the verdict follows the interval alone."""
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats as sps
+
+from htaf_theory.experiments.stats import compare_records, paired_comparison
+from htaf_theory.validation import InvalidParameterError
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(-5, 5), st.floats(-5, 5)), min_size=2, max_size=12), st.booleans())
+def test_interval_is_the_paired_t_interval_and_the_label_follows_it(pairs, lower):
+    a, b = [p[0] for p in pairs], [p[1] for p in pairs]
+    r = paired_comparison(a, b, lower_is_better=lower)
+    d = [x - y for x, y in pairs]
+    if len(set(d)) > 1:
+        ci = sps.ttest_rel(a, b).confidence_interval(0.95)
+        assert r.low == pytest.approx(ci.low, rel=1e-9, abs=1e-12) and r.high == pytest.approx(ci.high, rel=1e-9, abs=1e-12)
+    if r.low <= 0 <= r.high:
+        assert r.label.startswith("no detectable difference")
+    else:
+        a_better = (r.high < 0) if lower else (r.low > 0)
+        assert r.label == ("better" if a_better else "worse")
+
+
+def test_an_unpaired_reading_would_give_another_verdict():
+    # split effects dominate: paired, A is clearly better; comparing means with pooled spread it is not
+    a = [1.00, 2.00, 3.00, 4.00, 5.00]
+    b = [1.05, 2.06, 3.04, 4.05, 5.06]
+    assert paired_comparison(a, b, lower_is_better=True).label == "better"
+    assert sps.ttest_ind(a, b).pvalue > 0.5
+
+
+@pytest.mark.parametrize("a, b, match", [([1.0], [2.0], "at least 2"), ([1.0, 2.0], [1.0], "paired"),
+                                         ([1.0, float("nan")], [1.0, 2.0], "finite")])
+def test_bad_input_is_refused(a, b, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        paired_comparison(a, b, lower_is_better=True)
+
+
+def test_records_are_matched_by_seed():
+    def rec(seed, value):
+        return {"seed": seed, "results": {"metric": "rmse", "metrics": {"test_binarized": value}}}
+    a = [rec(0, 1.0), rec(1, 2.0), rec(2, 3.0)]
+    b = [rec(2, 3.5), rec(0, 1.4), rec(1, 2.6), rec(3, 9.0)]      # another order, one extra seed
+    r = compare_records(a, b, a="x", b="y")
+    assert r.n == 3 and r.mean == pytest.approx(-0.5) and r.label == "better"
