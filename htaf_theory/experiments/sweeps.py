@@ -307,9 +307,9 @@ def f3deploy_records(results_dir=None, size: str = "full") -> dict:
     store = ResultStore(results_dir)
     stage1, chosen = f3deploy_plan(store, size)
     out: dict = {}
-    for (ds, method, split), rec in sorted(select_per_split([store.load(c) for c in stage1]).items()):
+    for (ds, method, _split), rec in sorted(select_per_split([store.load(c) for c in stage1]).items()):
         out.setdefault((ds, method, "fixed"), []).append(rec)
-    for (ds, method, schedule, split), cell in sorted(chosen.items()):
+    for (ds, method, schedule, _split), cell in sorted(chosen.items()):
         out.setdefault((ds, method, schedule), []).append(store.load(cell))
     return out
 
