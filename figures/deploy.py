@@ -45,7 +45,7 @@ def summarize(records: dict) -> tuple[list, list]:
 
 def make(ctx: FigureContext) -> list:
     from htaf_theory.experiments.sweeps import f3deploy_records
-    records = f3deploy_records(ctx.results_dir, ctx.size)
+    records, pending = f3deploy_records(ctx.results_dir, ctx.size)
     rows, _ = summarize(records)
     header = ["dataset", "method", "training", "splits", "test smooth RMSE (s.e.)", "test deployed RMSE (s.e.)",
               "swap change (std. units)", "C.1 bound (std. units)", "deployed - DHN+STE (paired t, 95%)",
@@ -71,6 +71,8 @@ def make(ctx: FigureContext) -> list:
              "b = min_b(a, eps, delta) each epoch; SS: gamma = L(eps)/delta) or `\"zone\"` (loss + sech^2(z/delta) "
              "penalty), everything else equal; `fixed` rows are f3tuned's own. Intervals: paired t over splits, 95%, "
              "label derived from the interval (`htaf_theory.experiments.stats`). Swap change and C.1 bound: on the test "
-             "split at the selected epoch, in standardized target units (the bound is for the last hidden layer alone).")
+             "split at the selected epoch, in standardized target units (the bound is for the last hidden layer alone)."
+             + (f" NOT YET RUN to completion (not shown): {', '.join(pending)}; `htaf experiment f3deploy` resumes."
+                if pending else ""))
     return [save_png(fig, ctx, NAME), write_csv(ctx, NAME, header, rows),
             write_markdown(ctx, NAME, "Deploying without loss (f3deploy)", header, rows, notes)]

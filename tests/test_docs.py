@@ -10,12 +10,13 @@ USAGE = ROOT / "docs" / "usage.md"
 
 
 def _blocks() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", USAGE.read_text(), flags=re.S)
+    """docs/usage.md's Python blocks, then the README's."""
+    return [b for path in (USAGE, ROOT / "README.md") for b in re.findall(r"```python\n(.*?)```", path.read_text(), flags=re.S)]
 
 
 def test_usage_has_the_snippets_the_issues_ask_for():
     text = "\n".join(_blocks())
-    for needle in ("LIFNode", "snntorch.Leaky", "swap_report", "binarize"):
+    for needle in ("LIFNode", "snntorch.Leaky", "swap_report", "binarize", "Sharpening", "ZonePenalty", 'backward="double"'):
         assert needle in text, needle
 
 
@@ -54,3 +55,57 @@ def test_a_broken_link_is_found(tmp_path):
     (tmp_path / "here.png").write_bytes(b"")
     page.write_text("![ok](here.png) [web](https://example.org) [anchor](#top) ![gone](figures/missing.png) [x](here.png#a)")
     assert broken_links(page) == ["figures/missing.png"]
+
+
+# ---- one voice: a number the README and docs quote is the package's, recomputed here ----------------------
+
+def _facts() -> list:
+    """(regex with one number group, the value it must round, what it is): each computed from its one source."""
+    import math
+
+    from htaf_theory import params
+    from proofs_check.certified import all_certified
+    words = {"five": 5, "six": 6, "seven": 7, "eight": 8}
+    return [
+        (r"a\*\(1\) = (\d+\.\d+)", params.select(0.1, 0.1, radius=1.0).a, "a*(1), params.select(radius=1)"),
+        (r"(\d+\.\d+)(?:,? approached)? from above", math.log(9) / 0.1, "L(0.1)/0.1"),
+        (r"L\(0\.1\)/0\.1 = (\d+\.\d+)", math.log(9) / 0.1, "L(0.1)/0.1"),
+        (r"(?:a = 2, b = 11|\(2, 11\)) has (?:a b = 22 and )?error (\d\.\d+)", float(params.approx_error(2.0, 11.0, 0.1)),
+         "approx_error(2, 11, 0.1)"),
+        (r"log 99 = (\d+\.\d+)", math.log(99), "log 99"),
+        (r"\b(five|six|seven|eight|\d+) inequalities", len(all_certified()), "committed certificates"),
+    ], words
+
+
+def number_mismatches(text: str, where: str) -> list:
+    """Each quoted number of ``text`` that a fact's regex finds and that does not round the fact's value."""
+    facts, words = _facts()
+    bad = []
+    for pattern, value, what in facts:
+        for m in re.finditer(pattern, text):
+            quoted = m.group(1)
+            if quoted in words or quoted.isdigit():
+                if int(words.get(quoted, quoted)) != value:
+                    bad.append(f"{where}: {m.group(0)!r}, but {what} is {value}")
+                continue
+            digits = len(quoted.split(".")[1])
+            if abs(float(quoted) - value) > 0.5 * 10 ** -digits + 1e-12:
+                bad.append(f"{where}: {m.group(0)!r}, but {what} is {value:.6g}")
+    return bad
+
+
+def test_numbers_quoted_in_readme_and_docs_are_the_packages():
+    pytest.importorskip("flint")
+    bad = []
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        if path.name != "claims.md":                 # generated from the same sources
+            bad += number_mismatches(path.read_text(), path.name)
+    assert not bad, "\n".join(bad)
+
+
+def test_a_planted_mismatch_is_found():
+    pytest.importorskip("flint")
+    assert number_mismatches("the peak is at a*(1) = 7.12 on the grid", "x")
+    assert number_mismatches("for five inequalities", "x")
+    assert number_mismatches("a = 2, b = 11 has error 0.171", "x")
+    assert not number_mismatches("a*(1) = 7.03 and log 99 = 4.595", "x")

@@ -281,15 +281,16 @@ def deploy_cell(base: RunConfig, schedule: str, monitor_every: int = 0) -> RunCo
 
 
 def f3deploy_plan(store: ResultStore, size: str) -> tuple[list[RunConfig], dict]:
-    """Stage 1: f3tuned's cells. Then {(dataset, method, schedule, split): cell}: each strategy of
-    ``DEPLOY_STRATEGIES`` on that split's chosen candidate, and on split ``DEPLOY_MONITOR_SPLIT`` the fixed and the
-    sharpened HTAF run again with the curves recorded (schedules "fixed-monitored", "sharpen-monitored")."""
+    """Stage 1: f3tuned's cells. Then, for every data set whose stage 1 is complete, {(dataset, method, schedule,
+    split): cell}: each strategy of ``DEPLOY_STRATEGIES`` on that split's chosen candidate, and on split
+    ``DEPLOY_MONITOR_SPLIT`` the fixed and the sharpened HTAF run again with the curves recorded (schedules
+    "fixed-monitored", "sharpen-monitored")."""
     stage1 = build_sweep("f3tuned", size)
     records = [store.load(c) for c in stage1]
-    if any(r is None for r in records):
-        return stage1, {}
+    complete = {c.dataset for c in stage1} - {c.dataset for c, r in zip(stage1, records) if r is None}
     chosen = {}
-    for (ds, method, split), rec in select_per_split(records).items():
+    for (ds, method, split), rec in select_per_split([r for r in records if r is not None and
+                                                       r["config"]["dataset"] in complete]).items():
         base = RunConfig.from_dict(rec["config"])
         for m, schedule in DEPLOY_STRATEGIES:
             if m == method:
@@ -300,18 +301,26 @@ def f3deploy_plan(store: ResultStore, size: str) -> tuple[list[RunConfig], dict]
     return stage1, chosen
 
 
-def f3deploy_records(results_dir=None, size: str = "full") -> dict:
-    """{(dataset, method, schedule): [record per split]}: f3tuned's per-split choices (schedule "fixed", and DHN+STE,
-    DNN) with the strategies' runs of f3deploy; ``MissingResultsError`` (naming the experiment) if incomplete."""
-    load_records("f3deploy", size, results_dir)
+def f3deploy_records(results_dir=None, size: str = "full") -> tuple[dict, list]:
+    """({(dataset, method, schedule): [record per split]}, [data sets not complete yet]): f3tuned's per-split choices
+    (schedule "fixed"; DHN+STE, DNN too) with the strategies' runs of f3deploy, for every data set whose cells are
+    all in; ``MissingResultsError`` (naming the experiment) if none is."""
     store = ResultStore(results_dir)
     stage1, chosen = f3deploy_plan(store, size)
+    records = {c: store.load(c) for c in [*stage1, *chosen.values()]}
+    datasets = [ds for ds in dict.fromkeys(c.dataset for c in stage1)
+                if all(records[c] is not None for c in stage1 if c.dataset == ds)
+                and all(records[c] is not None for k, c in chosen.items() if k[0] == ds)]
+    if not datasets:
+        load_records("f3deploy", size, results_dir)            # raises, naming the command
     out: dict = {}
-    for (ds, method, _split), rec in sorted(select_per_split([store.load(c) for c in stage1]).items()):
+    done = [r for c, r in records.items() if r is not None and c in set(stage1) and c.dataset in datasets]
+    for (ds, method, _split), rec in sorted(select_per_split(done).items()):
         out.setdefault((ds, method, "fixed"), []).append(rec)
     for (ds, method, schedule, _split), cell in sorted(chosen.items()):
-        out.setdefault((ds, method, schedule), []).append(store.load(cell))
-    return out
+        if ds in datasets:
+            out.setdefault((ds, method, schedule), []).append(records[cell])
+    return out, [ds for ds in dict.fromkeys(c.dataset for c in stage1) if ds not in datasets]
 
 
 #: sweeps whose stage 2 (the chosen candidate on every split) depends on stage 1's results
