@@ -190,7 +190,8 @@ def breakdown(p: int, repeats: int) -> None:
     """ns per element of the compiled training kernel and of variants without its exps / divisions, 1 thread."""
     torch.set_num_threads(1)
     options = dict(dynamic=True, fullgraph=True, options={"cpp.dynamic_threads": True})
-    variants = {"full kernel": _kernels._htaf_forward_and_grad, "no exps": _variant(False, True), "no divisions": _variant(True, False),
+    variants = {"full kernel": _kernels._htaf_forward_and_grad, "no exps": _variant(False, True),
+                "no divisions": _variant(True, False),
                 "two outputs only": lambda x, a, b: (x * a, x * b), "sigmoid + derivative": lambda x, a, b: (
                     (s := torch.sigmoid(a * x)), s * (1 - s))}
     compiled = {k: torch.compile(f, **options) for k, f in variants.items()}
@@ -275,7 +276,8 @@ def main() -> None:
           f"EAGER_BELOW = {_kernels.EAGER_BELOW}; THP_MEM_ALLOC_ENABLE={os.environ.get('THP_MEM_ALLOC_ENABLE', 'unset')} "
           "(1: torch allocates large tensors on transparent huge pages)")
     lib = _native.library() if _native.native_enabled() else None
-    print(f"native kernels: {'on (' + str(lib._name) + ')' if lib is not None else 'off: ' + str(_native._state.get('error', 'HTAF_NATIVE=0'))}")
+    state = f"on ({lib._name})" if lib is not None else f"off: {_native._state.get('error', 'HTAF_NATIVE=0')}"
+    print(f"native kernels: {state}")
     if args.eager_crossover:
         eager_crossover(args.repeats)
         return

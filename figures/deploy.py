@@ -30,7 +30,8 @@ def summarize(records: dict) -> tuple[list, list]:
             swaps = [x["swap"] for x in res if x.get("swap")]
             change = mean_se([s["prediction_change"] for s in swaps])[0] if swaps else None
             bound = mean_se([s["c1_bound"] for s in swaps if s.get("c1_bound") is not None])[0] if swaps else None
-            row = [ds, method, schedule, len(recs), f"{smooth[0]:.3f} ({smooth[1]:.3f})", f"{deployed[0]:.3f} ({deployed[1]:.3f})",
+            row = [ds, method, schedule, len(recs), f"{smooth[0]:.3f} ({smooth[1]:.3f})",
+                   f"{deployed[0]:.3f} ({deployed[1]:.3f})",
                    "-" if change is None else f"{change:.3g}", "-" if bound is None else f"{bound:.3g}"]
             for other, label in ((ste, "DHN+STE"), (records[(ds, method, "fixed")], f"{method} fixed")):
                 if recs is other or method == "DHN+STE":

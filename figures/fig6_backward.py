@@ -29,7 +29,8 @@ def make(ctx: FigureContext) -> list:
         for r in rows:
             table.append([LABELS[sweep], f"{r['a']:g}", f"{r['b']:g}", r["seeds"], r["diverged"],
                           f"{r['auroc_binarized']:.4f} ({r['auroc_binarized_se']:.4f})",
-                          f"{r['auroc_smooth']:.4f} ({r['auroc_smooth_se']:.4f})", f"{r['binarity']:.3f} ({r['binarity_se']:.3f})",
+                          f"{r['auroc_smooth']:.4f} ({r['auroc_smooth_se']:.4f})",
+                          f"{r['binarity']:.3f} ({r['binarity_se']:.3f})",
                           f"{r['log10_grad']:.2f} ({r['log10_grad_se']:.2f})", f"{r['zone']:.3f}", f"{r['swap_change']:.3g}"])
     for ax, ylabel in zip(axes, ("test AUROC, Heaviside deployed", "binarity score", "log10 first-layer grad norm (end)")):
         ax.set(xscale="log", xlabel="a (b = min_b(a), Table 6)", ylabel=ylabel)

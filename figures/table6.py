@@ -10,7 +10,8 @@ SWEEPS: tuple[str, ...] = ()
 
 
 def make(ctx: FigureContext) -> list:
-    rows = [[int(r.a), f"{r.b_exact:.6g}", f"{r.b_rounded_up:g}", f"{r.b_paper:g}", "yes" if r.b_rounded_up == r.b_paper else "NO"]
+    rows = [[int(r.a), f"{r.b_exact:.6g}", f"{r.b_rounded_up:g}", f"{r.b_paper:g}",
+             "yes" if r.b_rounded_up == r.b_paper else "NO"]
             for r in table6()]
     header = ["a", "min_b exact (ours)", "rounded up (ours)", "paper (reference)", "match"]
     return [write_csv(ctx, NAME, header, rows),

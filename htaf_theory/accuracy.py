@@ -8,7 +8,8 @@ parameters included) and the accuracy it must meet:
 
 with kappa the relative condition number of the problem, summed over the inputs (each float input may
 be perturbed by an ulp); ``scale`` (log-quantities, which cross 0) and ``amplification`` (ratios formed
-as exp of a difference of logs) state, per entry, the documented extra error of the float method. kappa is measured, not re-derived by hand: a forward difference at 50 digits
+as exp of a difference of logs) state, per entry, the documented extra error of the float method. kappa is measured,
+not re-derived by hand: a forward difference at 50 digits
 with step 1e-20 per input. Where the exact value is not a normal float64, the float result must be
 the underflow (|got| <= 2 * tiny) or the overflow (inf of the right sign) it stands for.
 

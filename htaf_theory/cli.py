@@ -189,7 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.format_help = lambda: argparse.ArgumentParser.format_help(f) + _figures_listing()
     _add_size(f)
 
-    f.add_argument("--out", default=None, help="output folder (default $HTAF_FIGURES, else ./figures/out, or out-budget / out-quick)")
+    f.add_argument("--out", default=None, help="output folder (default $HTAF_FIGURES, else ./figures/out, or out-budget / "
+                                               "out-quick)")
     f.add_argument("--results", default=None, help="experiment results folder")
     f.add_argument("--run", action="store_true",
                    help="first run the sweeps a figure needs (htaf experiment, resumable); without it figures only plot")
@@ -198,7 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.set_defaults(func=_cmd_figures)
 
     e = sub.add_parser("experiment", help="run one of the paper's sweeps (resumable)")
-    e.add_argument("name", help="f1 | f1autograd | f21 | f21raw | f22 | f22raw | f3 | f3tuned | f3tuned_fico | f3deploy | t1 | b3rate (Thm B.3 simulation)")
+    e.add_argument("name",
+                   help="f1 | f1autograd | f21 | f21raw | f22 | f22raw | f3 | f3tuned | f3tuned_fico | f3deploy | t1 | "
+                        "b3rate (Thm B.3 simulation)")
     _add_size(e)
     e.add_argument("--workers", type=_workers, default=None, help="parallel workers (default: one per core)")
     e.add_argument("--results", default=None, help="results folder (default $HTAF_RESULTS, else ./results)")

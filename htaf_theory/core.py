@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from .validation import as_float_array, check_positive
+from .validation import as_float_array, check_positive, scalar_or_array
 
 __all__ = [
     "htaf", "htaf_complement", "htaf_grad", "htaf_grad2", "log_htaf_grad",
@@ -27,9 +27,6 @@ __all__ = [
 
 _LOG4 = float(np.log(4.0))
 
-
-def _scalar_or_array(arr: np.ndarray):
-    return arr[()] if arr.ndim == 0 else arr
 
 
 def _inner(x, a, b):
@@ -65,7 +62,7 @@ def htaf(x, a, b):
     0.999935
     """
     _, _, _, u = _inner(x, a, b)
-    return _scalar_or_array(expit(u))
+    return scalar_or_array(expit(u))
 
 
 def htaf_complement(x, a, b):
@@ -77,7 +74,7 @@ def htaf_complement(x, a, b):
     1.165218e-21
     """
     _, _, _, u = _inner(x, a, b)
-    return _scalar_or_array(expit(-u))
+    return scalar_or_array(expit(-u))
 
 
 def log_htaf_grad(x, a, b):
@@ -98,7 +95,7 @@ def log_htaf_grad(x, a, b):
     ay, au = np.abs(y), np.abs(u)
     out = (_LOG4 + np.log(a) + np.log(b)) - 2.0 * ay - au \
         - 2.0 * np.log1p(np.exp(-2.0 * ay)) - 2.0 * np.log1p(np.exp(-au))
-    return _scalar_or_array(out)
+    return scalar_or_array(out)
 
 
 def htaf_grad(x, a, b):
@@ -122,7 +119,7 @@ def htaf_grad(x, a, b):
         direct = (a * b) * expit(au) * expit(-au) / np.cosh(np.where(ay < 300, ay, 0.0)) ** 2
         safe = (np.abs(y) < 300) & (np.abs(u) < 600)
         out = np.where(safe, direct, np.exp(np.asarray(log_htaf_grad(x, a, b))))
-    return _scalar_or_array(out)
+    return scalar_or_array(out)
 
 
 def htaf_grad2(x, a, b):
@@ -146,7 +143,7 @@ def htaf_grad2(x, a, b):
             out = -grad * b * (a * sech2 * np.tanh(u / 2.0) + 2.0 * np.tanh(y))
         # h''(0) = 0 exactly, also when h'(0) = ab/4 overflows (inf * 0 would give nan)
         out = np.where(y == 0, 0.0, out)
-    return _scalar_or_array(out)
+    return scalar_or_array(out)
 
 
 def heaviside(x):
@@ -161,7 +158,7 @@ def heaviside(x):
     >>> heaviside([-1.0, 0.0, 2.0]).tolist()
     [0.0, 1.0, 1.0]
     """
-    return _scalar_or_array(np.heaviside(as_float_array("x", x), 1.0))
+    return scalar_or_array(np.heaviside(as_float_array("x", x), 1.0))
 
 
 def scaled_sigmoid(x, gamma):
@@ -175,7 +172,7 @@ def scaled_sigmoid(x, gamma):
     x = as_float_array("x", x)
     gamma = check_positive("gamma", gamma)
     with np.errstate(over="ignore"):
-        return _scalar_or_array(expit(gamma * x))
+        return scalar_or_array(expit(gamma * x))
 
 
 def log_scaled_sigmoid_grad(x, gamma):
@@ -190,7 +187,7 @@ def log_scaled_sigmoid_grad(x, gamma):
     gamma = check_positive("gamma", gamma)
     with np.errstate(over="ignore"):
         az = np.abs(gamma * x)
-    return _scalar_or_array(np.log(gamma) - az - 2.0 * np.log1p(np.exp(-az)))
+    return scalar_or_array(np.log(gamma) - az - 2.0 * np.log1p(np.exp(-az)))
 
 
 def scaled_sigmoid_grad(x, gamma):
@@ -202,4 +199,4 @@ def scaled_sigmoid_grad(x, gamma):
     5.5
     """
     with np.errstate(under="ignore"):
-        return _scalar_or_array(np.exp(np.asarray(log_scaled_sigmoid_grad(x, gamma))))
+        return scalar_or_array(np.exp(np.asarray(log_scaled_sigmoid_grad(x, gamma))))

@@ -74,7 +74,8 @@ class SwapReport:
         if self.decision_flips is not None:
             lines.append(f"decisions flipped: {self.decision_flips:.4g}")
         if self.c1_bound is not None:
-            lines.append(f"Thm C.1 bound on the last layer's swap: {self.c1_bound:.4g} (measured {self.layers[-1].alone_prediction_change:.4g})")
+            lines.append(f"Thm C.1 bound on the last layer's swap: {self.c1_bound:.4g} (measured "
+                         f"{self.layers[-1].alone_prediction_change:.4g})")
         elif self.c1_note:
             lines.append(self.c1_note)
         return "\n".join(lines)

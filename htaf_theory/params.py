@@ -22,7 +22,7 @@ from scipy.special import expit
 
 from . import precise, tails
 from .core import log_htaf_grad
-from .validation import InvalidParameterError, check_eps, check_positive
+from .validation import InvalidParameterError, check_eps, check_positive, scalar_or_array
 
 __all__ = [
     "min_a", "min_b", "approx_error", "transition_width", "binarity_min_a",
@@ -39,10 +39,6 @@ DEFAULT_RADIUS_IN_DELTAS = 10.0
 MAX_A = 1e6
 
 
-def _scalar_or_array(arr):
-    arr = np.asarray(arr)
-    return arr[()] if arr.ndim == 0 else arr
-
 
 def min_a(eps):
     """L(eps) = log((1 - eps)/eps): admissible outer gains are exactly a > min_a(eps).
@@ -55,7 +51,7 @@ def min_a(eps):
     2.197225
     """
     eps = check_eps(eps)
-    return _scalar_or_array(_log_odds(eps))
+    return scalar_or_array(_log_odds(eps))
 
 
 def _log_odds(eps: np.ndarray) -> np.ndarray:
@@ -108,7 +104,7 @@ def min_b(a, eps, delta):
         raise InvalidParameterError(
             f"delta={float(np.min(delta))!r} is so small that the least admissible b = artanh(L/a)/delta overflows "
             "float64 (valid range of delta: about (1e-300, inf) for moderate a)")
-    return _scalar_or_array(b)
+    return scalar_or_array(b)
 
 
 def approx_error(a, b, delta):
@@ -122,7 +118,7 @@ def approx_error(a, b, delta):
     a = check_positive("a", a)
     b = check_positive("b", b)
     delta = check_positive("delta", delta)
-    return _scalar_or_array(expit(-a * np.tanh(b * delta)))
+    return scalar_or_array(expit(-a * np.tanh(b * delta)))
 
 
 def transition_width(a, b, eps):
@@ -143,7 +139,7 @@ def transition_width(a, b, eps):
     L = _log_odds(eps)
     with np.errstate(divide="ignore", invalid="ignore"):
         width = np.where(a > L, 0.5 * np.log1p(2.0 * L / np.where(a > L, a - L, 1.0)) / b, np.inf)
-    return _scalar_or_array(width)
+    return scalar_or_array(width)
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,11 @@ import mpmath
 from mpmath import mp, mpf
 
 __all__ = [
-    "htaf_mp", "htaf_complement_mp", "htaf_grad_mp", "htaf_grad2_mp", "log_htaf_grad_mp",
-    "scaled_sigmoid_grad_mp", "min_a_mp", "min_b_mp", "approx_error_mp", "tail_constant_mp",
-    "htaf_arb", "htaf_grad_arb", "arb_sigmoid",
+    "htaf_mp", "htaf_complement_mp", "htaf_grad_mp", "htaf_grad2_mp", "log_htaf_grad_mp", "log_htaf_grad_exact_mp",
+    "scaled_sigmoid_mp", "scaled_sigmoid_grad_mp", "log_scaled_sigmoid_grad_mp", "min_a_mp", "min_b_mp",
+    "approx_error_mp", "transition_width_mp", "tail_constant_mp", "log_tail_constant_mp", "tail_ratio_mp",
+    "tail_ratio_bounds_mp", "tail_onset_mp", "slope_at_zero_mp", "tail_rate_mp", "ss_tail_exponent_mp",
+    "ss_tail_ratio_mp", "log_ss_tail_ratio_mp", "htaf_arb", "htaf_grad_arb", "arb_sigmoid",
 ]
 
 

@@ -17,17 +17,13 @@ from __future__ import annotations
 import numpy as np
 
 from .core import log_htaf_grad
-from .validation import as_float_array, check_positive
+from .validation import as_float_array, check_positive, scalar_or_array
 
 __all__ = [
     "slope_at_zero", "tail_rate", "tail_constant", "log_tail_constant", "tail_onset",
     "tail_ratio", "tail_ratio_bounds", "ss_tail_exponent", "ss_tail_ratio", "log_ss_tail_ratio",
 ]
 
-
-def _scalar_or_array(arr):
-    arr = np.asarray(arr)
-    return arr[()] if arr.ndim == 0 else arr
 
 
 def slope_at_zero(a, b):
@@ -38,7 +34,7 @@ def slope_at_zero(a, b):
     """
     a, b = check_positive("a", a), check_positive("b", b)
     with np.errstate(over="ignore"):              # a b beyond float64: h'(0) is inf as a float64, not an error
-        return _scalar_or_array(a * b / 4.0)
+        return scalar_or_array(a * b / 4.0)
 
 
 def tail_rate(a, b):
@@ -50,7 +46,7 @@ def tail_rate(a, b):
     check_positive("a", a)
     b = check_positive("b", b)
     with np.errstate(over="ignore"):
-        return _scalar_or_array(2.0 * b)
+        return scalar_or_array(2.0 * b)
 
 
 def log_tail_constant(a, b):
@@ -62,7 +58,7 @@ def log_tail_constant(a, b):
     a = check_positive("a", a)
     b = check_positive("b", b)
     # log 4 + log a + log b: 4 a alone overflows for a > 4.5e307
-    return _scalar_or_array(np.log(4.0) + np.log(a) + np.log(b) - a - 2.0 * np.log1p(np.exp(-a)))
+    return scalar_or_array(np.log(4.0) + np.log(a) + np.log(b) - a - 2.0 * np.log1p(np.exp(-a)))
 
 
 def tail_constant(a, b):
@@ -72,7 +68,7 @@ def tail_constant(a, b):
     9.239436
     """
     with np.errstate(under="ignore"):
-        return _scalar_or_array(np.exp(np.asarray(log_tail_constant(a, b))))
+        return scalar_or_array(np.exp(np.asarray(log_tail_constant(a, b))))
 
 
 def tail_onset(a, b):
@@ -83,7 +79,7 @@ def tail_onset(a, b):
     """
     a = check_positive("a", a)
     b = check_positive("b", b)
-    return _scalar_or_array(np.log(2.0 * a) / (2.0 * b))
+    return scalar_or_array(np.log(2.0 * a) / (2.0 * b))
 
 
 def tail_ratio(x, a, b):
@@ -108,7 +104,7 @@ def tail_ratio(x, a, b):
         w = np.exp(-2.0 * y)
         t = np.tanh(y)
         log_ratio = 2.0 * a * w / (1.0 + w) + 2.0 * np.log1p(np.exp(-a)) - 2.0 * np.log1p(np.exp(-a * t)) - 2.0 * np.log1p(w)
-        return _scalar_or_array(np.where(np.isinf(x), 1.0, np.exp(log_ratio)))
+        return scalar_or_array(np.where(np.isinf(x), 1.0, np.exp(log_ratio)))
 
 
 def tail_ratio_bounds(x, a, b):
@@ -125,7 +121,7 @@ def tail_ratio_bounds(x, a, b):
         u = np.exp(-2.0 * b * np.abs(x))
         lower = (1.0 + u) ** -2
         upper = np.exp(2.0 * a * u / (1.0 + u)) * lower
-    return _scalar_or_array(lower), _scalar_or_array(upper)
+    return scalar_or_array(lower), scalar_or_array(upper)
 
 
 def ss_tail_exponent(a, b):
@@ -134,7 +130,7 @@ def ss_tail_exponent(a, b):
     >>> print(ss_tail_exponent(11.0, 2.0), ss_tail_exponent(2.0, 11.0))
     18.0 0.0
     """
-    return _scalar_or_array((check_positive("a", a) - 2.0) * check_positive("b", b))
+    return scalar_or_array((check_positive("a", a) - 2.0) * check_positive("b", b))
 
 
 def log_ss_tail_ratio(x, a, b):
@@ -158,7 +154,7 @@ def log_ss_tail_ratio(x, a, b):
         limit = np.where(a > 2.0, np.inf, np.where(a < 2.0, -np.inf, np.log(np.cosh(1.0) ** -2)))
         # where b|x| or a b |x| overflows, both logs are -inf: the ratio is at its |x| -> inf limit
         at_infinity = np.isinf(x) | (np.isnan(finite) & ~np.isnan(x))
-        return _scalar_or_array(np.where(at_infinity, limit, finite))
+        return scalar_or_array(np.where(at_infinity, limit, finite))
 
 
 def ss_tail_ratio(x, a, b):
@@ -171,4 +167,4 @@ def ss_tail_ratio(x, a, b):
     6283.24
     """
     with np.errstate(over="ignore", under="ignore"):
-        return _scalar_or_array(np.exp(np.asarray(log_ss_tail_ratio(x, a, b))))
+        return scalar_or_array(np.exp(np.asarray(log_ss_tail_ratio(x, a, b))))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["InvalidParameterError", "as_float_array", "check_positive", "check_eps", "check_open_interval"]
+__all__ = ["scalar_or_array", "InvalidParameterError", "as_float_array", "check_positive", "check_eps", "check_open_interval"]
 
 
 class InvalidParameterError(ValueError):
@@ -76,3 +76,13 @@ def check_positive(name: str, value) -> np.ndarray:
 def check_eps(value, name: str = "eps") -> np.ndarray:
     """Require the approximation tolerance to lie in (0, 1/2), where L(eps) > 0."""
     return check_open_interval(name, value, 0.0, 0.5)
+
+
+def scalar_or_array(arr):
+    """A 0-d result as a numpy scalar, anything else as the array: what every vectorized public function returns.
+
+    >>> scalar_or_array(np.array(2.5)), scalar_or_array([1.0, 2.0])
+    (np.float64(2.5), array([1., 2.]))
+    """
+    arr = np.asarray(arr)
+    return arr[()] if arr.ndim == 0 else arr

@@ -24,5 +24,6 @@ def run_all(include_slow: bool = False, progress=None) -> list[CheckResult]:
             try:
                 results.append(check.run())
             except Exception as err:  # a crash is not a pass
-                results.append(CheckResult(cid, check.method, "-", "undecided", "", f"check crashed: {type(err).__name__}: {err}"))
+                results.append(CheckResult(cid, check.method, "-", "undecided", "",
+                                           f"check crashed: {type(err).__name__}: {err}"))
     return results

@@ -9,9 +9,11 @@ result still contains the true range. On narrow balls it uses arb's own operatio
 
 The generated code keeps every constant exact or rigorously enclosed: an Integer is ``arb(n)``,
 a Rational p/q is ``arb(p) / q`` (a ball containing p/q), a Float is first turned into the exact
-binary fraction it stores (``statement.exact_constants`` runs before anything else). Every function is analytic wherever the runtime returns a finite interval
+binary fraction it stores (``statement.exact_constants`` runs before anything else). Every function is analytic
+wherever the runtime returns a finite interval
 (sqrt only for a positive argument), so a finite enclosure of an expression over a box shows that it
-is defined and analytic on the whole box. Common subexpressions are shared (``sympy.cse``; with ``rewrite=True`` also its exact "basic"
+is defined and analytic on the whole box. Common subexpressions are shared (``sympy.cse``; with ``rewrite=True``
+also its exact "basic"
 rewriting, see ``compile_arb``), so a derivative
 produced by ``sympy.diff`` costs little more than the margin itself. Only functions that are
 analytic wherever arb returns a finite ball are accepted (exp, log, tanh, cosh, sinh, sech, atanh,
@@ -303,7 +305,8 @@ def compile_arb(expr, variables, *, name: str = "f", rewrite: bool = False):
     exprs = [exact_constants(e) for e in exprs]
     extra = set().union(*(e.free_symbols for e in exprs)) - set(variables)
     if extra:
-        raise UnsupportedExpression(f"free symbols {sorted(map(str, extra))} are not variables of the box {list(map(str, variables))}")
+        raise UnsupportedExpression(f"free symbols {sorted(map(str, extra))} are not variables of the box "
+                                    f"{list(map(str, variables))}")
     names = {v: f"v{i}" for i, v in enumerate(variables)}
     replacements, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("c"), optimizations="basic" if rewrite else None)
     printer = _Printer(names)

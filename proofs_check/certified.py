@@ -1,6 +1,7 @@
 """The certified inequalities of the claims: each defined once, with its box, its committed certificate and its check.
 
-A claim module (``proofs_check/claims/``) declares ``CERTIFIED = [CertifiedInequality(name, claim, build, box, tight, domain)]``; ``build()``
+A claim module (``proofs_check/claims/``) declares ``CERTIFIED = [CertifiedInequality(name, claim, build, box, tight,
+                                                                                      domain)]``; ``build()``
 returns the sympy relational, assembled from ``htaf_theory.symbolic`` by substitutions only. The
 ``rigorous`` check of a claim replays the committed certificate in ``proofs_check/certificates/``
 (hash of the inequality, box, tight face, every leaf): a stale or tampered certificate fails the
@@ -64,7 +65,8 @@ class CertifiedInequality:
             cert, result = self.replay()
             if cert is None or not result:
                 reason = result if cert is None else result.reason
-                return CheckResult(self.claim, "rigorous", self.domain, "undecided", "", f"{self.name}: certificate refused: {reason}")
+                return CheckResult(self.claim, "rigorous", self.domain, "undecided", "",
+                                   f"{self.name}: certificate refused: {reason}")
             # only what the replay recomputed is evidence: the certificate's own statement text, counts and
             # worst margin are not proof content and are never printed
             worst = "" if result.worst_margin is None else f"worst margin-leaf bound {result.worst_margin:.3g}"

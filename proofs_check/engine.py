@@ -370,7 +370,8 @@ class Certificate:
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
-            raise InvalidParameterError(f"{path}: not a certificate of engine {ENGINE_VERSION} (unknown fields {sorted(unknown)})")
+            raise InvalidParameterError(f"{path}: not a certificate of engine {ENGINE_VERSION} "
+                                        f"(unknown fields {sorted(unknown)})")
         try:
             return cls(**data)
         except TypeError as err:
@@ -384,8 +385,17 @@ class Certificate:
         if self.outcome == "undecided":
             return f"undecided after {self.boxes} boxes: {self.counterexample}"
         worst = "" if self.worst_margin is None else f", worst margin-leaf bound {self.worst_margin:.3g}"
-        face = "" if not self.tight else f" ({self.tight_leaves} on the tight face {self.tight[0]} = {self.tight[1]}, order {self.tight[2]})"
-        return f"verified: {self.leaves} leaves{face}, depth {self.max_depth}, precision up to {self.prec << self.max_level} bits{worst}"
+        face = ("" if not self.tight else
+                f" ({self.tight_leaves} on the tight face {self.tight[0]} = {self.tight[1]}, order {self.tight[2]})")
+        return (f"verified: {self.leaves} leaves{face}, depth {self.max_depth}, "
+                f"precision up to {self.prec << self.max_level} bits{worst}")
+
+
+def _tight_field(problem: Problem) -> list | None:
+    """The certificate's ``tight`` field: [variable, side, order K], or None."""
+    if problem.tight is None:
+        return None
+    return [str(problem.variables[problem.tight[0]]), problem.tight[1], problem.tight[3]]
 
 
 def certify(inequality, box: dict, *, tight=None, max_boxes: int = 200_000, max_depth: int = 400, prec: int = 128,
@@ -429,7 +439,7 @@ def certify(inequality, box: dict, *, tight=None, max_boxes: int = 200_000, max_
     root = problem.box
     cert = Certificate(name=name, statement=str(problem.inequality), inequality_hash=inequality_hash(problem.inequality),
                        variables=[str(v) for v in problem.variables], box=[[_fmt(lo), _fmt(hi)] for lo, hi in root],
-                       tight=None if problem.tight is None else [str(problem.variables[problem.tight[0]]), problem.tight[1], problem.tight[3]],
+                       tight=_tight_field(problem),
                        prec=prec, strict=problem.strict, face_proofs=problem.face_proofs)
     old = ctx.prec
     worst = None
@@ -472,7 +482,8 @@ def certify(inequality, box: dict, *, tight=None, max_boxes: int = 200_000, max_
                 return cert
             if depth >= max_depth or cert.boxes >= max_boxes:
                 cert.outcome = "undecided"
-                cert.counterexample = {"undecided box": {str(v): [float(lo), float(hi)] for v, (lo, hi) in zip(problem.variables, current)},
+                box_now = {str(v): [float(lo), float(hi)] for v, (lo, hi) in zip(problem.variables, current)}
+                cert.counterexample = {"undecided box": box_now,
                                        "limit": "max_depth" if depth >= max_depth else "max_boxes"}
                 return cert
             ctx.prec = prec
@@ -568,7 +579,7 @@ def replay(cert: Certificate, inequality, box: dict | None = None, tight=None) -
         return Replay(False, "the inequality is not the one the certificate was made for (hash differs)")
     if [str(v) for v in problem.variables] != cert.variables or [[_fmt(lo), _fmt(hi)] for lo, hi in problem.box] != cert.box:
         return Replay(False, "the box differs from the certificate's")
-    expected_tight = None if problem.tight is None else [str(problem.variables[problem.tight[0]]), problem.tight[1], problem.tight[3]]
+    expected_tight = _tight_field(problem)
     if expected_tight != cert.tight:
         return Replay(False, f"tight face {cert.tight} differs from the claim's {expected_tight}")
     old = ctx.prec

@@ -38,7 +38,8 @@ def _versions() -> str:
     except (OSError, subprocess.SubprocessError):
         commit = "unknown"
     return (f"htaf-theory {__version__}, git {commit}; Python {platform.python_version()}, numpy {numpy.__version__}, "
-            f"scipy {scipy.__version__}, sympy {sympy.__version__}, mpmath {mpmath.__version__}, python-flint {flint.__version__}")
+            f"scipy {scipy.__version__}, sympy {sympy.__version__}, mpmath {mpmath.__version__}, "
+            f"python-flint {flint.__version__}")
 
 
 def format_table(results: list[CheckResult]) -> str:
@@ -74,7 +75,8 @@ def to_markdown(results: list[CheckResult], seconds: float, mutants=None) -> str
     out += ["", "## Checks", "", "| claim | method | result | margin | domain | evidence |", "|---|---|---|---|---|---|"]
     for r in results:
         detail = r.detail.replace("|", "/").replace("\n", " ")
-        out.append(f"| {r.claim} | {r.method} | {r.outcome} | {r.margin.replace('|', '/')} | {r.domain.replace('|', '/')} | {detail} |")
+        out.append(f"| {r.claim} | {r.method} | {r.outcome} | {r.margin.replace('|', '/')} | {r.domain.replace('|', '/')} | "
+                   f"{detail} |")
     if mutants is not None:
         caught, total, rows = mutants
         out += ["", "## Mutation score", "",

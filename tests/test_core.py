@@ -94,7 +94,8 @@ def test_scaled_sigmoid_grad_matches_formula():
     g = 22.0
     x = np.linspace(-2, 2, 41)
     # s(x) s(-x), not s (1 - s): 1 - s cancels for large positive x
-    np.testing.assert_allclose(core.scaled_sigmoid_grad(x, g), g * core.scaled_sigmoid(x, g) * core.scaled_sigmoid(-x, g), rtol=1e-13)
+    np.testing.assert_allclose(core.scaled_sigmoid_grad(x, g), g * core.scaled_sigmoid(x, g) * core.scaled_sigmoid(-x, g),
+                               rtol=1e-13)
 
 
 @pytest.mark.parametrize("bad", [0.0, -1.0, np.inf, np.nan, "x"])

@@ -121,7 +121,8 @@ def test_splits_deterministic_and_scaled_on_train(data_home):
     np.testing.assert_array_equal(s1.X_test, s2.X_test)
     assert not np.array_equal(s1.y_test, s3.y_test)
     n = len(ds.y)
-    assert (len(s1.y_train), len(s1.y_val), len(s1.y_test)) == (round(0.7 * n), round(0.1 * n), n - round(0.7 * n) - round(0.1 * n))
+    assert (len(s1.y_train), len(s1.y_val), len(s1.y_test)) == (round(0.7 * n), round(0.1 * n),
+                                                                n - round(0.7 * n) - round(0.1 * n))
     assert np.allclose(s1.X_train.min(axis=0), 0) and np.allclose(s1.X_train.max(axis=0), 1)
     # test rows are scaled with the training range, so they may leave [0, 1]
     assert s1.X_test.max() >= 1.0 or s1.X_test.min() <= 0.0

@@ -81,7 +81,8 @@ def test_counterexample_is_an_exact_point_where_the_margin_is_negative():
 def test_wrong_b_bound_is_refuted():
     L = sp.log((1 - S.eps) / S.eps)
     for wrong in (sp.atanh(L / S.a_pos) / (2 * S.delta), L / (S.a_pos * S.delta)):   # half the slope; no artanh
-        cert = certify(prop3_1_suff.suff_inequality(min_b=wrong), prop3_1_suff.SUFF_BOX, tight=(prop3_1_suff.TAU, "lo"), max_boxes=5000)
+        cert = certify(prop3_1_suff.suff_inequality(min_b=wrong), prop3_1_suff.SUFF_BOX, tight=(prop3_1_suff.TAU, "lo"),
+                       max_boxes=5000)
         assert cert.outcome == "counterexample", cert.summary()
 
 

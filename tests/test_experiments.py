@@ -119,7 +119,8 @@ def test_run_cell_records_everything(data_home, activation, kw):
         assert res["metrics"][key] is not None and res["metrics"][key] > 0
     assert 0.0 <= res["binarity"] <= 1.0
     assert rec["machine"]["flush_denormal"] in (True, False)
-    assert rec["trainer"]["fused_optimizer"] is True and rec["trainer"]["kernels"] in ("native avx512", "native c", "torch", "unused")
+    assert rec["trainer"]["fused_optimizer"] is True and rec["trainer"]["kernels"] in ("native avx512", "native c", "torch",
+                                                                                       "unused")
     timings = rec["timings"]
     assert timings["matmul_gflops"] > 0 and 0 < timings["probe_s"] < timings["total_s"]
 

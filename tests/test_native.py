@@ -95,7 +95,8 @@ def test_builds_for_other_x86_machines_are_as_accurate(tmp_path, march):
     # what an AVX2 machine (v3: FMA) or an older one (v2: no FMA, a*b + c in two roundings) compiles; the CPU running
     # the tests executes both
     try:
-        other = _native.load_library(_native.compile_library(_native.SOURCE.read_text(), tmp_path, tunings=((f"-march={march}",),)))
+        other = _native.load_library(_native.compile_library(_native.SOURCE.read_text(), tmp_path,
+                                                             tunings=((f"-march={march}",),)))
     except RuntimeError as err:
         pytest.skip(f"the compiler does not know -march={march}: {err}")
     assert _native.self_check(other) is None
@@ -144,7 +145,8 @@ def test_recomputing_backwards_and_the_step(lib):
     tanh = lambda x, k: _kernels._ste_tanh_backward(x, torch.ones_like(x), k)            # noqa: E731 (float64)
     assert slope_errors(lib, lambda k: _native.KINDS["ste_tanh_bwd"][3](k)[0], tanh, (0.5, 4.0)) <= LIMIT
     x = torch.tensor([-1.0, -0.0, 0.0, 1e-45, -1e-45, float("inf"), -float("inf"), float("nan")])
-    assert torch.equal(_native.call(lib, "step_fwd", x, None)[:-1], torch.from_numpy(core.heaviside(x.double().numpy())[:-1]).float())
+    assert torch.equal(_native.call(lib, "step_fwd", x, None)[:-1],
+                       torch.from_numpy(core.heaviside(x.double().numpy())[:-1]).float())
     assert _native.call(lib, "step_fwd", x, None)[-1].isnan()
 
 

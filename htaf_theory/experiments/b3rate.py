@@ -80,7 +80,8 @@ def _run_cell(cfg: B3Config, n: int, seed: int) -> dict:
     with torch.no_grad():
         risk = float(torch.mean((model(x_test).squeeze(1) - _target(x_test, cfg.beta)) ** 2))
     return {"config": asdict(cfg), "n": n, "seed": seed, "versions": {"htaf_theory": __version__, "torch": torch.__version__},
-            "results": {"excess_risk": risk, "final_train_loss": float(loss.detach())}, "timings": {"total_s": time.time() - started}}
+            "results": {"excess_risk": risk, "final_train_loss": float(loss.detach())},
+            "timings": {"total_s": time.time() - started}}
 
 
 def fitted_slope(records: list[dict]) -> tuple[float, dict]:

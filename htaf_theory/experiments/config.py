@@ -45,13 +45,13 @@ class RunConfig:
     checkpoint_every: int = 100                # save a resumable checkpoint every k epochs (0: never)
     target_scaling: str = "standardize"        # regression target: standardize (train mean/std) | none (raw units)
     backward: str = "exact"                    # HTAF backward: exact (fused, tail-exact) | autograd (torch's chain rule, float32)
-    select_epoch: bool = False                 # keep the weights of the best validation score (deployed net) seen at record epochs
+    select_epoch: bool = False                 # keep the weights of the best validation score (deployed net), record epochs
     schedule: str = "fixed"                    # fixed gains | sharpen (Prop. 3.1 frontier, delta0 -> delta1) | zone (penalty)
     frontier_eps: float = 0.1                  # eps of the frontier (sharpen) and of each layer's delta (zone)
     delta0: float = 0.1                        # sharpen: starting transition half-width
     delta1: float = 0.01                       # sharpen: final half-width, reached at the last epoch (geometric)
     zone_lam: float = 1.0                      # zone: weight of the sech^2(z/delta) penalty added to the loss
-    monitor_every: int = 0                     # every k epochs record val scores (smooth, deployed) and Thm C.1's bound (0: never)
+    monitor_every: int = 0                     # every k epochs record val scores and Thm C.1's bound (0: never)
     tag: str = ""                              # which sweep made it (for file names only)
     extra: dict = field(default_factory=dict, compare=False, hash=False)  # free-form notes, not hashed
 
@@ -80,11 +80,13 @@ class RunConfig:
             if v is not None and not (v > 0 and math.isfinite(v)):
                 raise InvalidParameterError(f"{name} must be a finite number > 0 (valid range: (0, inf)); got {name}={v!r}")
         if self.target_scaling not in TARGET_SCALINGS:
-            raise InvalidParameterError(f"target_scaling must be one of {TARGET_SCALINGS}; got target_scaling={self.target_scaling!r}")
+            raise InvalidParameterError(f"target_scaling must be one of {TARGET_SCALINGS}; "
+                                        f"got target_scaling={self.target_scaling!r}")
         if self.backward not in BACKWARDS:
             raise InvalidParameterError(f"backward must be one of {BACKWARDS}; got backward={self.backward!r}")
         if self.backward != "exact" and self.activation != "htaf":
-            raise InvalidParameterError(f"backward={self.backward!r} applies to activation='htaf' only; got activation={self.activation!r}")
+            raise InvalidParameterError(f"backward={self.backward!r} applies to activation='htaf' only; "
+                                        f"got activation={self.activation!r}")
         if self.schedule not in SCHEDULES:
             raise InvalidParameterError(f"schedule must be one of {SCHEDULES}; got schedule={self.schedule!r}")
         if self.schedule != "fixed" and self.activation not in ("htaf", "ss"):

@@ -234,7 +234,8 @@ def run_heaviside_cell(cfg: HeavisideConfig, checkpoint_path=None) -> dict:
         model.load_state_dict(best["state"])
     model.eval()
     i = history["epoch"].index(best["epoch"]) if best["epoch"] in history["epoch"] else -1
-    metrics = {k: (history[k][i] if history[k] else None) for k in ("val_binarized", "test_binarized", "val_smooth", "test_smooth")}
+    metrics = {k: (history[k][i] if history[k] else None) for k in ("val_binarized", "test_binarized", "val_smooth",
+                                                                    "test_smooth")}
     metrics["best_epoch"] = best["epoch"]
     swap = swap_report(model, Xte, eps=SWAP_EPS, decision="argmax").as_dict() if cfg.method != "ste" else None
     if ckpt is not None and ckpt.exists():

@@ -48,7 +48,8 @@ class PairedComparison:
         return asdict(self)
 
     def __str__(self) -> str:
-        return f"{self.a} - {self.b}: {self.mean:+.4g} [{self.low:+.4g}, {self.high:+.4g}] (n = {self.n}, {self.method}): {self.label}"
+        return (f"{self.a} - {self.b}: {self.mean:+.4g} [{self.low:+.4g}, {self.high:+.4g}] "
+                f"(n = {self.n}, {self.method}): {self.label}")
 
 
 def paired_comparison(a_scores, b_scores, *, lower_is_better: bool, a: str = "A", b: str = "B") -> PairedComparison:

@@ -36,7 +36,8 @@ from .config import RunConfig
 from .runner import run_cells
 from .store import ResultStore
 
-__all__ = ["SWEEPS", "build_sweep", "run_named_sweep", "load_records", "MissingResultsError", "sweep_cells", "f3_plan", "select_on_validation", "F22_ARCHITECTURES",
+__all__ = ["SWEEPS", "build_sweep", "run_named_sweep", "load_records", "MissingResultsError", "sweep_cells", "f3_plan",
+           "select_on_validation", "F22_ARCHITECTURES",
            "F3_GRID", "VANISHING_THRESHOLD", "T1_GRID", "t1_plan", "STAGED", "F3T_GRID", "select_per_split", "SIZES",
            "check_size"]
 

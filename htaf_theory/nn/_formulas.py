@@ -100,6 +100,7 @@ def _ste_rect_backward(x: torch.Tensor, grad: torch.Tensor, k) -> torch.Tensor:
 
 
 #: kernel name -> its formula (the names of the native library's kernels too)
-FORMULAS = {"htaf_fwd": _htaf_forward, "htaf_fwd_grad": _htaf_forward_and_grad, "htaf_bwd": _htaf_backward, "htaf_param": _htaf_param_grads,
+FORMULAS = {"htaf_fwd": _htaf_forward, "htaf_fwd_grad": _htaf_forward_and_grad, "htaf_bwd": _htaf_backward,
+            "htaf_param": _htaf_param_grads,
             "ss_fwd": _ss_forward, "ss_fwd_grad": _ss_forward_and_grad, "ss_bwd": _ss_backward, "step_fwd": _step_forward,
             "ste_sigmoid_bwd": _ss_backward, "ste_tanh_bwd": _ste_tanh_backward, "ste_rect_bwd": _ste_rect_backward}

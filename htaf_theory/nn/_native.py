@@ -107,7 +107,8 @@ def _cpu_features() -> str:
 def compile_library(source: str, folder: Path | None = None, tunings=None) -> Path:
     """Compile C ``source`` into a shared library in ``folder`` (default ``kernel_cache_dir()``), or reuse it.
 
-    ``tunings``: the flag sets added to ``BASE_FLAGS``, tried in order (default ``tuning_flags()``). Returns the library's path; raises
+    ``tunings``: the flag sets added to ``BASE_FLAGS``, tried in order (default ``tuning_flags()``). Returns the
+    library's path; raises
     RuntimeError with the compiler's messages if no flag set works.
     """
     tunings = tuning_flags() if tunings is None else tunings

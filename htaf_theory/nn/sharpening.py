@@ -165,7 +165,8 @@ class Sharpening:
         if not isinstance(state, dict) or not isinstance(state.get("last_step"), int) or state["last_step"] < 0:
             raise InvalidParameterError(f"not a Sharpening state: {state!r}")
         if set(state.get("a0", {})) != set(self.a0):
-            raise InvalidParameterError(f"the state's layers {sorted(state.get('a0', {}))} are not this model's {sorted(self.a0)}")
+            raise InvalidParameterError(f"the state's layers {sorted(state.get('a0', {}))} are not this model's "
+                                        f"{sorted(self.a0)}")
         self.last_step = state["last_step"]
         self.a0 = {k: float(v) for k, v in state["a0"].items()}
         self.history = list(state.get("history", []))

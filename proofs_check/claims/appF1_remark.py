@@ -14,6 +14,7 @@ import mpmath
 import numpy as np
 
 from htaf_theory import precise
+from htaf_theory.params import min_a
 
 from .._impl import library_impl
 from ..registry import Check, CheckResult, Claim, from_violations, timed
@@ -35,7 +36,7 @@ def frontier_log10_grad(a: float, radius: float, eps: float = EPS, delta: float 
 
 
 def _grid(eps: float = EPS):
-    L = float(np.log1p((1 - 2 * eps) / eps))
+    L = float(min_a(eps))
     return L * (1 + np.geomspace(1e-3, 1e4, 141))
 
 

@@ -63,7 +63,8 @@ def ss_symbolic(impl=None) -> CheckResult:
                        f"{'equal to' if ok else 'not'} (a - 2) b: heavier tail iff a > 2")
 
 
-CLAIM = Claim("fig1c.ss-ratio", "h'(x)/s'_{ab}(x) ~ sech^2(a/2) e^{(a-2) b |x|}: HTAF has heavier tails than SS (same slope at 0) iff a > 2",
+CLAIM = Claim("fig1c.ss-ratio",
+              "h'(x)/s'_{ab}(x) ~ sech^2(a/2) e^{(a-2) b |x|}: HTAF has heavier tails than SS (same slope at 0) iff a > 2",
                "Fig. 1(c); the a > 2 criterion is ours", "a, b > 0",
                [Check("symbolic", ss_symbolic), Check("precise", ss_precise)],
                note="The paper presents HTAF's tails as heavier than SS's without condition. That holds only for a > 2: "

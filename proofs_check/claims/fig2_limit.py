@@ -32,7 +32,8 @@ def point(eps: float, delta: float, impl) -> list[str]:
     bad = []
     if not np.all(np.diff(ab) < 0):
         i = int(np.argmax(np.diff(ab) >= 0))
-        bad.append(f"eps={eps:g}, delta={delta:g}: a min_b(a) not decreasing between a={a[i]:.6g} ({ab[i]!r}) and a={a[i + 1]:.6g} ({ab[i + 1]!r})")
+        bad.append(f"eps={eps:g}, delta={delta:g}: a min_b(a) not decreasing between a={a[i]:.6g} ({ab[i]!r}) "
+                   f"and a={a[i + 1]:.6g} ({ab[i + 1]!r})")
     if not np.all(ab > limit):
         i = int(np.argmax(ab <= limit))
         bad.append(f"eps={eps:g}, delta={delta:g}: a min_b(a) = {ab[i]!r} <= L/delta = {limit!r} at a={a[i]:.6g}")

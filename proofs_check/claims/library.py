@@ -22,7 +22,8 @@ def references_precise(impl=None) -> CheckResult:
     results = measure_all(impl)
     bad = [r for r in results if not r.ok]
     points = sum(r.points for r in results)
-    domain = f"{len(TABLE)} functions, {points} points: x in +-[1e-300, 1e6], a in [1e-3, 1e6], b in [1e-5, 1e5], eps in [1e-320, 0.499]"
+    domain = (f"{len(TABLE)} functions, {points} points: x in +-[1e-300, 1e6], a in [1e-3, 1e6], b in [1e-5, 1e5], "
+              "eps in [1e-320, 0.499]")
     worst = max(results, key=lambda r: r.worst_scaled)
     margin = f"worst err/allowed {worst.worst_scaled:.2g} ({worst.name})"
     if bad:

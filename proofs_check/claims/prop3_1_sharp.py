@@ -31,7 +31,8 @@ def sharp_point(eps: float, delta: float, a: float, b: float, impl) -> list[str]
         sup = max(errs)
     bad = []
     if abs(lib - float(sup)) > 1e-13 * float(sup) * max(1.0, a):
-        bad.append(f"eps={eps:.4g}, delta={delta:.4g}, a={a:.4g}, b={b:.4g}: approx_error={lib!r}, sup over |x|>=delta={mpmath.nstr(sup, 15)}")
+        bad.append(f"eps={eps:.4g}, delta={delta:.4g}, a={a:.4g}, b={b:.4g}: approx_error={lib!r}, sup over "
+                   f"|x|>=delta={mpmath.nstr(sup, 15)}")
     # necessity: a slightly smaller b must break the tolerance
     if a > float(impl.min_a(eps)) * (1 + 1e-9):
         b_min = float(impl.min_b(a, eps, delta))
@@ -81,10 +82,12 @@ def symbolic(impl=None) -> CheckResult:
     expr = 1 / (1 + sp.exp(a_pos * sp.tanh(b * delta))) - eps
     ok = sp.simplify(expr) == 0
     return CheckResult("prop3.1.sharp", "symbolic", "all eps in (0,1/2), a > L, delta > 0",
-                       "verified" if ok else "undecided", "exact", "sigma(-a tanh(min_b delta)) - eps simplifies to 0" if ok else str(expr))
+                       "verified" if ok else "undecided", "exact",
+                       "sigma(-a tanh(min_b delta)) - eps simplifies to 0" if ok else str(expr))
 
 
-CERTIFIED = [CertifiedInequality("prop31_sharp", "prop3.1.sharp", sharp_inequality, lambda: SHARP_BOX, lambda: (TAU, "lo"), SHARP_DOMAIN)]
+CERTIFIED = [CertifiedInequality("prop31_sharp", "prop3.1.sharp", sharp_inequality, lambda: SHARP_BOX, lambda: (TAU, "lo"),
+                                 SHARP_DOMAIN)]
 
 
 CLAIM = Claim(
@@ -97,4 +100,5 @@ CLAIM = Claim(
 
 
 #: a deliberately wrong variant (the sup error measured at 2 delta): its checks must reject it with a counterexample
-WRONG = lambda: sharp_precise(library_impl(approx_error=lambda a, b, delta: htaf_params.approx_error(a, b, 2 * np.asarray(delta))))  # noqa: E731
+WRONG = lambda: sharp_precise(library_impl(approx_error=lambda a, b, delta: htaf_params.approx_error(a, b,
+                                                                                                     2 * np.asarray(delta))))  # noqa: E731

@@ -8,7 +8,6 @@ x >= delta sweep t over [tanh(min_b delta), 1)).
 
 from __future__ import annotations
 
-import math
 
 import mpmath
 import numpy as np
@@ -35,7 +34,7 @@ X_FACTORS = (1.0, 1.0 + 1e-9, 1.001, 1.1, 2.0, 10.0, 1e3)
 
 def _grid():
     for eps in np.geomspace(*EPS_RANGE, 7):
-        L = math.log1p((1 - 2 * eps) / eps)
+        L = float(htaf_params.min_a(eps))
         for delta in np.geomspace(*DELTA_RANGE, 4):
             for r in np.geomspace(1e-6, 1e4, 7):
                 yield float(eps), float(delta), float(L * (1 + r))
@@ -104,7 +103,8 @@ SUFF_DOMAIN = ("eps in [1e-6, 0.49], a = L(eps)(1 + r) with r in [1e-6, 1e6], an
                "x >= delta (x <= -delta by symmetry)")
 
 
-CERTIFIED = [CertifiedInequality("prop31_suff", "prop3.1.suff", suff_inequality, lambda: SUFF_BOX, lambda: (TAU, "lo"), SUFF_DOMAIN)]
+CERTIFIED = [CertifiedInequality("prop31_suff", "prop3.1.suff", suff_inequality, lambda: SUFF_BOX, lambda: (TAU, "lo"),
+                                 SUFF_DOMAIN)]
 
 
 CLAIM = Claim(

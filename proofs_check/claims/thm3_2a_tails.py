@@ -55,7 +55,8 @@ def a_point(a: float, b: float, impl) -> list[str]:
     if C != 0.0 and abs(C - float(exact_C)) > 1e-12 * float(exact_C):
         bad.append(f"a={a:g}, b={b:g}: tail_constant={C!r}, exact {mpmath.nstr(exact_C, 15)}")
     if exact_C > 0 and abs(scaled / exact_C - 1) > 1e-10:
-        bad.append(f"a={a:g}, b={b:g}: h'(x) e^(tail_rate x) / C = {mpmath.nstr(scaled / exact_C, 10)} at x={mpmath.nstr(x, 6)}, not 1")
+        bad.append(f"a={a:g}, b={b:g}: h'(x) e^(tail_rate x) / C = {mpmath.nstr(scaled / exact_C, 10)} "
+                   f"at x={mpmath.nstr(x, 6)}, not 1")
     lo, hi = impl.tail_ratio_bounds(np.array([0.0, 0.1 / b, 1.0 / b, 5.0 / b]), a, b)
     for xv, l_, h_ in zip((0.0, 0.1 / b, 1.0 / b, 5.0 / b), lo, hi):
         r = float(common.mp_checked(_tail_ratio_mp, xv, a, b))

@@ -43,7 +43,8 @@ def b2_precise(impl=None, quotient=None) -> CheckResult:
     for case in cases:
         bad += b2_point(*case, impl, quotient=quotient)
     domain = "(a, b, x0) in 4 cases with h''(x0) != 0, x = 1.7, t = (1e-1..1e-4)/b"
-    return from_violations("thmB.2", "precise", domain, bad, "error shrinks >= 5x per decade of t (O(t^2) seen)", f"{len(cases)} cases")
+    return from_violations("thmB.2", "precise", domain, bad, "error shrinks >= 5x per decade of t (O(t^2) seen)",
+                           f"{len(cases)} cases")
 
 
 @timed

@@ -75,11 +75,13 @@ def c1_symbolic(impl=None) -> CheckResult:
     ok = gap_pos == 0
     return CheckResult("thmC.1", "symbolic", "z > 0 (the pointwise identity only)", "verified" if ok else "undecided", "exact",
                        "checked: for z > 0, H(z) - h(z) = 1 - h(z) = sigma(-a tanh(bz)) (sympy simplifies the difference to 0). "
-                       "Not checked symbolically (the proof's argument): this is <= approx_error for |z| >= delta (prop3.1.sharp), "
+                       "Not checked symbolically (the proof's argument): this is <= approx_error for |z| >= delta "
+                       "(prop3.1.sharp), "
                        "<= 1 inside, and summing with |beta_j| under (C) gives the bound")
 
 
-CLAIM = Claim("thmC.1", "E|f(X) - f_h(X)| <= ||beta||_1 (eps + K delta) for a one-hidden-layer Heaviside net f and its HTAF copy, "
+CLAIM = Claim("thmC.1",
+              "E|f(X) - f_h(X)| <= ||beta||_1 (eps + K delta) for a one-hidden-layer Heaviside net f and its HTAF copy, "
                "under (C): P(|w_j.X + c_j| < t) <= K t", "App. C, Thm C.1 (formula lost; the form its proof gives)",
                "h eps-close to H outside [-delta, delta]; condition (C)",
                [Check("symbolic", c1_symbolic, covers="step"), Check("numerical", c1_precise)],
