@@ -34,7 +34,7 @@ def summary(ctx: FigureContext) -> dict:
             swaps = [r["results"]["swap"] for r in recs if r["results"].get("swap")]
             mean, se = mean_se([x["test_binarized"] for x in m])
             out[(net, method)] = {
-                "mean": mean, "se": se, "smooth": mean_se([x["test_smooth"] for x in m])[0],
+                "records": recs, "mean": mean, "se": se, "smooth": mean_se([x["test_smooth"] for x in m])[0],
                 "flips": mean_se([s["decision_flips"] for s in swaps])[0] if swaps else 0.0,
                 "zone": mean_se([sum(layer["zone_fraction"] for layer in s["layers"]) / len(s["layers"]) for s in swaps])[0]
                 if swaps else float("nan"),
@@ -44,16 +44,22 @@ def summary(ctx: FigureContext) -> dict:
 
 def make(ctx: FigureContext) -> list:
     rows_by = summary(ctx)
+    from htaf_theory.experiments.stats import compare_records
     header = ["model", "method", "chosen on validation", "test acc. deployed (ours)", "smooth net (ours)",
-              "decisions flipped by the swap", "share |z|<delta", "paper CIFAR-10", "paper CIFAR-100"]
+              "decisions flipped by the swap", "share |z|<delta", "against STE (paired t, 95%, points)",
+              "paper CIFAR-10", "paper CIFAR-100"]
     table = []
     for net in T1_NETS:
         for method in METHODS:
             r = rows_by[(net, method)]
             paper = PAPER_TABLE1[net]
             i = PAPER_ORDER.index(method)
+            versus = "-"
+            if method != "ste":
+                c = compare_records(r["records"], rows_by[(net, "ste")]["records"], a=method, b="ste")
+                versus = f"{100 * c.mean:+.2f} [{100 * c.low:+.2f}, {100 * c.high:+.2f}]: {c.label}"
             table.append([net.upper(), method.upper(), r["label"], f"{100 * r['mean']:.1f}% ({100 * r['se']:.1f})",
-                          f"{100 * r['smooth']:.1f}%", f"{100 * r['flips']:.1f}%", f"{r['zone']:.3f}",
+                          f"{100 * r['smooth']:.1f}%", f"{100 * r['flips']:.1f}%", f"{r['zone']:.3f}", versus,
                           f"{paper['CIFAR-10'][i]:.1f}%", f"{paper['CIFAR-100'][i]:.1f}%"])
     fig, axes = new_figure(1, len(T1_NETS), figsize=(5 * len(T1_NETS), 3.8), squeeze=False)
     for ax, net in zip(axes[0], T1_NETS):

@@ -26,8 +26,9 @@ def make(ctx: FigureContext) -> list:
         ctx.records("f3tuned")        # raises MissingResultsError naming the command
     chosen = select_per_split([r for r in records if r["config"]["dataset"] in datasets])
     pending = [f"{ds} ({have[ds]} of {expected[ds]} cells)" for ds in F3T_DATASETS if expected[ds] and ds not in datasets]
+    from htaf_theory.experiments.stats import compare_records
     header = ["dataset", "method", "test deployed (ours)", "test smooth (ours)", "swap change (std. units)",
-              "paper", "chosen per split (most frequent)", "best epochs"]
+              "deployed - DHN+STE (paired t, 95%)", "paper", "chosen per split (most frequent)", "best epochs"]
     rows, summary = [], {}
     for ds in datasets:
         metric = PAPER_TABLE8[ds][0]
@@ -41,12 +42,17 @@ def make(ctx: FigureContext) -> list:
             swaps = [x["swap"]["prediction_change"] for x in res if x.get("swap")]
             picks = Counter(f"{RunConfig.from_dict(r['config']).label()}, {r['config']['optimizer']} "
                             f"lr={r['config']['lr']:g}" for r in recs)
+            ste = [rec for (d, m, _), rec in sorted(chosen.items()) if d == ds and m == "DHN+STE"]
+            versus = "-"
+            if method != "DHN+STE" and len(recs) > 1:
+                c = compare_records(recs, ste, key, a=method, b="DHN+STE")
+                versus = f"{c.mean:+.3f} [{c.low:+.3f}, {c.high:+.3f}]: {c.label}"
             rows.append([ds, method, f"{mean:.3f} ({se:.3f})", f"{smooth:.3f}",
-                         f"{mean_se(swaps)[0]:.3g}" if swaps else "-", f"{metric} {PAPER_TABLE8[ds][1 + i]:.3f}",
+                         f"{mean_se(swaps)[0]:.3g}" if swaps else "-", versus, f"{metric} {PAPER_TABLE8[ds][1 + i]:.3f}",
                          "; ".join(f"{k} x{v}" for k, v in picks.most_common(2)),
                          ", ".join(str(x["best_epoch"]) for x in res)])
     if "fico" not in datasets:
-        rows.append(["fico", "not run", "", "", "", f"AUROC {PAPER_TABLE8['fico'][1]:.3f}",
+        rows.append(["fico", "not run", "", "", "", "", f"AUROC {PAPER_TABLE8['fico'][1]:.3f}",
                      "HELOC is licensed: put heloc_dataset_v1.csv in HTAF_DATA, then `htaf experiment f3tuned_fico`", ""])
     fig, axes = new_figure(1, len(datasets), figsize=(4.5 * len(datasets), 3.8), squeeze=False)
     for ax, ds in zip(axes[0], datasets):
