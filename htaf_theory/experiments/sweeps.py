@@ -128,19 +128,28 @@ def select_on_validation(records: list[dict]) -> dict:
     return min(records, key=score)
 
 
+def staged_plan(store: ResultStore, groups, candidates, seeds) -> tuple[list, dict]:
+    """Stage-1 cells of a two-stage sweep, and {(*group, seed): cell} once a group's stage 1 is done.
+
+    ``groups``: keys such as (dataset, method); ``candidates(*group)``: that group's stage-1 cells (on split 0);
+    the one whose deployed model scores best on validation (``select_on_validation``) runs on every seed.
+    """
+    stage1, chosen = [], {}
+    for group in groups:
+        cands = candidates(*group)
+        stage1 += cands
+        records = [store.load(c) for c in cands]
+        if all(r is not None for r in records):
+            best = type(cands[0]).from_dict(select_on_validation(records)["config"])
+            for s in seeds:
+                chosen[(*group, s)] = replace(best, seed=s)
+    return stage1, chosen
+
+
 def f3_plan(store: ResultStore, size: str) -> tuple[list[RunConfig], dict]:
     """Stage-1 cells, and {(dataset, method, seed): cell} for every split once stage 1 is done."""
-    stage1, chosen = [], {}
-    for ds in f3_datasets(size):
-        for method in F3_GRID:
-            cands = _f3_candidate(ds, method, 0, size == "quick")
-            stage1 += cands
-            records = [store.load(c) for c in cands]
-            if all(r is not None for r in records):
-                best = RunConfig.from_dict(select_on_validation(records)["config"])
-                for s in f3_seeds(size):
-                    chosen[(ds, method, s)] = replace(best, seed=s)
-    return stage1, chosen
+    return staged_plan(store, [(ds, m) for ds in f3_datasets(size) for m in F3_GRID],
+                       lambda ds, m: _f3_candidate(ds, m, 0, size == "quick"), f3_seeds(size))
 
 
 def _f3(quick: bool) -> list[RunConfig]:
@@ -193,17 +202,8 @@ def t1_seeds(size: str) -> tuple[int, ...]:
 
 def t1_plan(store: ResultStore, size: str) -> tuple[list, dict]:
     """Stage-1 cells, and {(net, method, seed): cell} for every seed once stage 1 is done."""
-    stage1, chosen = [], {}
-    for net in T1_NETS:
-        for method in T1_GRID:
-            cands = _t1_candidates(net, method, 0, size == "quick")
-            stage1 += cands
-            records = [store.load(c) for c in cands]
-            if all(r is not None for r in records):
-                best = type(cands[0]).from_dict(select_on_validation(records)["config"])
-                for s in t1_seeds(size):
-                    chosen[(net, method, s)] = replace(best, seed=s)
-    return stage1, chosen
+    return staged_plan(store, [(net, m) for net in T1_NETS for m in T1_GRID],
+                       lambda net, m: _t1_candidates(net, m, 0, size == "quick"), t1_seeds(size))
 
 
 def _t1(quick: bool) -> list:
