@@ -24,6 +24,8 @@ EXPECTED = {
     "table8_tabular": ["table8_tabular.png", "table8_tabular.csv", "table8_tabular.md"],
     "table8_tuned": ["table8_tuned.png", "table8_tuned.csv", "table8_tuned.md"],
     "table1_heaviside": ["table1_heaviside.png", "table1_heaviside.csv", "table1_heaviside.md"],
+    "appF1_astar": ["appF1_astar.png", "appF1_astar.csv"],
+    "deploy": ["deploy.png", "deploy.csv", "deploy.md"],
 }
 
 
