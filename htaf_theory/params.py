@@ -22,7 +22,7 @@ from scipy.special import expit
 
 from . import precise, tails
 from .core import log_htaf_grad
-from .validation import InvalidParameterError, check_eps, check_positive, scalar_or_array
+from .validation import InvalidParameterError, as_scalar, check_eps, check_positive, scalar_or_array
 
 __all__ = [
     "min_a", "min_b", "approx_error", "transition_width", "binarity_min_a",
@@ -216,13 +216,13 @@ def select(eps, delta, *, a=None, radius=None) -> HTAFParams:
     >>> print(round(q.a, 2), round(q.b, 2), q.approx_error <= 0.1 + 1e-12)
     7.03 3.24 True
     """
-    eps_f = float(check_eps(eps))
-    delta_f = float(check_positive("delta", delta))
+    eps_f = float(check_eps(as_scalar("eps", eps)))
+    delta_f = float(check_positive("delta", as_scalar("delta", delta)))
     if a is not None and radius is not None:
         raise InvalidParameterError("give at most one of a and radius; got both "
                          f"a={a!r} and radius={radius!r}")
     if a is not None:
-        a_f = float(check_positive("a", a))
+        a_f = float(check_positive("a", as_scalar("a", a)))
         b_f = float(min_b(a_f, eps_f, delta_f))
         rule, r, log_grad = "b = min_b(a)", None, None
     else:
@@ -230,7 +230,7 @@ def select(eps, delta, *, a=None, radius=None) -> HTAFParams:
         if radius is None:
             radius = DEFAULT_RADIUS_IN_DELTAS * delta_f
             rule = f"default: max h'(radius), radius = {DEFAULT_RADIUS_IN_DELTAS:g} delta"
-        r = float(check_positive("radius", radius))
+        r = float(check_positive("radius", as_scalar("radius", radius)))
         if r <= delta_f:
             raise InvalidParameterError(
                 f"radius must exceed delta = {delta_f!r} (valid range: (delta, inf)); got radius={r!r}: "

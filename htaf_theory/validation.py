@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["scalar_or_array", "InvalidParameterError", "as_float_array", "check_positive", "check_eps", "check_open_interval"]
+__all__ = ["scalar_or_array", "as_scalar", "InvalidParameterError", "as_float_array", "check_positive", "check_eps", "check_open_interval"]
 
 
 class InvalidParameterError(ValueError):
@@ -76,6 +76,19 @@ def check_positive(name: str, value) -> np.ndarray:
 def check_eps(value, name: str = "eps") -> np.ndarray:
     """Require the approximation tolerance to lie in (0, 1/2), where L(eps) > 0."""
     return check_open_interval(name, value, 0.0, 0.5)
+
+
+def as_scalar(name: str, value) -> float:
+    """``value`` as a Python float, refusing an array by name (the functions that choose one pair take scalars).
+
+    >>> as_scalar("eps", np.float64(0.1))
+    0.1
+    """
+    arr = np.asarray(value)
+    if arr.ndim != 0:
+        raise InvalidParameterError(f"{name} must be a single number, not an array of shape {arr.shape}; "
+                                    f"got {name}={value!r}")
+    return float(arr)
 
 
 def scalar_or_array(arr):

@@ -215,3 +215,11 @@ def test_cli_json_is_strict_json_at_overflow(capsys):
     assert main(["params", "--eps", "0.1", "--delta", "1e-308", "--a", "3", "--json"]) == 0
     data = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
     assert data["slope_at_zero"] == "inf" and math.isfinite(data["b"])
+
+
+@pytest.mark.parametrize("kwargs, name", [({"eps": np.array([0.1, 0.2])}, "eps"), ({"delta": np.array([0.1, 0.2])}, "delta"),
+                                          ({"a": np.array([10.0, 20.0])}, "a")])
+def test_select_names_an_array_argument(kwargs, name):
+    args = {"eps": 0.1, "delta": 0.1, "a": 10.0} | kwargs
+    with pytest.raises(ValueError, match=f"{name} must be a single number"):
+        params.select(args["eps"], args["delta"], a=args["a"])
