@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["scalar_or_array", "as_scalar", "InvalidParameterError", "as_float_array", "check_positive", "check_eps", "check_open_interval"]
+__all__ = ["scalar_or_array", "as_scalar", "InvalidParameterError", "as_float_array", "check_positive", "check_eps",
+           "check_open_interval"]
 
 
 class InvalidParameterError(ValueError):
