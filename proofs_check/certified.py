@@ -1,12 +1,11 @@
 """The certified inequalities of the claims: each defined once, with its box, its committed certificate and its check.
 
-A claim module (``proofs_check/claims/``) declares ``CERTIFIED = [CertifiedInequality(name, claim, build, box, tight,
-                                                                                      domain)]``; ``build()``
-returns the sympy relational, assembled from ``htaf_theory.symbolic`` by substitutions only. The
-``rigorous`` check of a claim replays the committed certificate in ``proofs_check/certificates/``
-(hash of the inequality, box, tight face, every leaf): a stale or tampered certificate fails the
-check. ``search`` reruns the branch and bound from scratch (``htaf check --slow``) and
-``save_all`` rewrites the certificates (``python -m proofs_check --save-certificates``).
+A claim module (``proofs_check/claims/``) declares
+``CERTIFIED = [CertifiedInequality(name, claim, build, box, tight, domain)]``; ``build()`` returns the sympy
+relational, assembled from ``htaf_theory.symbolic`` by substitutions only. The ``rigorous`` check of a claim
+replays the committed certificate in ``proofs_check/certificates/`` (hash of the inequality, box, tight face,
+every leaf): a stale or tampered certificate fails the check. ``search`` reruns the branch and bound from scratch
+(``htaf check --slow``) and ``save_all`` rewrites the certificates (``python -m proofs_check --save-certificates``).
 """
 from __future__ import annotations
 

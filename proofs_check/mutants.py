@@ -53,8 +53,8 @@ def _bounds_side(side: int, factor: float):
 MUTANTS = [
     # four defects a soundness review tried: each must be caught
     Mutant("min_b * (1 + 3e-8) when eps != 0.1", "min_b", _scale_where(1 + 3e-8, lambda a, e, d: e != 0.1)),
-    Mutant("log_htaf_grad * (1 + 1e-3) where b|x| > 5", "log_htaf_grad", _scale_where(1 + 1e-3, lambda x, a,
-                                                                                      b: np.abs(b * x) > 5)),
+    Mutant("log_htaf_grad * (1 + 1e-3) where b|x| > 5", "log_htaf_grad",
+           _scale_where(1 + 1e-3, lambda x, a, b: np.abs(b * x) > 5)),
     Mutant("ss_tail_exponent * (1 + 1e-7)", "ss_tail_exponent", _scale_where(1 + 1e-7, _everywhere)),
     Mutant("tail_ratio_bounds upper doubled", "tail_ratio_bounds", _bounds_side(1, 2.0)),
     # more of the same kinds

@@ -37,6 +37,7 @@ class InlineExecutor(Executor):
     """Runs each task at submission, in this process (one worker; easy to debug and to test)."""
 
     def submit(self, fn, /, *args, **kwargs):
+        """Run ``fn(*args, **kwargs)`` now and return a finished Future holding its result or exception."""
         fut: Future = Future()
         try:
             fut.set_result(fn(*args, **kwargs))

@@ -100,5 +100,8 @@ CLAIM = Claim(
 
 
 #: a deliberately wrong variant (the sup error measured at 2 delta): its checks must reject it with a counterexample
-WRONG = lambda: sharp_precise(library_impl(approx_error=lambda a, b, delta: htaf_params.approx_error(a, b,
-                                                                                                     2 * np.asarray(delta))))  # noqa: E731
+def _error_at_twice_delta(a, b, delta):
+    return htaf_params.approx_error(a, b, 2 * np.asarray(delta))
+
+
+WRONG = lambda: sharp_precise(library_impl(approx_error=_error_at_twice_delta))  # noqa: E731
