@@ -13,7 +13,8 @@ from matplotlib.figure import Figure
 
 from htaf_theory.experiments.sweeps import load_records
 
-__all__ = ["FigureContext", "new_figure", "save_png", "write_csv", "write_markdown", "load_records", "mean_se"]
+__all__ = ["FigureContext", "new_figure", "save_png", "write_csv", "write_markdown", "load_records", "mean_se",
+           "pending_note"]
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, **kwargs):
@@ -86,3 +87,10 @@ def mean_se(values) -> tuple[float, float]:
     if v.size == 0:
         return float("nan"), float("nan")
     return float(v.mean()), float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else 0.0
+
+
+def pending_note(pending, command: str) -> str:
+    """The sentence a table's notes end with while some of its data sets are not run to completion ('' if none)."""
+    if not pending:
+        return ""
+    return f" NOT YET RUN to completion (not shown): {', '.join(pending)}; `{command}` resumes."

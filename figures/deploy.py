@@ -8,7 +8,7 @@ from __future__ import annotations
 from htaf_theory.experiments.stats import compare_records
 from htaf_theory.experiments.sweeps import F3T_DATASETS
 
-from .common import FigureContext, mean_se, new_figure, save_png, write_csv, write_markdown
+from .common import FigureContext, mean_se, new_figure, pending_note, save_png, write_csv, write_markdown
 
 NAME = "deploy"
 SWEEPS = ("f3deploy",)
@@ -73,7 +73,6 @@ def make(ctx: FigureContext) -> list:
              "penalty), everything else equal; `fixed` rows are f3tuned's own. Intervals: paired t over splits, 95%, "
              "label derived from the interval (`htaf_theory.experiments.stats`). Swap change and C.1 bound: on the test "
              "split at the selected epoch, in standardized target units (the bound is for the last hidden layer alone)."
-             + (f" NOT YET RUN to completion (not shown): {', '.join(pending)}; `htaf experiment f3deploy` resumes."
-                if pending else ""))
+             + pending_note(pending, "htaf experiment f3deploy"))
     return [save_png(fig, ctx, NAME), write_csv(ctx, NAME, header, rows),
             write_markdown(ctx, NAME, "Deploying without loss (f3deploy)", header, rows, notes)]

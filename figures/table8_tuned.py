@@ -8,7 +8,7 @@ from collections import Counter
 from htaf_theory.experiments.config import RunConfig
 from htaf_theory.experiments.sweeps import F3T_DATASETS, F3T_GRID, build_sweep, select_per_split
 
-from .common import FigureContext, mean_se, new_figure, save_png, write_csv, write_markdown
+from .common import FigureContext, mean_se, new_figure, pending_note, save_png, write_csv, write_markdown
 from .table8_tabular import PAPER_TABLE8
 
 NAME = "table8_tuned"
@@ -69,7 +69,6 @@ def make(ctx: FigureContext) -> list:
              "validation score is reported on that split's test part. HTAF and SS are deployed with the exact step. "
              "Swap change: mean |prediction change| of the swap on the test split (standardized target units for "
              "RMSE data sets, logits for AUROC). Paper column: its Table 8, reference values."
-             + (f" NOT YET RUN to completion (not shown): {', '.join(pending)}; `htaf experiment f3tuned` resumes."
-                if pending else ""))
+             + pending_note(pending, "htaf experiment f3tuned"))
     return [save_png(fig, ctx, NAME), write_csv(ctx, NAME, header, rows),
             write_markdown(ctx, NAME, "Table 8 under the paper's protocol (per-split selection)", header, rows, notes)]
