@@ -398,11 +398,11 @@ def run_named_sweep(name: str, size: str = "full", workers: int | None = None, r
     from ..data import data_home_dir, locate
 
     cells = build_sweep(name, size)
+    store = ResultStore(results_dir)      # an unusable results folder fails first, before any data is located
     if executor is None:
         data_home_dir(data_home)          # a bad data folder fails here, in one line, before any worker starts
         for ds in sorted({c.dataset for c in cells if isinstance(c, RunConfig)}):
             locate(ds, data_home)         # so does a missing file (e.g. the licensed FICO HELOC)
-    store = ResultStore(results_dir)
     desc = name if size == "full" else f"{name} ({size})"
     records = run_cells(cells, store, executor=executor, workers=workers, data_home=data_home, progress=progress, desc=desc)
     if name in STAGED:
