@@ -162,12 +162,20 @@ def _restore(state: dict, model, opt, history: dict) -> str:
         return "its history is not this cell's"
     best = state.get("best")
     if best is not None:
-        shapes = {k: v.shape for k, v in model.state_dict().items()}
+        current = model.state_dict()
         kept = best.get("state") if isinstance(best, dict) else None
-        if not isinstance(best, dict) or (kept is not None and (not isinstance(kept, dict) or set(kept) != set(shapes) or any(
-                not isinstance(v, torch.Tensor) or v.shape != shapes[k] for k, v in kept.items()))):
+        if not isinstance(best, dict) or (kept is not None and (not isinstance(kept, dict) or set(kept) != set(current) or any(
+                not _same_entry(v, current[k]) for k, v in kept.items()))):
             return "its best-epoch state is not this cell's model"
     return ""
+
+
+def _same_entry(kept, current) -> bool:
+    """Whether a stored state_dict entry fits the model's: a tensor of the same shape, or (a module's extra state,
+    such as an activation's gains) a value of the same type."""
+    if isinstance(current, torch.Tensor):
+        return isinstance(kept, torch.Tensor) and kept.shape == current.shape
+    return type(kept) is type(current)
 
 
 def _deployment_training(cfg: RunConfig, model):
