@@ -122,7 +122,7 @@ def test_run_cell_records_everything(data_home, activation, kw):
     assert rec["trainer"]["fused_optimizer"] is True and rec["trainer"]["kernels"] in ("native avx512", "native c", "torch",
                                                                                        "unused")
     timings = rec["timings"]
-    assert timings["matmul_gflops"] > 0 and 0 < timings["probe_s"] < timings["total_s"]
+    assert timings["matmul_gflops"] > 0 and timings["probe_s"] > 0 and timings["total_s"] > 0
 
 
 def test_run_cell_leaves_the_matmul_probe_out_of_its_time(data_home, monkeypatch):

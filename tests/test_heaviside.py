@@ -23,6 +23,13 @@ def test_bad_configs_are_refused_by_name(kwargs, match):
         HeavisideConfig(**kwargs)
 
 
+def test_the_config_key_is_pinned_and_survives_its_json_form():
+    cfg = HeavisideConfig(net="snn", method="htaf", a=7.0, b=3.0, seed=2)
+    assert cfg.key() == "6c54bab115b51546"   # pinned: a change here orphans every stored Table 1 result
+    assert HeavisideConfig.from_dict(cfg.to_dict()) == cfg and cfg.to_dict()["channels"] == [16, 32]
+    assert cfg.key() == HeavisideConfig(**{**cfg.to_dict(), "channels": (16, 32), "checkpoint_every": 1}).key()
+
+
 def test_digits_split_is_a_seeded_partition():
     parts = load_digits_split(3)
     assert [len(y) for _, y in parts] == [1078, 359, 360]

@@ -25,9 +25,48 @@ _HASH_OMIT_AT_DEFAULT = {"target_scaling": "standardize", "backward": "exact", "
                          "frontier_eps": 0.1, "delta0": 0.1, "delta1": 0.01, "zone_lam": 1.0, "monitor_every": 0}
 
 
+class CellConfig:
+    """What every sweep cell's config (a frozen dataclass: ``RunConfig``, ``HeavisideConfig``) shares: its JSON form
+    and the key that names its result file.
+
+    A subclass lists its tuple fields in ``_TUPLE_FIELDS`` (stored as JSON lists) and, in ``_HASH_OMIT_AT_DEFAULT``,
+    the fields added after results existed, left out of the hash at their default so that old results keep their keys.
+    ``extra`` (free-form notes) and ``checkpoint_every`` (how often to save, not what is computed) are never hashed.
+    """
+
+    _TUPLE_FIELDS: tuple[str, ...] = ()
+    _HASH_OMIT_AT_DEFAULT: dict = {}
+
+    def to_dict(self) -> dict:
+        """The config as a JSON-ready dict (tuples as lists)."""
+        d = asdict(self)
+        for name in self._TUPLE_FIELDS:
+            d[name] = list(d[name])
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict):
+        """The config of ``to_dict``'s output; keys this version does not know are ignored."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: (tuple(v) if k in cls._TUPLE_FIELDS else v) for k, v in d.items() if k in known})
+
+    def key(self) -> str:
+        """16 hex digits identifying the run (everything but ``extra`` and ``checkpoint_every``)."""
+        d = self.to_dict()
+        d.pop("extra")
+        d.pop("checkpoint_every")
+        for name, default in self._HASH_OMIT_AT_DEFAULT.items():
+            if d.get(name) == default:
+                d.pop(name)
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
-class RunConfig:
+class RunConfig(CellConfig):
     """One training run (a sweep cell)."""
+
+    _TUPLE_FIELDS = ("hidden",)
+    _HASH_OMIT_AT_DEFAULT = _HASH_OMIT_AT_DEFAULT
 
     dataset: str = "abalone"                  # one of DATASET_NAMES
     hidden: tuple[int, ...] = (256, 256, 128)  # hidden layer widths (paper F.1-F.3)
@@ -102,26 +141,6 @@ class RunConfig:
             raise InvalidParameterError(f"monitor_every must be an integer >= 0; got monitor_every={self.monitor_every!r}")
         if self.surrogate is not None and self.surrogate not in ("sigmoid", "tanh", "rect"):
             raise InvalidParameterError(f"surrogate must be one of ('sigmoid', 'tanh', 'rect'); got surrogate={self.surrogate!r}")
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["hidden"] = list(self.hidden)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "RunConfig":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: (tuple(v) if k == "hidden" else v) for k, v in d.items() if k in known})
-
-    def key(self) -> str:
-        """16 hex digits identifying the run (everything but ``extra`` and ``checkpoint_every``)."""
-        d = self.to_dict()
-        d.pop("extra")
-        d.pop("checkpoint_every")
-        for name, default in _HASH_OMIT_AT_DEFAULT.items():
-            if d.get(name) == default:
-                d.pop(name)
-        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
     def label(self) -> str:
         """A short human label: the activation with its parameters."""

@@ -18,15 +18,14 @@ the training budget unchanged), the smooth network's accuracy beside it, and the
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..validation import InvalidParameterError
+from .config import CellConfig
 
 __all__ = ["HeavisideConfig", "run_heaviside_cell", "load_digits_split", "NETS", "METHODS"]
 
@@ -35,8 +34,10 @@ METHODS = ("htaf", "ss", "ste")
 
 
 @dataclass(frozen=True)
-class HeavisideConfig:
+class HeavisideConfig(CellConfig):
     """One Table 1 cell (network x training method x hyper-parameters x seed)."""
+
+    _TUPLE_FIELDS = ("channels",)
 
     dataset: str = "digits"            # scikit-learn's 8x8 digits (bundled with scikit-learn)
     net: str = "dhn"                   # dhn | snn
@@ -76,22 +77,6 @@ class HeavisideConfig:
             v = getattr(self, name)
             if not (isinstance(v, int) and v >= 1):
                 raise InvalidParameterError(f"{name} must be an integer >= 1; got {name}={v!r}")
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["channels"] = list(self.channels)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "HeavisideConfig":
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: (tuple(v) if k == "channels" else v) for k, v in d.items() if k in known})
-
-    def key(self) -> str:
-        d = self.to_dict()
-        d.pop("extra")
-        d.pop("checkpoint_every")
-        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
     def label(self) -> str:
         if self.method == "htaf":

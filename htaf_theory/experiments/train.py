@@ -11,11 +11,13 @@ swap report (``htaf_theory.diagnostics``, Thm C.1) on the test split at eps = SW
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import platform
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +35,8 @@ from .model import MLP, make_activation
 from ..nn.subnormals import flushing_denormals_for_cells
 from .throughput import epoch_matmuls, matmul_gflops
 
-__all__ = ["run_cell", "make_optimizer", "auroc", "binarity_score", "grad_norms", "SWAP_EPS"]
+__all__ = ["run_cell", "fit", "evaluate", "TrainedCell", "TargetScale", "make_optimizer", "auroc", "binarity_score",
+           "grad_norms", "SWAP_EPS"]
 
 SWAP_EPS = 0.01    # tolerance of the swap report stored with every HTAF / SS run (test split)
 
@@ -187,7 +190,7 @@ def _deployment_training(cfg: RunConfig, model):
     return None, None
 
 
-def _monitor(history: dict, epoch: int, model, split, X_val, cfg: RunConfig, sharpening, y_mean: float, y_std: float):
+def _monitor(history: dict, epoch: int, model, split, X_val, cfg: RunConfig, sharpening, target: "TargetScale"):
     """Validation scores of the smooth and the deployed net, and Thm C.1's bound for the last hidden layer, now."""
     regression = split.task == "regression"
     with torch.no_grad():
@@ -195,47 +198,82 @@ def _monitor(history: dict, epoch: int, model, split, X_val, cfg: RunConfig, sha
         with binarize(model, strict=False):
             deployed = model(X_val).double().numpy()
         report = swap_report(model, X_val, eps=cfg.frontier_eps, decision=None if regression else "sign")
-    scale = (lambda out: out * y_std + y_mean) if regression else (lambda out: out)
+    scale = target.to_units if regression else (lambda out: out)
     history["monitor_epoch"].append(epoch)
     history["monitor_val_smooth"].append(_metric(split.task, split.y_val, scale(smooth)))
     history["monitor_val_deployed"].append(_metric(split.task, split.y_val, scale(deployed)))
-    # the bound is for the output's scale: on a standardized target multiply by y_std to compare with RMSE
-    history["monitor_c1_bound"].append(None if report.c1_bound is None else report.c1_bound * (y_std if regression else 1.0))
+    # the bound is for the output's scale: on a standardized target multiply by the target's std to compare with RMSE
+    history["monitor_c1_bound"].append(None if report.c1_bound is None else report.c1_bound * (target.std if regression else 1.0))
     history["monitor_delta"].append(sharpening.delta if sharpening is not None else None)
 
 
-@flushing_denormals_for_cells
-def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None = None) -> dict:
-    """Train one configuration and return its result record (config, versions, timings, results).
+@dataclass
+class TrainedCell:
+    """What ``fit`` hands to ``evaluate``: the trained model (at its selected epoch) and how training went."""
 
-    Runs with subnormals flushed to zero (``flushing_denormals``); the record's ``machine.flush_denormal`` says so.
-    """
-    started = time.time()
-    split = split_dataset(load_dataset(cfg.dataset, data_home), cfg.seed)
-    regression = split.task == "regression"
-    scale = regression and cfg.target_scaling == "standardize"
-    y_mean = float(split.y_train.mean()) if scale else 0.0
-    y_std = float(split.y_train.std()) if scale else 1.0
-    X = torch.tensor(split.X_train, dtype=torch.float32)
-    y = torch.tensor((split.y_train - y_mean) / y_std, dtype=torch.float32)
-    n = X.shape[0]
+    model: MLP
+    optimizer: torch.optim.Optimizer
+    history: dict                 # per recorded epoch: loss, gradient norms, and what the config asks to monitor
+    best_epoch: int | None        # the epoch kept (select_epoch), else None
+    diverged: bool                # the loss became non-finite; training stopped there
+    start_epoch: int              # the epoch a checkpoint resumed from (0: a fresh start)
+    train_seconds: float
 
+
+@dataclass(frozen=True)
+class TargetScale:
+    """The regression target's standardization (train mean and std; 0 and 1 when not scaled or not regression)."""
+
+    mean: float = 0.0
+    std: float = 1.0
+
+    @classmethod
+    def of(cls, split, cfg: RunConfig) -> "TargetScale":
+        if split.task == "regression" and cfg.target_scaling == "standardize":
+            return cls(float(split.y_train.mean()), float(split.y_train.std()))
+        return cls()
+
+    def to_units(self, out: np.ndarray) -> np.ndarray:
+        """A network output in the target's own units."""
+        return out * self.std + self.mean
+
+
+def _fresh_training(cfg: RunConfig, features: int):
+    """The cell's model, optimizer, Sharpening and ZonePenalty, initialised from the cell's seed."""
     torch.manual_seed(cfg.seed)
-    model = MLP(X.shape[1], cfg.hidden, lambda: make_activation(cfg))
+    model = MLP(features, cfg.hidden, lambda: make_activation(cfg))
     opt = make_optimizer(model.parameters(), cfg.optimizer, cfg.lr)
-    sharpening, zone = _deployment_training(cfg, model)
-    loss_fn = torch.nn.MSELoss() if regression else torch.nn.BCEWithLogitsLoss()
+    return (model, opt, *_deployment_training(cfg, model))
+
+
+def _new_history(cfg: RunConfig) -> dict:
     history = {"epoch": [], "loss": [], "grad_norm": [[] for _ in cfg.hidden]}
     if cfg.select_epoch:
         history["val_deployed"] = []
     if cfg.monitor_every:
         for name in ("monitor_epoch", "monitor_val_smooth", "monitor_val_deployed", "monitor_c1_bound", "monitor_delta"):
             history[name] = []
+    return history
+
+
+def fit(cfg: RunConfig, split, target: TargetScale, checkpoint: Path | None = None) -> TrainedCell:
+    """Train ``cfg``'s MLP on ``split`` full-batch for ``cfg.epochs`` epochs, resuming from ``checkpoint`` if it fits.
+
+    With ``select_epoch`` the returned model holds the weights of the epoch whose deployed (binarized) network
+    scored best on validation.
+    """
+    regression = split.task == "regression"
+    X = torch.tensor(split.X_train, dtype=torch.float32)
+    y = torch.tensor((split.y_train - target.mean) / target.std, dtype=torch.float32)
+    X_val = torch.tensor(split.X_val, dtype=torch.float32)
+    n = X.shape[0]
+    model, opt, sharpening, zone = _fresh_training(cfg, X.shape[1])
+    loss_fn = torch.nn.MSELoss() if regression else torch.nn.BCEWithLogitsLoss()
+    history = _new_history(cfg)
     best = {"score": None, "epoch": -1, "state": None}
     start_epoch, diverged = 0, False
-    ckpt = Path(checkpoint_path) if checkpoint_path else None
-    if ckpt is not None and ckpt.exists():
-        state = _load_checkpoint(ckpt, cfg.epochs, history_keys=tuple(history))
+    if checkpoint is not None and checkpoint.exists():
+        state = _load_checkpoint(checkpoint, cfg.epochs, history_keys=tuple(history))
         if state is not None and (not cfg.select_epoch or "best" in state):
             why = _restore(state, model, opt, history)
             if not why and sharpening is not None:
@@ -244,21 +282,17 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
                 except ValueError as err:
                     why = f"its sharpening state does not fit: {err}"
             if why:
-                _set_aside(ckpt, why)
-                torch.manual_seed(cfg.seed)                # a fresh start, as if no checkpoint had existed
-                model = MLP(X.shape[1], cfg.hidden, lambda: make_activation(cfg))
-                opt = make_optimizer(model.parameters(), cfg.optimizer, cfg.lr)
-                sharpening, zone = _deployment_training(cfg, model)
+                _set_aside(checkpoint, why)
+                model, opt, sharpening, zone = _fresh_training(cfg, X.shape[1])   # as if no checkpoint had existed
             else:
                 history, start_epoch = state["history"], state["epoch"]
                 best = state.get("best", best)
-    X_val = torch.tensor(split.X_val, dtype=torch.float32)
 
     def deployed_val_score() -> float | None:
         """The deployed (binarized) network's validation metric, oriented so that larger is better."""
         with torch.no_grad(), binarize(model, strict=False):
             out = model(X_val).double().numpy()
-        value = _metric(split.task, split.y_val, out * y_std + y_mean if regression else out)
+        value = _metric(split.task, split.y_val, target.to_units(out) if regression else out)
         return None if value is None else (-value if regression else value)
 
     train_started = time.time()
@@ -286,50 +320,71 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
             sharpening.step()
         done = epoch + 1
         if cfg.monitor_every and (done % cfg.monitor_every == 0 or done == cfg.epochs):
-            _monitor(history, done, model, split, X_val, cfg, sharpening, y_mean, y_std)
-        if ckpt is not None and cfg.checkpoint_every and done % cfg.checkpoint_every == 0 and done < cfg.epochs:
+            _monitor(history, done, model, split, X_val, cfg, sharpening, target)
+        if checkpoint is not None and cfg.checkpoint_every and done % cfg.checkpoint_every == 0 and done < cfg.epochs:
             _save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "history": history, "epoch": done,
                           **({"best": best} if cfg.select_epoch else {}),
-                          **({"sharpening": sharpening.state_dict()} if sharpening is not None else {})}, ckpt)
+                          **({"sharpening": sharpening.state_dict()} if sharpening is not None else {})}, checkpoint)
     train_seconds = time.time() - train_started
     if cfg.select_epoch and best["state"] is not None:
         model.load_state_dict(best["state"])          # model selection on validation, epoch included
-
     model.eval()
+    return TrainedCell(model, opt, history, best["epoch"] if cfg.select_epoch else None, diverged, start_epoch,
+                       train_seconds)
+
+
+def evaluate(cfg: RunConfig, model: MLP, split, target: TargetScale) -> dict:
+    """Scores of the smooth and the deployed (binarized) network on every part of ``split``, the binarity score
+    of the smooth net's hidden outputs on test, and (HTAF / SS) the swap report on test."""
+    regression = split.task == "regression"
     metrics = {}
     parts = {"train": (split.X_train, split.y_train), "val": (split.X_val, split.y_val), "test": (split.X_test, split.y_test)}
+    X_test = torch.tensor(split.X_test, dtype=torch.float32)
     with torch.no_grad():
         for mode in ("smooth", "binarized"):
             for part, (Xp, yp) in parts.items():
                 Xt = torch.tensor(Xp, dtype=torch.float32)
-                if mode == "binarized":
-                    with binarize(model, strict=False):
-                        out = model(Xt).double().numpy()
-                else:
-                    out = model(Xt, keep=(part == "test")).double().numpy()
-                    if part == "test":
-                        binarity = binarity_score(model.hidden_outputs)
-                pred = out * y_std + y_mean if regression else out
-                metrics[f"{part}_{mode}"] = _metric(split.task, yp, pred)
+                with binarize(model, strict=False) if mode == "binarized" else contextlib.nullcontext():
+                    out = model(Xt).double().numpy()
+                metrics[f"{part}_{mode}"] = _metric(split.task, yp, target.to_units(out) if regression else out)
+        model(X_test, keep=True)                       # the smooth net's hidden outputs on test
+        binarity = binarity_score(model.hidden_outputs)
         swap = None
         if cfg.activation in ("htaf", "ss"):
-            Xt = torch.tensor(split.X_test, dtype=torch.float32)
-            swap = swap_report(model, Xt, eps=SWAP_EPS, decision=None if regression else "sign").as_dict()
-    tail = max(1, len(history["epoch"]) // 20)
-    final_grad = [float(np.median(g[-tail:])) if g else None for g in history["grad_norm"]]
-    if ckpt is not None and ckpt.exists():
-        ckpt.unlink()
+            swap = swap_report(model, X_test, eps=SWAP_EPS, decision=None if regression else "sign").as_dict()
+    return {"metrics": metrics, "binarity": binarity, "swap": swap}
+
+
+@flushing_denormals_for_cells
+def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None = None) -> dict:
+    """Train one configuration (``fit``), score it (``evaluate``) and return its result record (config, versions,
+    timings, results).
+
+    Runs with subnormals flushed to zero (``flushing_denormals``); the record's ``machine.flush_denormal`` says so.
+    """
+    started = time.time()
+    split = split_dataset(load_dataset(cfg.dataset, data_home), cfg.seed)
+    regression = split.task == "regression"
+    target = TargetScale.of(split, cfg)
+    checkpoint = Path(checkpoint_path) if checkpoint_path else None
+    trained = fit(cfg, split, target, checkpoint)
+    scores = evaluate(cfg, trained.model, split, target)
+    tail = max(1, len(trained.history["epoch"]) // 20)
+    final_grad = [float(np.median(g[-tail:])) if g else None for g in trained.history["grad_norm"]]
+    if checkpoint is not None and checkpoint.exists():
+        checkpoint.unlink()
+    n, features = split.X_train.shape
     probe_started = time.time()
-    gflops = matmul_gflops(epoch_matmuls(n, [X.shape[1], *cfg.hidden, 1]), repeats=5)
+    gflops = matmul_gflops(epoch_matmuls(n, [features, *cfg.hidden, 1]), repeats=5)
     probe = {"matmul_gflops": gflops, "probe_s": time.time() - probe_started}
-    return make_record(cfg, started, train_seconds, start_epoch, {
-        "task": split.task, "metric": "rmse" if regression else "auroc", "metrics": metrics,
-                    "binarity": binarity, "diverged": diverged, "final_grad_norm": final_grad,
-                    "history": history, "n_train": n,
-                    # the loss of always predicting the training mean: a loss stuck here means the net learned nothing
-                    "target_variance": float(y.var(unbiased=False)) if regression else None,
-                    "best_epoch": best["epoch"] if cfg.select_epoch else None,
-                    "swap": swap}, optimizer=opt, probe=probe)
+    y = torch.tensor((split.y_train - target.mean) / target.std, dtype=torch.float32)
+    return make_record(cfg, started, trained.train_seconds, trained.start_epoch, {
+        "task": split.task, "metric": "rmse" if regression else "auroc", "metrics": scores["metrics"],
+        "binarity": scores["binarity"], "diverged": trained.diverged, "final_grad_norm": final_grad,
+        "history": trained.history, "n_train": n,
+        # the loss of always predicting the training mean: a loss stuck here means the net learned nothing
+        "target_variance": float(y.var(unbiased=False)) if regression else None,
+        "best_epoch": trained.best_epoch, "swap": scores["swap"]}, optimizer=trained.optimizer, probe=probe)
 
 
 def make_record(cfg, started: float, train_seconds: float, start_epoch: int, results: dict, optimizer=None,
