@@ -134,7 +134,7 @@ def _cmd_experiment(args) -> int:
         if args.scheduler:
             raise InvalidParameterError("b3rate runs locally: --scheduler applies to the sweeps (f1 ... t1)")
         from .experiments.b3rate import run_b3rate
-        run_b3rate(results_dir=args.results, quick=args.size == "quick")
+        run_b3rate(results_dir=args.results, quick=args.size == "quick", workers=args.workers)
         return 0
     from .experiments.sweeps import run_named_sweep
 
