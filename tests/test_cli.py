@@ -127,6 +127,7 @@ def test_check_writes_the_report_only_when_asked(monkeypatch, tmp_path):
     assert not (tmp_path / "docs" / "claims.md").exists()
 
 
+@pytest.mark.perf
 def test_check_refuses_a_report_dir_that_is_a_file_before_checking(tmp_path):
     import time
     target = tmp_path / "a-file"

@@ -7,6 +7,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 
+@pytest.mark.perf
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
 def test_pool_workers_keep_freed_memory():
     # in fresh processes (the setting is process-wide): 20 full-batch training steps of an MLP fault far fewer

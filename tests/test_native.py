@@ -276,6 +276,7 @@ def _huge_page_probe(library: Path, kernel: str) -> tuple[int, bool]:
     return int(kib), control == "1"
 
 
+@pytest.mark.perf
 def test_large_outputs_are_backed_by_huge_pages(tmp_path):
     mode = _thp_mode()
     if mode not in ("always", "madvise"):

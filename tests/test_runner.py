@@ -63,6 +63,7 @@ def _gone_within(pids, seconds: float) -> list[int]:
     return [p for p in pids if _alive(p)]
 
 
+@pytest.mark.perf
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the workers")
 def test_sigkill_of_the_coordinator_ends_its_workers(tmp_path, data_home):
     proc, workers = _start_sweep(tmp_path, data_home)
@@ -71,6 +72,7 @@ def test_sigkill_of_the_coordinator_ends_its_workers(tmp_path, data_home):
     assert not _gone_within(workers, 10), "workers outlived their coordinator"
 
 
+@pytest.mark.perf
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the workers")
 def test_ctrl_c_stops_the_sweep_at_once_and_keeps_it_resumable(tmp_path, data_home):
     proc, workers = _start_sweep(tmp_path, data_home)
@@ -85,6 +87,7 @@ def test_ctrl_c_stops_the_sweep_at_once_and_keeps_it_resumable(tmp_path, data_ho
     assert took < 10, f"Ctrl-C took {took:.1f} s"
 
 
+@pytest.mark.perf
 @pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="needs signal masks")
 def test_ctrl_c_while_the_workers_start_is_not_lost(tmp_path, data_home):
     # the coordinator shields its workers' start from Ctrl-C; a Ctrl-C in that window must still stop the sweep
