@@ -16,11 +16,11 @@ from pathlib import Path
 from htaf_theory.validation import InvalidParameterError
 
 from . import (appF1_astar, deploy, fig1_shape, fig2_bounds, fig6_ablation, fig6_backward, fig7_vanishing, fig8_depth,
-               table1_heaviside, table6, table8_tabular, table8_tuned)
+               table1_deploy, table1_heaviside, table6, table8_tabular, table8_tuned)
 from .common import FigureContext
 
 FIGURES = {m.NAME: m for m in (fig1_shape, fig2_bounds, table6, appF1_astar, fig6_ablation, fig6_backward, fig7_vanishing,
-                               fig8_depth, table8_tabular, table8_tuned, table1_heaviside, deploy)}
+                               fig8_depth, table8_tabular, table8_tuned, table1_heaviside, deploy, table1_deploy)}
 
 __all__ = ["FIGURES", "run_figures", "out_dir_for"]
 

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from htaf_theory.experiments.sweeps import load_records
 
 __all__ = ["FigureContext", "new_figure", "save_png", "write_csv", "write_markdown", "load_records", "mean_se",
-           "pending_note"]
+           "pending_note", "paired_text"]
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, **kwargs):
@@ -87,6 +87,18 @@ def mean_se(values) -> tuple[float, float]:
     if v.size == 0:
         return float("nan"), float("nan")
     return float(v.mean()), float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else 0.0
+
+
+def paired_text(a_records: list[dict], b_records: list[dict], metric: str = "test_binarized", *, scale: float = 1.0,
+                digits: int = 3, a: str = "A", b: str = "B"):
+    """(text, comparison): A's records against B's, paired by seed (``stats.compare_records``), as
+    "mean [low, high]: label" in units of ``scale``; ("- (n = 1)", None) where fewer than 2 seeds pair up (the
+    budget size runs one seed)."""
+    from htaf_theory.experiments.stats import compare_records
+    if len({r["seed"] for r in a_records} & {r["seed"] for r in b_records}) < 2:
+        return "- (n = 1)", None
+    c = compare_records(a_records, b_records, metric, a=a, b=b)
+    return f"{scale * c.mean:+.{digits}f} [{scale * c.low:+.{digits}f}, {scale * c.high:+.{digits}f}]: {c.label}", c
 
 
 def pending_note(pending, command: str) -> str:

@@ -5,10 +5,9 @@ test RMSE of the smooth and the deployed network, the swap's change and Thm C.1'
 on split 0, the validation scores and the bound over training, fixed against sharpened."""
 from __future__ import annotations
 
-from htaf_theory.experiments.stats import compare_records
 from htaf_theory.experiments.sweeps import F3T_DATASETS
 
-from .common import FigureContext, mean_se, new_figure, pending_note, save_png, write_csv, write_markdown
+from .common import FigureContext, mean_se, new_figure, paired_text, pending_note, save_png, write_csv, write_markdown
 
 NAME = "deploy"
 SWEEPS = ("f3deploy",)
@@ -37,9 +36,10 @@ def summarize(records: dict) -> tuple[list, list]:
                 if recs is other or method == "DHN+STE":
                     row.append("-")
                     continue
-                c = compare_records(recs, other, "test_binarized", a=f"{ds} {method} {schedule}", b=f"{ds} {label}")
-                comparisons.append(c)
-                row.append(f"{c.mean:+.3f} [{c.low:+.3f}, {c.high:+.3f}]: {c.label}")
+                text, c = paired_text(recs, other, a=f"{ds} {method} {schedule}", b=f"{ds} {label}")
+                if c is not None:
+                    comparisons.append(c)
+                row.append(text)
             rows.append(row)
     return rows, comparisons
 

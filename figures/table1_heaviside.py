@@ -6,7 +6,7 @@ from __future__ import annotations
 from htaf_theory.experiments.heaviside import HeavisideConfig
 from htaf_theory.experiments.sweeps import T1_GRID, T1_NETS, t1_seeds
 
-from .common import FigureContext, mean_se, new_figure, save_png, write_csv, write_markdown
+from .common import FigureContext, mean_se, new_figure, paired_text, save_png, write_csv, write_markdown
 
 NAME = "table1_heaviside"
 SWEEPS = ("t1",)
@@ -44,7 +44,6 @@ def summary(ctx: FigureContext) -> dict:
 
 def make(ctx: FigureContext) -> list:
     rows_by = summary(ctx)
-    from htaf_theory.experiments.stats import compare_records
     header = ["model", "method", "chosen on validation", "test acc. deployed (ours)", "smooth net (ours)",
               "decisions flipped by the swap", "share |z|<delta", "against STE (paired t, 95%, points)",
               "paper CIFAR-10", "paper CIFAR-100"]
@@ -56,8 +55,8 @@ def make(ctx: FigureContext) -> list:
             i = PAPER_ORDER.index(method)
             versus = "-"
             if method != "ste":
-                c = compare_records(r["records"], rows_by[(net, "ste")]["records"], a=method, b="ste")
-                versus = f"{100 * c.mean:+.2f} [{100 * c.low:+.2f}, {100 * c.high:+.2f}]: {c.label}"
+                versus = paired_text(r["records"], rows_by[(net, "ste")]["records"], scale=100, digits=2, a=method,
+                                     b="ste")[0]
             table.append([net.upper(), method.upper(), r["label"], f"{100 * r['mean']:.1f}% ({100 * r['se']:.1f})",
                           f"{100 * r['smooth']:.1f}%", f"{100 * r['flips']:.1f}%", f"{r['zone']:.3f}", versus,
                           f"{paper['CIFAR-10'][i]:.1f}%", f"{paper['CIFAR-100'][i]:.1f}%"])

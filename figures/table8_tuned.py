@@ -8,7 +8,7 @@ from collections import Counter
 from htaf_theory.experiments.config import RunConfig
 from htaf_theory.experiments.sweeps import F3T_DATASETS, F3T_GRID, build_sweep, select_per_split
 
-from .common import FigureContext, mean_se, new_figure, pending_note, save_png, write_csv, write_markdown
+from .common import FigureContext, mean_se, new_figure, paired_text, pending_note, save_png, write_csv, write_markdown
 from .table8_tabular import PAPER_TABLE8
 
 NAME = "table8_tuned"
@@ -26,7 +26,6 @@ def make(ctx: FigureContext) -> list:
         ctx.records("f3tuned")        # raises MissingResultsError naming the command
     chosen = select_per_split([r for r in records if r["config"]["dataset"] in datasets])
     pending = [f"{ds} ({have[ds]} of {expected[ds]} cells)" for ds in F3T_DATASETS if expected[ds] and ds not in datasets]
-    from htaf_theory.experiments.stats import compare_records
     header = ["dataset", "method", "test deployed (ours)", "test smooth (ours)", "swap change (std. units)",
               "deployed - DHN+STE (paired t, 95%)", "paper", "chosen per split (most frequent)", "best epochs"]
     rows, summary = [], {}
@@ -44,9 +43,8 @@ def make(ctx: FigureContext) -> list:
                             f"lr={r['config']['lr']:g}" for r in recs)
             ste = [rec for (d, m, _), rec in sorted(chosen.items()) if d == ds and m == "DHN+STE"]
             versus = "-"
-            if method != "DHN+STE" and len(recs) > 1:
-                c = compare_records(recs, ste, key, a=method, b="DHN+STE")
-                versus = f"{c.mean:+.3f} [{c.low:+.3f}, {c.high:+.3f}]: {c.label}"
+            if method != "DHN+STE":
+                versus = paired_text(recs, ste, key, a=method, b="DHN+STE")[0]
             rows.append([ds, method, f"{mean:.3f} ({se:.3f})", f"{smooth:.3f}",
                          f"{mean_se(swaps)[0]:.3g}" if swaps else "-", versus, f"{metric} {PAPER_TABLE8[ds][1 + i]:.3f}",
                          "; ".join(f"{k} x{v}" for k, v in picks.most_common(2)),

@@ -201,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("experiment", help="run one of the paper's sweeps (resumable)")
     e.add_argument("name",
                    help="f1 | f1autograd | f21 | f21raw | f22 | f22raw | f3 | f3tuned | f3tuned_fico | f3deploy | t1 | "
-                        "b3rate (Thm B.3 simulation)")
+                        "t1deploy | b3rate (Thm B.3 simulation)")
     _add_size(e)
     e.add_argument("--workers", type=_workers, default=None, help="parallel workers (default: one per core)")
     e.add_argument("--results", default=None, help="results folder (default $HTAF_RESULTS, else ./results)")

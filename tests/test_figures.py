@@ -26,6 +26,7 @@ EXPECTED = {
     "table1_heaviside": ["table1_heaviside.png", "table1_heaviside.csv", "table1_heaviside.md"],
     "appF1_astar": ["appF1_astar.png", "appF1_astar.csv"],
     "deploy": ["deploy.png", "deploy.csv", "deploy.md"],
+    "table1_deploy": ["table1_deploy.png", "table1_deploy.csv", "table1_deploy.md"],
 }
 
 
@@ -68,6 +69,10 @@ def test_quick_tables_have_every_row_and_column(quick_figures):
     table1 = list(csv.reader(open(out / "table1_heaviside.csv")))
     assert [(r[0], r[1]) for r in table1[1:]] == [(n, m) for n in ("SNN", "DHN") for m in ("HTAF", "STE", "SS")]
     assert all(0 <= float(r[3].split("%")[0]) <= 100 for r in table1[1:])
+    deploy = list(csv.reader(open(out / "table1_deploy.csv")))
+    assert [(r[1], r[2]) for r in deploy[1:]] == [("htaf", "fixed"), ("htaf", "sharpen"), ("htaf", "zone"), ("ss", "fixed"),
+                                                  ("ss", "sharpen"), ("ste", "fixed")]
+    assert all(r[3] == "2" for r in deploy[1:])                   # quick: seeds 0 and 1, paired
     table8 = list(csv.reader(open(out / "table8_tabular.csv")))
     assert [r[0] for r in table8[1:]] == ["abalone", "fico"]
     assert all(cell for cell in table8[1])
@@ -105,3 +110,15 @@ def test_unknown_figure_lists_valid_names(capsys):
 def test_missing_results_name_the_experiment(tmp_path, capsys):
     assert main(["figures", "fig6_ablation", "--out", str(tmp_path / "o"), "--results", str(tmp_path / "r")]) == 1
     assert "htaf experiment f1" in capsys.readouterr().err
+
+
+def test_a_paired_cell_needs_two_seeds():
+    # the budget size runs seed 0 only: a table prints "- (n = 1)" there instead of failing
+    from htaf_theory.figures.common import paired_text
+
+    def rec(seed, value):
+        return {"seed": seed, "results": {"metric": "accuracy", "metrics": {"test_binarized": value}}}
+    assert paired_text([rec(0, 0.9)], [rec(0, 0.8)]) == ("- (n = 1)", None)
+    text, c = paired_text([rec(0, 0.9), rec(1, 0.7), rec(2, 0.8)], [rec(0, 0.8), rec(1, 0.75), rec(2, 0.6)], scale=100,
+                          digits=1)
+    assert c.n == 3 and text.startswith(f"{100 * c.mean:+.1f} [")

@@ -64,8 +64,13 @@ def test_deployed_networks_are_binary_and_the_selected_epoch_is_the_best_on_vali
     assert seen and all(set(o.unique().tolist()) <= {0.0, 1.0} for o in seen)
 
 
-def test_an_interrupted_cell_resumes_to_the_same_result(tmp_path, monkeypatch):
-    cfg = HeavisideConfig(net="dhn", method="ste", surrogate="tanh", slope=4.0, epochs=4, checkpoint_every=2)
+@pytest.mark.parametrize("cfg", [
+    HeavisideConfig(net="dhn", method="ste", surrogate="tanh", slope=4.0, epochs=4, checkpoint_every=2),
+    HeavisideConfig(net="dhn", method="htaf", a=5.0, b=4.72, epochs=4, checkpoint_every=2, schedule="sharpen",
+                    delta0=0.1, delta1=0.01),
+    HeavisideConfig(net="dhn", method="ss", gamma=22.0, epochs=4, checkpoint_every=2, schedule="zone"),
+], ids=["ste", "htaf-sharpen", "ss-zone"])
+def test_an_interrupted_cell_resumes_to_the_same_result(tmp_path, monkeypatch, cfg):
     full = run_heaviside_cell(cfg)
     ckpt = tmp_path / "c.pt"
     import htaf_theory.experiments.heaviside as heaviside
@@ -87,6 +92,23 @@ def test_an_interrupted_cell_resumes_to_the_same_result(tmp_path, monkeypatch):
     assert resumed["timings"]["resumed_from_epoch"] == 2
     assert resumed["results"]["history"] == full["results"]["history"]
     assert not ckpt.exists()
+
+
+def test_a_sharpened_cell_trains_along_the_frontier_and_a_zone_cell_pays_its_penalty(monkeypatch):
+    from htaf_theory.nn import ZonePenalty
+    cfg = HeavisideConfig(net="dhn", method="htaf", a=5.0, b=4.72, epochs=3, schedule="sharpen", delta0=0.1, delta1=0.01)
+    record = run_heaviside_cell(cfg)
+    deltas = record["results"]["history"]["delta"]
+    assert deltas == pytest.approx([0.1, 0.1 * 0.1 ** (1 / 3), 0.1 * 0.1 ** (2 / 3)])
+    assert record["results"]["swap"]["c1_bound"] is not None
+    assert HeavisideConfig(net="dhn", method="htaf", a=5.0, b=4.72).key() != cfg.key()
+    paid = []
+    real = ZonePenalty.penalty
+    monkeypatch.setattr(ZonePenalty, "penalty", lambda self: paid.append(1) or real(self))
+    run_heaviside_cell(HeavisideConfig(net="dhn", method="htaf", a=5.0, b=4.72, epochs=1, schedule="zone"))
+    assert len(paid) == -(-1078 // 64)                   # once per training batch
+    with pytest.raises(InvalidParameterError, match="schedule='sharpen' applies to method 'htaf' or 'ss'"):
+        HeavisideConfig(method="ste", surrogate="tanh", slope=4.0, schedule="sharpen")
 
 
 def test_t1_plan_picks_the_best_validation_candidate_per_net_and_method(tmp_path):

@@ -1,4 +1,6 @@
 """htaf_theory.experiments.stats: the paired interval is Student's, and the verdict follows the interval alone."""
+import warnings
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,7 +16,7 @@ def test_interval_is_the_paired_t_interval_and_the_label_follows_it(pairs, lower
     a, b = [p[0] for p in pairs], [p[1] for p in pairs]
     r = paired_comparison(a, b, lower_is_better=lower)
     d = [x - y for x, y in pairs]
-    if len(set(d)) > 1:
+    if r.method == "paired t, 95%":
         ci = sps.ttest_rel(a, b).confidence_interval(0.95)
         assert r.low == pytest.approx(ci.low, rel=1e-9, abs=1e-12) and r.high == pytest.approx(ci.high, rel=1e-9, abs=1e-12)
     if r.low <= 0 <= r.high:
@@ -22,6 +24,8 @@ def test_interval_is_the_paired_t_interval_and_the_label_follows_it(pairs, lower
     else:
         a_better = (r.high < 0) if lower else (r.low > 0)
         assert r.label == ("better" if a_better else "worse")
+    if len(set(d)) == 1:
+        assert r.method.startswith("sign test")
 
 
 def test_an_unpaired_reading_would_give_another_verdict():
@@ -46,3 +50,17 @@ def test_records_are_matched_by_seed():
     b = [rec(2, 3.5), rec(0, 1.4), rec(1, 2.6), rec(3, 9.0)]      # another order, one extra seed
     r = compare_records(a, b, a="x", b="y")
     assert r.n == 3 and r.mean == pytest.approx(-0.5) and r.label == "better"
+
+
+@pytest.mark.parametrize("n, label", [(2, "no detectable difference at n = 2"), (5, "no detectable difference at n = 5"),
+                                      (6, "worse"), (10, "worse")])
+def test_equal_differences_are_decided_by_the_sign_test(n, label):
+    # accuracies move in steps of 1/n_test, so every seed can differ by the same step: the t interval then has
+    # width 0 and would call two seeds "worse"; the sign test needs 6 equal signs for p < 0.05
+    a, b = [0.5 + 0.01 * i for i in range(n)], [0.5 + 0.01 * i + 1 / 360 for i in range(n)]
+    r = paired_comparison(a, b, lower_is_better=False)
+    assert r.label == label and r.method == "sign test (all differences equal)"
+    with warnings.catch_warnings():        # scipy warns of the catastrophic cancellation
+        warnings.simplefilter("ignore")
+        t_only = sps.ttest_rel(a, b)       # the wrong variant: the t test alone calls even n = 2 a difference
+    assert not (t_only.pvalue > 0.05)

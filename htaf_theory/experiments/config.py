@@ -25,6 +25,26 @@ _HASH_OMIT_AT_DEFAULT = {"target_scaling": "standardize", "backward": "exact", "
                          "frontier_eps": 0.1, "delta0": 0.1, "delta1": 0.01, "zone_lam": 1.0, "monitor_every": 0}
 
 
+def check_schedule(cfg, kind: str, value: str) -> None:
+    """Validate a config's deployment-training fields (schedule, frontier_eps, delta0, delta1, zone_lam); a schedule
+    other than "fixed" needs an HTAF or SS activation (``kind``: the config's field naming it, ``value`` its value)."""
+    if cfg.schedule not in SCHEDULES:
+        raise InvalidParameterError(f"schedule must be one of {SCHEDULES}; got schedule={cfg.schedule!r}")
+    if cfg.schedule != "fixed" and value not in ("htaf", "ss"):
+        raise InvalidParameterError(f"schedule={cfg.schedule!r} applies to {kind} 'htaf' or 'ss'; got {kind}={value!r}")
+    if not 0 < cfg.frontier_eps < 0.5:
+        raise InvalidParameterError(f"frontier_eps must be in (0, 1/2); got frontier_eps={cfg.frontier_eps!r}")
+    if not 0 < cfg.delta1 <= cfg.delta0:
+        raise InvalidParameterError(f"need 0 < delta1 <= delta0; got delta0={cfg.delta0!r}, delta1={cfg.delta1!r}")
+    if not (cfg.zone_lam > 0 and math.isfinite(cfg.zone_lam)):
+        raise InvalidParameterError(f"zone_lam must be a finite number > 0; got zone_lam={cfg.zone_lam!r}")
+
+
+def schedule_label(cfg) -> str:
+    """The label suffix of a deployment-training schedule ('' when fixed)."""
+    return {"fixed": "", "sharpen": f" sharpen-to-{cfg.delta1:g}", "zone": f" zone-{cfg.zone_lam:g}"}[cfg.schedule]
+
+
 class CellConfig:
     """What every sweep cell's config (a frozen dataclass: ``RunConfig``, ``HeavisideConfig``) shares: its JSON form
     and the key that names its result file.
@@ -126,17 +146,7 @@ class RunConfig(CellConfig):
         if self.backward != "exact" and self.activation != "htaf":
             raise InvalidParameterError(f"backward={self.backward!r} applies to activation='htaf' only; "
                                         f"got activation={self.activation!r}")
-        if self.schedule not in SCHEDULES:
-            raise InvalidParameterError(f"schedule must be one of {SCHEDULES}; got schedule={self.schedule!r}")
-        if self.schedule != "fixed" and self.activation not in ("htaf", "ss"):
-            raise InvalidParameterError(f"schedule={self.schedule!r} applies to activation 'htaf' or 'ss'; "
-                                        f"got activation={self.activation!r}")
-        if not 0 < self.frontier_eps < 0.5:
-            raise InvalidParameterError(f"frontier_eps must be in (0, 1/2); got frontier_eps={self.frontier_eps!r}")
-        if not 0 < self.delta1 <= self.delta0:
-            raise InvalidParameterError(f"need 0 < delta1 <= delta0; got delta0={self.delta0!r}, delta1={self.delta1!r}")
-        if not (self.zone_lam > 0 and math.isfinite(self.zone_lam)):
-            raise InvalidParameterError(f"zone_lam must be a finite number > 0; got zone_lam={self.zone_lam!r}")
+        check_schedule(self, "activation", self.activation)
         if not (isinstance(self.monitor_every, int) and self.monitor_every >= 0):
             raise InvalidParameterError(f"monitor_every must be an integer >= 0; got monitor_every={self.monitor_every!r}")
         if self.surrogate is not None and self.surrogate not in ("sigmoid", "tanh", "rect"):
@@ -144,7 +154,7 @@ class RunConfig(CellConfig):
 
     def label(self) -> str:
         """A short human label: the activation with its parameters."""
-        how = {"fixed": "", "sharpen": f" sharpen-to-{self.delta1:g}", "zone": f" zone-{self.zone_lam:g}"}[self.schedule]
+        how = schedule_label(self)
         if self.activation == "htaf":
             return f"HTAF a={self.a:g} b={self.b:g}" + (f" {self.backward}" if self.backward != "exact" else "") + how
         if self.activation == "ss":

@@ -14,6 +14,10 @@ rect surrogate backward: ``HeavisideSTE``). Every epoch the deployed (all-binary
 validation and test splits; a cell reports the test accuracy at its best validation epoch (model selection,
 the training budget unchanged), the smooth network's accuracy beside it, and the swap report
 (``htaf_theory.diagnostics``) of the selected weights on the test split.
+
+HTAF and SS cells may train for deployment (``schedule``, as ``RunConfig``'s: ``htaf_theory.nn.sharpening``):
+"sharpen" moves the gains along Prop. 3.1's frontier from ``delta0`` to ``delta1`` (one step per epoch), "zone"
+adds Thm C.1's zone penalty to the loss.
 """
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ..validation import InvalidParameterError
-from .config import CellConfig
+from .config import CellConfig, check_schedule, schedule_label
 
 __all__ = ["HeavisideConfig", "run_heaviside_cell", "load_digits_split", "NETS", "METHODS"]
 
@@ -38,6 +42,7 @@ class HeavisideConfig(CellConfig):
     """One Table 1 cell (network x training method x hyper-parameters x seed)."""
 
     _TUPLE_FIELDS = ("channels",)
+    _HASH_OMIT_AT_DEFAULT = {"schedule": "fixed", "frontier_eps": 0.1, "delta0": 0.1, "delta1": 0.01, "zone_lam": 1.0}
 
     dataset: str = "digits"            # scikit-learn's 8x8 digits (bundled with scikit-learn)
     net: str = "dhn"                   # dhn | snn
@@ -54,6 +59,11 @@ class HeavisideConfig(CellConfig):
     lr: float = 1e-3                   # Adam
     seed: int = 0                      # split and initialisation
     checkpoint_every: int = 10         # save a resumable state every k epochs (0: never)
+    schedule: str = "fixed"            # fixed gains | sharpen (Prop. 3.1 frontier, delta0 -> delta1) | zone (penalty)
+    frontier_eps: float = 0.1          # eps of the frontier (sharpen) and of each layer's delta (zone)
+    delta0: float = 0.1                # sharpen: starting transition half-width
+    delta1: float = 0.01               # sharpen: final half-width, reached at the last epoch (geometric)
+    zone_lam: float = 1.0              # zone: weight of the sech^2(z/delta) penalty added to the loss
     tag: str = "t1"
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
@@ -77,12 +87,13 @@ class HeavisideConfig(CellConfig):
             v = getattr(self, name)
             if not (isinstance(v, int) and v >= 1):
                 raise InvalidParameterError(f"{name} must be an integer >= 1; got {name}={v!r}")
+        check_schedule(self, "method", self.method)
 
     def label(self) -> str:
         if self.method == "htaf":
-            return f"HTAF a={self.a:g} b={self.b:g}"
+            return f"HTAF a={self.a:g} b={self.b:g}" + schedule_label(self)
         if self.method == "ss":
-            return f"SS gamma={self.gamma:g}"
+            return f"SS gamma={self.gamma:g}" + schedule_label(self)
         return f"STE {self.surrogate} k={self.slope:g}"
 
     def name(self) -> str:
@@ -166,22 +177,27 @@ def run_heaviside_cell(cfg: HeavisideConfig, checkpoint_path=None) -> dict:
 
     from ..diagnostics import swap_report
     from ..nn import binarize
-    from .train import SWAP_EPS, _load_checkpoint, _save_atomic, make_optimizer, make_record
+    from .train import SWAP_EPS, _deployment_training, _load_checkpoint, _save_atomic, make_optimizer, make_record
 
     started = time.time()
     (Xtr, ytr), (Xva, yva), (Xte, yte) = [(torch.from_numpy(X), torch.from_numpy(y)) for X, y in load_digits_split(cfg.seed)]
     torch.manual_seed(cfg.seed)
     model = build_net(cfg)
     opt = make_optimizer(model.parameters(), "adam", cfg.lr)
+    sharpening, zone = _deployment_training(cfg, model)
     history = {"epoch": [], "loss": [], "val_binarized": [], "test_binarized": [], "val_smooth": [], "test_smooth": []}
+    if sharpening is not None:
+        history["delta"] = []
     best = {"val": -1.0, "epoch": -1, "state": None}
     start_epoch, diverged = 0, False
     ckpt = Path(checkpoint_path) if checkpoint_path else None
     if ckpt is not None and ckpt.exists():
         state = _load_checkpoint(ckpt, cfg.epochs, history_keys=tuple(history))
-        if state is not None and "best_state" in state:
+        if state is not None and "best_state" in state and (sharpening is None or "sharpening" in state):
             model.load_state_dict(state["model"])
             opt.load_state_dict(state["opt"])
+            if sharpening is not None:
+                sharpening.load_state_dict(state["sharpening"])
             history, start_epoch = state["history"], state["epoch"]
             best = {"val": state["best_val"], "epoch": state["best_epoch"], "state": state["best_state"]}
     generator = torch.Generator().manual_seed(cfg.seed)
@@ -195,7 +211,7 @@ def run_heaviside_cell(cfg: HeavisideConfig, checkpoint_path=None) -> dict:
         for idx in torch.randperm(len(ytr), generator=generator).split(cfg.batch_size):
             opt.zero_grad(set_to_none=True)
             loss = loss_fn(model(Xtr[idx]), ytr[idx])
-            loss.backward()
+            (loss + zone.penalty() if zone is not None else loss).backward()
             opt.step()
             total += float(loss.detach()) * len(idx)
         if not np.isfinite(total):
@@ -210,10 +226,14 @@ def run_heaviside_cell(cfg: HeavisideConfig, checkpoint_path=None) -> dict:
             history[key].append(value)
         if val_bin > best["val"]:
             best = {"val": val_bin, "epoch": epoch, "state": copy.deepcopy(model.state_dict())}
+        if sharpening is not None:
+            history["delta"].append(sharpening.delta)     # the half-width this epoch trained and was scored at
+            sharpening.step()
         done = epoch + 1
         if ckpt is not None and cfg.checkpoint_every and done % cfg.checkpoint_every == 0 and done < cfg.epochs:
             _save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "history": history, "epoch": done,
-                          "best_val": best["val"], "best_epoch": best["epoch"], "best_state": best["state"]}, ckpt)
+                          "best_val": best["val"], "best_epoch": best["epoch"], "best_state": best["state"],
+                          **({"sharpening": sharpening.state_dict()} if sharpening is not None else {})}, ckpt)
     train_seconds = time.time() - train_started
     if best["state"] is not None:
         model.load_state_dict(best["state"])

@@ -10,11 +10,18 @@ and the label is derived from the interval alone: "better" (A) if it excludes 0 
 the other side, else "no detectable difference at n = N". ``paired_comparison`` does this from two lists;
 ``compare_records`` from stored records, matching them by seed.
 
+When every difference is the same (sd = 0: it happens with accuracies, which move in steps of 1/n_test), the t
+interval has width 0 and says nothing; the exact two-sided sign test decides instead (n equal signs: p = 2^(1-n),
+below 0.05 from n = 6 on): below n = 6 the interval is (-inf, inf), the distribution-free interval of the median
+at that n; ``method`` says so.
+
 >>> r = paired_comparison([0.70, 0.72, 0.71, 0.69, 0.70], [0.74, 0.75, 0.73, 0.74, 0.76], lower_is_better=True)
 >>> r.label, round(r.mean, 3), r.n
 ('better', -0.04, 5)
 >>> paired_comparison([1.0, 2.0, 3.0], [1.5, 1.5, 2.5], lower_is_better=True).label
 'no detectable difference at n = 3'
+>>> paired_comparison([0.5, 0.6], [0.6, 0.7], lower_is_better=False).label      # equal differences, n = 2
+'no detectable difference at n = 2'
 """
 from __future__ import annotations
 
@@ -70,10 +77,15 @@ def paired_comparison(a_scores, b_scores, *, lower_is_better: bool, a: str = "A"
     sd = math.sqrt(sum((v - mean) ** 2 for v in d) / (n - 1))
     half = stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1) * sd / math.sqrt(n)
     low, high = mean - half, mean + half
+    method = "paired t, 95%"
+    if sd <= 1e-12 * max(1.0, abs(mean)):       # every difference equal (up to rounding): the sign test decides
+        method = "sign test (all differences equal)"
+        if mean != 0 and 2.0 ** (1 - n) >= 1 - CONFIDENCE:
+            low, high = -math.inf, math.inf      # the distribution-free interval of the median: unbounded at n < 6
     good_side = (high < 0) if lower_is_better else (low > 0)
     bad_side = (low > 0) if lower_is_better else (high < 0)
     label = "better" if good_side else "worse" if bad_side else f"no detectable difference at n = {n}"
-    return PairedComparison(a, b, n, mean, low, high, label)
+    return PairedComparison(a, b, n, mean, low, high, label, method)
 
 
 def compare_records(a_records: list[dict], b_records: list[dict], metric: str = "test_binarized", *, a: str = "A",

@@ -24,6 +24,8 @@
 * f3deploy (beyond the paper: deploying without loss): stage 1 is f3tuned; stage 2 trains each split's chosen
   DNN+HTAF cell again with Prop. 3.1 sharpening and with the zone penalty, and the chosen DNN+SS cell with
   sharpening of gamma (``htaf_theory.nn.sharpening``), all else equal: paired by split with f3tuned's rows.
+* t1deploy (the same on digits): t1's DHN candidates; each method's choice on 10 seeds, and the HTAF choice
+  sharpened and zone-penalised, the SS choice sharpened: paired by seed.
 """
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ from .store import ResultStore
 __all__ = ["SWEEPS", "build_sweep", "run_named_sweep", "load_records", "MissingResultsError", "sweep_cells", "f3_plan",
            "select_on_validation", "F22_ARCHITECTURES",
            "F3_GRID", "VANISHING_THRESHOLD", "T1_GRID", "t1_plan", "STAGED", "F3T_GRID", "select_per_split", "SIZES",
+           "t1deploy_plan", "t1deploy_records", "deploy_cell",
            "check_size"]
 
 SIZES = ("quick", "budget", "full")      # grid sizes: CI, the main job (<= 90 min on 2 cores), paper settings
@@ -265,20 +268,25 @@ DEPLOY_SHARPEN = 10.0
 DEPLOY_MONITOR_SPLIT, DEPLOY_MONITOR_EVERY = 0, 25
 
 
-def deploy_cell(base: RunConfig, schedule: str, monitor_every: int = 0) -> RunConfig:
-    """``base`` (a chosen f3tuned cell) trained with ``schedule``; everything else (optimizer, lr, gains at the start,
-    epochs, epoch selection, split) unchanged. The frontier's eps is the one the candidate was built for (0.01 if
-    its pair is 0.01-close outside delta = 0.1, else 0.1); delta0 is the layer's transition half-width at that eps
-    and delta1 = delta0 / ``DEPLOY_SHARPEN``."""
+def _frontier_start(htaf: bool, a, b, gamma) -> tuple[float, float]:
+    """(eps, delta0) of a chosen candidate: the eps its pair was built for (0.01 if the HTAF pair is 0.01-close
+    outside delta = 0.1, else 0.1) and the layer's own transition half-width at that eps."""
     from ..params import approx_error, min_a, transition_width
-    if base.activation == "htaf":
-        eps = 0.01 if float(approx_error(base.a, base.b, 0.1)) <= 0.01 else 0.1
-        delta0 = float(transition_width(base.a, base.b, eps))
-    else:
-        eps = 0.1
-        delta0 = float(min_a(eps)) / base.gamma
+    if htaf:
+        eps = 0.01 if float(approx_error(a, b, 0.1)) <= 0.01 else 0.1
+        return eps, float(transition_width(a, b, eps))
+    return 0.1, float(min_a(0.1)) / gamma
+
+
+def deploy_cell(base, schedule: str, monitor_every: int = 0, tag: str = "f3deploy"):
+    """``base`` (a chosen cell: f3tuned's ``RunConfig`` or t1's ``HeavisideConfig``) trained with ``schedule``;
+    everything else (optimizer, lr, gains at the start, epochs, epoch selection, split) unchanged. The frontier
+    starts at the candidate's own (eps, delta0) (``_frontier_start``) and delta1 = delta0 / ``DEPLOY_SHARPEN``."""
+    htaf = getattr(base, "activation", getattr(base, "method", None)) == "htaf"
+    eps, delta0 = _frontier_start(htaf, base.a, base.b, base.gamma)
+    extra = {"monitor_every": monitor_every} if isinstance(base, RunConfig) else {}
     return replace(base, schedule=schedule, frontier_eps=eps, delta0=delta0, delta1=delta0 / DEPLOY_SHARPEN,
-                   monitor_every=monitor_every, tag="f3deploy" + ("-quick" if base.tag.endswith("-quick") else ""))
+                   tag=tag + ("-quick" if base.tag.endswith("-quick") else ""), **extra)
 
 
 def f3deploy_plan(store: ResultStore, size: str) -> tuple[list[RunConfig], dict]:
@@ -324,11 +332,54 @@ def f3deploy_records(results_dir=None, size: str = "full") -> tuple[dict, list]:
     return out, [ds for ds in dict.fromkeys(c.dataset for c in stage1) if ds not in datasets]
 
 
+# ---- t1deploy: deploying without loss on digits (Table 1's DHN), controlled against t1's choices -------------
+
+#: the SNN is left out: its cells take ~100 s each on a 2-core Xeon, ~70 of them (see docs/reproduction.md)
+T1DEPLOY_NETS = ("dhn",)
+#: digits cells are cheap (~20 s): 10 seeds, so that a paired interval can decide
+T1DEPLOY_SEEDS = tuple(range(10))
+#: the strategies tried on each seed's chosen candidate: (method, schedule)
+T1DEPLOY_STRATEGIES = (("htaf", "sharpen"), ("htaf", "zone"), ("ss", "sharpen"))
+
+
+def _t1deploy(quick: bool) -> list:
+    return [c for c in _t1(quick) if c.net in T1DEPLOY_NETS]
+
+
+def t1deploy_plan(store: ResultStore, size: str) -> tuple[list, dict]:
+    """Stage 1: t1's candidates for the nets of ``T1DEPLOY_NETS`` (seed 0). Then {(net, method, schedule, seed):
+    cell}: the chosen candidate of every method on every seed (schedule "fixed", t1's own cells on seeds 0-4), and
+    each strategy of ``T1DEPLOY_STRATEGIES`` on it."""
+    quick = size == "quick"
+    seeds = T1DEPLOY_SEEDS if size == "full" else t1_seeds(size)
+    stage1, fixed = staged_plan(store, [(net, m) for net in T1DEPLOY_NETS for m in T1_GRID],
+                                lambda net, m: _t1_candidates(net, m, 0, quick), seeds)
+    chosen = {}
+    for (net, method, seed), cell in fixed.items():
+        chosen[(net, method, "fixed", seed)] = cell
+        for m, schedule in T1DEPLOY_STRATEGIES:
+            if m == method:
+                chosen[(net, method, schedule, seed)] = deploy_cell(cell, schedule, tag="t1deploy")
+    return stage1, chosen
+
+
+def t1deploy_records(results_dir=None, size: str = "full") -> dict:
+    """{(net, method, schedule): [record per seed]} of sweep t1deploy; ``MissingResultsError`` (naming the
+    experiment) while any cell is missing."""
+    load_records("t1deploy", size, results_dir)
+    store = ResultStore(results_dir)
+    out: dict = {}
+    for (net, method, schedule, _seed), cell in sorted(t1deploy_plan(store, size)[1].items()):
+        out.setdefault((net, method, schedule), []).append(store.load(cell))
+    return out
+
+
 #: sweeps whose stage 2 (the chosen candidate on every split) depends on stage 1's results
-STAGED = {"f3": f3_plan, "t1": t1_plan, "f3deploy": f3deploy_plan}
+STAGED = {"f3": f3_plan, "t1": t1_plan, "f3deploy": f3deploy_plan, "t1deploy": t1deploy_plan}
 
 SWEEPS = {"f1": _f1, "f1autograd": _f1autograd, "f21": _f21, "f21raw": _f21raw, "f22": _f22, "f22raw": _f22raw,
-          "f3": _f3, "f3tuned": _f3tuned, "f3tuned_fico": _f3tuned_fico, "t1": _t1, "f3deploy": _f3tuned}
+          "f3": _f3, "f3tuned": _f3tuned, "f3tuned_fico": _f3tuned_fico, "t1": _t1, "f3deploy": _f3tuned,
+          "t1deploy": _t1deploy}
 
 
 def build_sweep(name: str, size: str = "full") -> list[RunConfig]:
@@ -344,7 +395,7 @@ def build_sweep(name: str, size: str = "full") -> list[RunConfig]:
     cells = SWEEPS[name](quick)
     if size == "budget":
         cells = [c for c in cells if c.seed in BUDGET_SEEDS]
-    return [_quick(c) for c in cells] if quick and name != "t1" else cells
+    return [_quick(c) for c in cells] if quick and name not in ("t1", "t1deploy") else cells
 
 
 class MissingResultsError(RuntimeError):
