@@ -90,14 +90,15 @@ def mean_se(values) -> tuple[float, float]:
 
 
 def paired_text(a_records: list[dict], b_records: list[dict], metric: str = "test_binarized", *, scale: float = 1.0,
-                digits: int = 3, a: str = "A", b: str = "B"):
-    """(text, comparison): A's records against B's, paired by seed (``stats.compare_records``), as
-    "mean [low, high]: label" in units of ``scale``; ("- (n = 1)", None) where fewer than 2 seeds pair up (the
+                digits: int = 3, a: str = "A", b: str = "B", pair_by=None):
+    """(text, comparison): A's records against B's, paired by seed or ``pair_by`` (``stats.compare_records``), as
+    "mean [low, high]: label" in units of ``scale``; ("- (n = 1)", None) where fewer than 2 records pair up (the
     budget size runs one seed)."""
     from htaf_theory.experiments.stats import compare_records
-    if len({r["seed"] for r in a_records} & {r["seed"] for r in b_records}) < 2:
+    key = pair_by or (lambda r: r["seed"])
+    if len({key(r) for r in a_records} & {key(r) for r in b_records}) < 2:
         return "- (n = 1)", None
-    c = compare_records(a_records, b_records, metric, a=a, b=b)
+    c = compare_records(a_records, b_records, metric, a=a, b=b, pair_by=key)
     return f"{scale * c.mean:+.{digits}f} [{scale * c.low:+.{digits}f}, {scale * c.high:+.{digits}f}]: {c.label}", c
 
 

@@ -64,3 +64,14 @@ def test_equal_differences_are_decided_by_the_sign_test(n, label):
         warnings.simplefilter("ignore")
         t_only = sps.ttest_rel(a, b)       # the wrong variant: the t test alone calls even n = 2 a difference
     assert not (t_only.pvalue > 0.05)
+
+
+def test_records_can_be_paired_by_another_key():
+    def rec(a, seed, value):
+        return {"seed": seed, "config": {"a": a}, "results": {"metric": "auroc", "metrics": {"test_binarized": value}}}
+    exact = [rec(5, 0, 0.70), rec(5, 1, 0.72), rec(50, 0, 0.75), rec(50, 1, 0.74)]
+    other = [rec(50, 1, 0.73), rec(5, 0, 0.69), rec(50, 0, 0.74), rec(5, 1, 0.71)]
+    by_cell = compare_records(exact, other, pair_by=lambda r: (r["config"]["a"], r["seed"]))
+    assert by_cell.n == 4 and by_cell.mean == pytest.approx(0.01)
+    with pytest.raises(InvalidParameterError, match="share a pairing key"):   # seed alone is ambiguous here
+        compare_records(exact, other)

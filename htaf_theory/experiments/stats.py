@@ -88,18 +88,26 @@ def paired_comparison(a_scores, b_scores, *, lower_is_better: bool, a: str = "A"
     return PairedComparison(a, b, n, mean, low, high, label, method)
 
 
+def _seed(record: dict):
+    return record["seed"]
+
+
 def compare_records(a_records: list[dict], b_records: list[dict], metric: str = "test_binarized", *, a: str = "A",
-                    b: str = "B") -> PairedComparison:
-    """``paired_comparison`` of two methods' stored records, matched by seed (split); RMSE is lower-is-better,
-    AUROC and accuracy higher. Seeds present for only one method are left out; a missing score is an error."""
-    by_seed_a = {r["seed"]: r for r in a_records}
-    by_seed_b = {r["seed"]: r for r in b_records}
+                    b: str = "B", pair_by=_seed) -> PairedComparison:
+    """``paired_comparison`` of two methods' stored records, matched by seed (split), or by ``pair_by(record)``
+    (e.g. (a, seed) when each method ran a grid on every seed); RMSE is lower-is-better, AUROC and accuracy higher.
+    Records present for only one method are left out; a missing score is an error."""
+    by_seed_a = {pair_by(r): r for r in a_records}
+    by_seed_b = {pair_by(r): r for r in b_records}
+    if len(by_seed_a) != len(a_records) or len(by_seed_b) != len(b_records):
+        raise InvalidParameterError(f"two records of one method share a pairing key ({a}: {len(a_records)} records, "
+                                    f"{len(by_seed_a)} keys; {b}: {len(b_records)} records, {len(by_seed_b)} keys)")
     seeds = sorted(set(by_seed_a) & set(by_seed_b))
     scores = []
     for s in seeds:
         pair = [rec["results"]["metrics"].get(metric) for rec in (by_seed_a[s], by_seed_b[s])]
         if any(v is None for v in pair):
-            raise InvalidParameterError(f"seed {s}: {metric} is missing or not finite for {a if pair[0] is None else b}")
+            raise InvalidParameterError(f"pair {s}: {metric} is missing or not finite for {a if pair[0] is None else b}")
         scores.append(pair)
     lower = a_records[0]["results"]["metric"] == "rmse" if a_records else True
     return paired_comparison([x for x, _ in scores], [y for _, y in scores], lower_is_better=lower, a=a, b=b)
