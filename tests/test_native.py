@@ -466,3 +466,11 @@ def test_no_compiler_is_a_clear_error(tmp_path, monkeypatch):
     # $CC may carry a launcher or flags ("ccache gcc", "gcc -Wall")
     monkeypatch.setattr(_native, "_compiler", lambda: (shutil.which("cc") or shutil.which("gcc")) + " -Wall")
     assert _native.compile_library("int answer(void) { return 42; }", tmp_path).exists()
+
+
+def test_the_kernel_numbers_come_from_the_c_source():
+    numbers = _native.c_enum(_native.SOURCE.read_text())
+    assert {kind for kind, *_ in _native.KINDS.values()} == set(numbers.values())   # every C kind used, none invented
+    assert len(set(numbers.values())) == len(numbers)
+    with pytest.raises(ValueError, match="enum kind"):
+        _native.c_enum("int main(void) { return 0; }")

@@ -20,6 +20,7 @@ import ctypes
 import hashlib
 import os
 import platform
+import re
 import shlex
 import shutil
 import subprocess
@@ -36,13 +37,32 @@ from ._formulas import (_htaf_backward, _htaf_forward, _htaf_forward_and_grad, _
 from ._openmp import gomp_parallel_address
 
 SOURCE = Path(__file__).with_name("_native.c")
-#: kernel name (as in ``_kernels._KERNELS``) -> (the C enum value, number of outputs, whether a gradient is passed,
-#: the C parameters p0, p1 from the kernel's gains)
-KINDS = {"htaf_fwd": (0, 1, False, lambda a, b: (a, b)), "htaf_fwd_grad": (1, 2, False, lambda a, b: (a, b)),
-         "htaf_bwd": (2, 1, True, lambda a, b: (a, b)), "ss_fwd": (6, 1, False, lambda gamma: (gamma, 0.0)),
-         "ss_fwd_grad": (3, 2, False, lambda gamma: (gamma, 0.0)),
-         "ss_bwd": (4, 1, True, lambda gamma: (gamma, 0.0)), "ste_sigmoid_bwd": (4, 1, True, lambda k: (k, 0.0)),
-         "ste_tanh_bwd": (4, 1, True, lambda k: (2.0 * k, 0.0)), "step_fwd": (5, 1, False, lambda: (0.0, 0.0))}
+
+
+def c_enum(source: str) -> dict[str, int]:
+    """The C source's ``enum kind { NAME = value, ... }`` as {NAME: value}: the one definition of the kernel numbers.
+
+    >>> c_enum("enum kind { HTAF_FWD = 0, STEP_FWD = 5 };")
+    {'HTAF_FWD': 0, 'STEP_FWD': 5}
+    """
+    found = re.search(r"enum\s+kind\s*\{([^}]*)\}", source)
+    if found is None:
+        raise ValueError("the C source has no 'enum kind { ... }'")
+    return {name.strip(): int(value) for name, value in (item.split("=") for item in found.group(1).split(",") if item.strip())}
+
+
+_ENUM = c_enum(SOURCE.read_text())
+#: kernel name (as in ``_kernels._KERNELS``) -> (the C enum value, read from the C source's ``enum kind``; number of
+#: outputs; whether a gradient is passed; the C parameters p0, p1 from the kernel's gains)
+KINDS = {"htaf_fwd": (_ENUM["HTAF_FWD"], 1, False, lambda a, b: (a, b)),
+         "htaf_fwd_grad": (_ENUM["HTAF_FWD_GRAD"], 2, False, lambda a, b: (a, b)),
+         "htaf_bwd": (_ENUM["HTAF_BWD"], 1, True, lambda a, b: (a, b)),
+         "ss_fwd": (_ENUM["SS_FWD"], 1, False, lambda gamma: (gamma, 0.0)),
+         "ss_fwd_grad": (_ENUM["SS_FWD_GRAD"], 2, False, lambda gamma: (gamma, 0.0)),
+         "ss_bwd": (_ENUM["SIGMOID_SLOPE_BWD"], 1, True, lambda gamma: (gamma, 0.0)),
+         "ste_sigmoid_bwd": (_ENUM["SIGMOID_SLOPE_BWD"], 1, True, lambda k: (k, 0.0)),
+         "ste_tanh_bwd": (_ENUM["SIGMOID_SLOPE_BWD"], 1, True, lambda k: (2.0 * k, 0.0)),
+         "step_fwd": (_ENUM["STEP_FWD"], 1, False, lambda: (0.0, 0.0))}
 #: below this many elements one thread (a parallel region costs a few microseconds); the C code also splits work in
 #: blocks of 16,384 elements, so smaller inputs never use more than one thread anyway
 PARALLEL_FROM = 1 << 15
