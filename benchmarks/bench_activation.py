@@ -17,7 +17,7 @@ parallel. The CPU model is printed: ratios differ between machines (AMD/Intel, A
 ``--eager-crossover`` instead times our formulas eagerly and compiled at small sizes, the measurement behind
 ``htaf_theory.nn._kernels.EAGER_BELOW``. ``--breakdown P`` times the training kernel at 2^P against variants
 without its exps or divisions (where the time goes). ``--native-builds P`` times the native training kernel built
-for several instruction sets (AVX-512 with its intrinsics path and with the plain C loops, AVX2, SSE4.2, portable)
+for several instruction sets (this CPU at 512 and at its compiler's default vector width, AVX2, SSE4.2, portable)
 beside the inductor kernel: what other x86 machines get.
 
 Run: python benchmarks/bench_activation.py [--groups htaf,ss,ste] [--sizes 12,16,20,23,24] [--repeats 15]
@@ -214,7 +214,6 @@ def native_builds(p: int, repeats: int) -> None:
     inductor kernel, 1 thread: what a machine without AVX-512 (or with another compiler default) gets."""
     torch.set_num_threads(1)
     builds = {"native, 512-bit": ("-march=native", "-mprefer-vector-width=512"), "native (compiler default)": ("-march=native",),
-              "native, 512-bit, C loops": ("-march=native", "-mprefer-vector-width=512", "-DHTAF_PLAIN_C"),
               "x86-64-v3 (AVX2+FMA)": ("-march=x86-64-v3",), "x86-64-v2 (SSE4.2)": ("-march=x86-64-v2",), "portable": ()}
     source = _native.SOURCE.read_text()
     candidates = {}

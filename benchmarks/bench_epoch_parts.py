@@ -1,8 +1,8 @@
 """Where a full-batch epoch's time goes beyond its matmuls: the trainer's epoch with parts taken out, side by side.
 
-Issue 10's sweep limit counts matmul FLOPs only; this script measures what the rest costs. Each variant is the
-trainer's epoch (``experiments.model.MLP``, fused Adam, MSE, subnormals flushed, freed memory kept as in the sweeps'
-workers) on the same data and architecture:
+The sweep limit (``benchmarks/sweep_limit.py``) counts matmul FLOPs only; this script measures what the rest
+costs. Each variant is the trainer's epoch (``experiments.model.MLP``, fused Adam, MSE, subnormals flushed, freed
+memory kept as in the sweeps' workers) on the same data and architecture:
 
 - "ReLU", "HTAF a=11 b=2", "SS gamma=22", "STE sigmoid": as the sweeps train them (no recording);
 - "identity": no activation (the matmuls, the bias adds and bias gradients, the loss, the optimizer step);

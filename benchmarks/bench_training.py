@@ -5,11 +5,10 @@ sequence of matmuls one full-batch epoch performs (forward, and backward for wei
 then the trainer (``run_cell``) on the same data and architecture. FLOPs count only those matmuls.
 
 ReLU, HTAF, ScaledSigmoid and the step with an STE, each recording gradients every epoch and every 50 epochs,
-interleaved over ``--rounds``; the issue-10 targets (HTAF epoch <= 1.15x ReLU's, worst >= 70% of matmul) are
+interleaved over ``--rounds``; the targets (HTAF epoch <= 1.15x ReLU's, worst >= 70% of matmul) are
 judged in the last two lines. ``--split`` instead times forward (with the loss), backward and optimizer step of
 one epoch separately, in a replica of ``run_cell``'s loop (same model, data, optimizer, subnormals flushed).
-"HTAF (torch k.)" is HTAF with HTAF_NATIVE=0 (its kernels compiled by inductor instead of the native C ones), "HTAF (C
-loops)" the native library built without its AVX-512 path (-DHTAF_PLAIN_C). The
+"HTAF (torch k.)" is HTAF with HTAF_NATIVE=0 (its kernels compiled by inductor instead of the native C ones). The
 process keeps freed memory as the sweeps' workers do (``experiments.memory``; HTAF_KEEP_FREED_MEMORY=0 to compare).
 
 Run: python benchmarks/bench_training.py [--dataset abalone] [--epochs 200] [--threads 2] [--rounds 3] [--split]
@@ -33,37 +32,16 @@ from htaf_theory.experiments.model import MLP, make_activation
 from htaf_theory.nn.subnormals import flushing_denormals
 from htaf_theory.experiments.throughput import epoch_matmuls, matmul_gflops
 from htaf_theory.experiments.train import make_optimizer, run_cell
-from htaf_theory.nn import _native
 
 
 TORCH_KERNELS = "HTAF (torch k.)"
-C_LOOPS = "HTAF (C loops)"
-_plain_c: dict = {}          # the C-loops library, built on first use
 
 
 @contextlib.contextmanager
 def kernels_of(label: str):
-    """The kernels a row runs on: inductor's for TORCH_KERNELS, the native library built from its plain C loops
-    (-DHTAF_PLAIN_C: no AVX-512 path) for C_LOOPS, the default native library otherwise."""
-    if label == TORCH_KERNELS:
-        with native_kernels(False):
-            yield
-        return
-    if label != C_LOOPS:
-        with native_kernels(True):
-            yield
-        return
-    default = _native.library()
-    if "plain" not in _plain_c:
-        _plain_c["plain"] = _native.load_library(_native.compile_library(_native.SOURCE.read_text(),
-                                                                         tunings=_native.plain_c_tunings()))
-        assert _native.self_check(_plain_c["plain"]) is None
-    _native._state["lib"] = _plain_c["plain"]
-    try:
-        with native_kernels(True):
-            yield
-    finally:
-        _native._state["lib"] = default
+    """The kernels a row runs on: inductor's for TORCH_KERNELS, the native library otherwise."""
+    with native_kernels(label != TORCH_KERNELS):
+        yield
 
 
 
@@ -142,10 +120,9 @@ def main() -> None:
     peak_before = matmul_gflops(shapes)
     print(f"{args.dataset}: n_train={n}, widths={[d, *hidden, 1]}, {args.threads} threads, "
           f"{flops_per_epoch / 1e9:.3f} GFLOP per epoch (matmuls only); freed memory kept (as in the sweeps' workers): {kept}")
-    # "(torch k.)": the same HTAF with HTAF_NATIVE=0, its kernels compiled by inductor instead of the native C ones;
-    # "(C loops)": the native library without its AVX-512 path (where the CPU has one)
+    # "(torch k.)": the same HTAF with HTAF_NATIVE=0, its kernels compiled by inductor instead of the native C ones
     candidates = [("ReLU", dict(activation="relu")), ("HTAF a=11 b=2", dict(activation="htaf", a=11.0, b=2.0)),
-                  (TORCH_KERNELS, dict(activation="htaf", a=11.0, b=2.0)), (C_LOOPS, dict(activation="htaf", a=11.0, b=2.0)),
+                  (TORCH_KERNELS, dict(activation="htaf", a=11.0, b=2.0)),
                   ("SS gamma=22", dict(activation="ss", gamma=22.0)),
                   ("STE sigmoid", dict(activation="ste", surrogate="sigmoid", slope=4.0))]
     configs = {(label, every): RunConfig(dataset=args.dataset, hidden=hidden, epochs=args.epochs, record_every=every, **kw)
@@ -187,8 +164,8 @@ def main() -> None:
         print(f"{label:<16} {every:>12d} {ms:>9.2f} {rates[(label, every)]:>8.1f} {rates[(label, every)] / peak:>9.1%} "
               f"{ms / relu_ms:>7.2f}")
     htaf_ratio = max(statistics.median(times[("HTAF a=11 b=2", e)]) / statistics.median(times[("ReLU", e)]) for e in (1, 50))
-    # the trainer's configurations as a user runs them; "(torch k.)" (HTAF_NATIVE=0) and "(C loops)" are comparisons
-    worst = min(rate for (label, _), rate in rates.items() if label not in (TORCH_KERNELS, C_LOOPS))
+    # the trainer's configurations as a user runs them; "(torch k.)" (HTAF_NATIVE=0) is a comparison
+    worst = min(rate for (label, _), rate in rates.items() if label != TORCH_KERNELS)
     print(f"RESULT HTAF epoch / ReLU epoch (worse of the two recording rates): {htaf_ratio:.2f} (target <= 1.15: "
           f"{'met' if htaf_ratio <= 1.15 else 'NOT met'})")
     print(f"RESULT worst trainer configuration (default kernels): {worst:.1f} GFLOP/s = {worst / peak:.1%} of matmul "

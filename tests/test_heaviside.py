@@ -1,4 +1,6 @@
 """Tests for htaf_theory.experiments.heaviside (the CPU-scale Table 1) and the t1 sweep's selection."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -124,3 +126,25 @@ def test_t1_plan_picks_the_best_validation_candidate_per_net_and_method(tmp_path
     assert {(k[0], k[1]) for k in chosen} == {(n, m) for n in sweeps.T1_NETS for m in sweeps.T1_GRID}
     assert all(chosen[(n, "htaf", s)].a == 50.0 and chosen[(n, "htaf", s)].seed == s
                for n in sweeps.T1_NETS for s in (0, 1))
+
+
+def test_t1deploy_plan_adds_the_strategies_to_each_seeds_choice(tmp_path):
+    from htaf_theory.params import approx_error
+    store = ResultStore(tmp_path)
+    stage1, chosen = sweeps.t1deploy_plan(store, size="quick")
+    assert chosen == {} and {c.net for c in stage1} == {"dhn"}
+    for cfg in stage1:
+        store.save(cfg, {"config": cfg.to_dict(), "key": cfg.key(), "seed": 0, "versions": {}, "timings": {},
+                         "results": {"task": "classification", "metric": "accuracy", "diverged": False, "history": {},
+                                     "metrics": {"val_binarized": 0.9 if cfg.a == 5.0 else 0.5}}})
+    _, chosen = sweeps.t1deploy_plan(store, size="quick")
+    assert sorted({(m, s) for _, m, s, _ in chosen}) == [("htaf", "fixed"), ("htaf", "sharpen"), ("htaf", "zone"),
+                                                        ("ss", "fixed"), ("ss", "sharpen"), ("ste", "fixed")]
+    for (net, method, schedule, seed), cell in chosen.items():
+        fixed = chosen[(net, method, "fixed", seed)]
+        assert cell == replace(fixed, schedule=cell.schedule, frontier_eps=cell.frontier_eps, delta0=cell.delta0,
+                               delta1=cell.delta1, tag=cell.tag)   # all else equal: the pairing is by seed
+        if schedule == "sharpen" and method == "htaf":
+            # the frontier starts at the chosen pair's own half-width (a = 5, b = 4.72: eps = delta = 0.1)
+            assert cell.frontier_eps == 0.1 and float(approx_error(cell.a, cell.b, cell.delta0)) <= 0.1 + 1e-12
+            assert cell.delta1 == pytest.approx(cell.delta0 / 10) and cell.tag == "t1deploy-quick"

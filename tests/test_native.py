@@ -19,7 +19,7 @@ EPS32 = float(np.finfo(np.float32).eps)
 TINY32 = float(np.finfo(np.float32).tiny)
 SUBNORMAL_ULP = 2.0 ** -149
 #: the accuracy bound of htaf_errors' units: the torch formulas themselves (eager, float32) measure up to 3.8 on GRID
-#: (h' at a = 2, b = 11), the native kernels up to 4.0 (g h', same gains; C loops and AVX-512 path alike)
+#: (h' at a = 2, b = 11), the native kernels up to 4.0 (g h', same gains)
 LIMIT = 5.0
 
 pytestmark = [pytest.mark.torch,
@@ -40,13 +40,6 @@ def lib():
     lib = _native.library()
     assert lib is not None, _native._state.get("error")
     return lib
-
-
-#: flags that compile the plain C loops for this CPU (without the AVX-512 path)
-C_LOOPS = _native.plain_c_tunings()
-#: whether the default build here runs the AVX-512 path (its own wrong variants below)
-AVX512 = "avx512f" in _native._cpu_features().split()
-needs_avx512 = pytest.mark.skipif(not AVX512, reason="the AVX-512 path is not compiled on this CPU")
 
 
 def _variant(tmp_path, old: str, new: str, tunings=_native.TUNING_FLAGS):
@@ -311,11 +304,6 @@ def test_large_outputs_in_huge_page_blocks_give_the_same_bits_as_one_thread(lib,
     assert not torch.equal(left, _native.call(lib, "htaf_fwd_grad", x2, None, 11.0, 2.0, threads=1)[0])
 
 
-#: the two loops the source holds: the plain C loops (every machine) and the AVX-512 path (where the CPU has it)
-PATHS = [pytest.param(C_LOOPS, id="c-loops"), pytest.param(_native.TUNING_FLAGS, id="avx512", marks=needs_avx512)]
-
-
-@pytest.mark.parametrize("tunings", PATHS)
 @pytest.mark.parametrize("old, new, broken", [
     # a degree-5 polynomial for e^s (two terms dropped): ~20 ulps
     ("static const float EXP_POLY[] = {0.000198527617612853646278381f, 0.00139304355252534151077271f,\n"
@@ -323,8 +311,8 @@ PATHS = [pytest.param(C_LOOPS, id="c-loops"), pytest.param(_native.TUNING_FLAGS,
     # ln 2 in one float32 constant (no Cody-Waite split): the reduced argument loses q * 2^-24 ln 2
     ("#define EXP_LN2_LO 1.428606765330187045e-06f", "#define EXP_LN2_LO 0.0f", "h'"),
 ])
-def test_wrong_exps_are_rejected_in_both_paths(tmp_path, tunings, old, new, broken):
-    assert_broken(_variant(tmp_path, old, new, tunings=tunings), broken)
+def test_wrong_exps_are_rejected(tmp_path, old, new, broken):
+    assert_broken(_variant(tmp_path, old, new), broken)
 
 
 @pytest.mark.parametrize("old, new, broken", [
@@ -334,51 +322,6 @@ def test_wrong_exps_are_rejected_in_both_paths(tmp_path, tunings, old, new, brok
     ("return t == EXP_SHIFTER ? p : *e1 - 1.0f;", "return *e1 - 1.0f;", "h"),
 ])
 def test_wrong_variants_of_the_c_loops_are_rejected(tmp_path, old, new, broken):
-    assert_broken(_variant(tmp_path, old, new, tunings=C_LOOPS), broken)
-
-
-def _outputs_of_every_kernel(lib) -> list:
-    x = torch.from_numpy(GRID.astype(np.float32))
-    x = torch.cat([x, torch.tensor([float("nan"), float("inf"), -float("inf"), 0.0, -0.0, 1e-45, 3e-39])])
-    g = torch.linspace(-2, 2, x.numel())
-    outputs = []
-    for name, (_, _, takes_grad, params) in _native.KINDS.items():
-        gains = ([(11.0, 2.0), (1e3, 0.01), (2.0, 11.0)] if name.startswith("htaf") else
-                 [()] if name == "step_fwd" else [(22.0,), (0.3,), (4.0,)])
-        for gain in gains:
-            got = _native.call(lib, name, x, g if takes_grad else None, *params(*gain), threads=1)
-            outputs += [got] if isinstance(got, torch.Tensor) else list(got)
-    return outputs
-
-
-def _same(a: torch.Tensor, b: torch.Tensor) -> bool:
-    return torch.allclose(a, b, rtol=0, atol=0, equal_nan=True)
-
-
-@needs_avx512
-@pytest.mark.parametrize("flush", [False, True])
-def test_the_avx512_path_gives_the_bits_of_the_c_loops(lib, tmp_path, flush):
-    # the same formulas in the same order: every kernel, every regime (tails, subnormals, +-inf, NaN), both flush
-    # settings; a wrong variant (the scaled sigmoid's slope multiplied in another order) differs
-    plain = _native.load_library(_native.compile_library(_native.SOURCE.read_text(), tmp_path, tunings=C_LOOPS))
-    set_flush_denormal(flush)
-    for ours, theirs in zip(_outputs_of_every_kernel(lib), _outputs_of_every_kernel(plain)):
-        assert _same(ours, theirs)
-    reordered = _variant(tmp_path, "_mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(c, e), r), r);",
-                         "_mm512_mul_ps(_mm512_mul_ps(c, _mm512_mul_ps(e, r)), r);")
-    assert not all(_same(a, b) for a, b in zip(_outputs_of_every_kernel(reordered), _outputs_of_every_kernel(plain)))
-
-
-@needs_avx512
-@pytest.mark.parametrize("old, new, broken", [
-    # 2^q with q kept at -126 and above (the exponent field's range): wrong for subnormal e2 (a = 1000)
-    ("return _mm512_scalef_ps(_mm512_add_ps(expm1_poly16(s), _mm512_set1_ps(1.0f)), q);",
-     "return _mm512_scalef_ps(_mm512_add_ps(expm1_poly16(s), _mm512_set1_ps(1.0f)), "
-     "_mm512_max_ps(q, _mm512_set1_ps(-126.0f)));", "h subnormal"),
-    # e1 - 1 in every lane, P nowhere: cancels near 0
-    ("_mm512_cmp_ps_mask(q1, _mm512_setzero_ps(), _CMP_NEQ_UQ)", "(__mmask16)0xFFFF", "h"),
-])
-def test_wrong_variants_of_the_avx512_path_are_rejected(tmp_path, old, new, broken):
     assert_broken(_variant(tmp_path, old, new), broken)
 
 
@@ -391,26 +334,16 @@ def assert_broken(wrong, broken: str) -> None:
     assert errors[broken] > LIMIT, errors
 
 
-@pytest.mark.parametrize("old, new, tunings", [
-    # the slope from the output, r (1 - r): cancels to 0 where r rounds to 1; in the C loops and the AVX-512 path
-    ("float slope = c * e * r * r;", "float slope = c * r * (1.0f - r);", C_LOOPS),
-    pytest.param("*slope = _mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(c, e), r), r);",
-                 "*slope = _mm512_mul_ps(_mm512_mul_ps(c, r), _mm512_sub_ps(one, r));", _native.TUNING_FLAGS,
-                 marks=needs_avx512),
-])
-def test_a_wrong_slope_is_rejected(tmp_path, old, new, tunings):
-    wrong = _variant(tmp_path, old, new, tunings=tunings)
+def test_a_wrong_slope_is_rejected(tmp_path):
+    # the slope from the output, r (1 - r): cancels to 0 where r rounds to 1
+    wrong = _variant(tmp_path, "float slope = c * e * r * r;", "float slope = c * r * (1.0f - r);")
     ss = lambda x, gamma: torch.from_numpy(core.scaled_sigmoid_grad(x.numpy(), gamma))   # noqa: E731
     assert slope_errors(wrong, lambda gamma: gamma, ss, (4.0,)) > LIMIT
 
 
-@pytest.mark.parametrize("old, new, tunings", [
-    ("float value = y >= 0.0f ? r2 : e2 * r2;", "float value = r2;", C_LOOPS),
-    pytest.param("_CMP_GE_OQ), _mm512_mul_ps(e2, r2), r2);", "_CMP_GE_OQ), r2, r2);", _native.TUNING_FLAGS,
-                 marks=needs_avx512),
-])
-def test_self_check_refuses_a_wrong_library(tmp_path, old, new, tunings):
-    assert "htaf_fwd" in _native.self_check(_variant(tmp_path, old, new, tunings=tunings))
+def test_self_check_refuses_a_wrong_library(tmp_path):
+    assert "htaf_fwd" in _native.self_check(_variant(tmp_path, "float value = y >= 0.0f ? r2 : e2 * r2;",
+                                                     "float value = r2;"))
 
 
 def test_without_the_library_the_layer_falls_back(tmp_path, monkeypatch):
@@ -426,10 +359,8 @@ def test_without_the_library_the_layer_falls_back(tmp_path, monkeypatch):
     assert _native.library() is None                  # decided once: no second warning, no second compile
 
 
-def test_kernel_path_names_the_loops_that_run(lib, tmp_path, monkeypatch):
-    assert _native.kernel_path() == ("native avx512" if AVX512 else "native c")
-    plain = _native.load_library(_native.compile_library(_native.SOURCE.read_text(), tmp_path, tunings=C_LOOPS))
-    assert plain.htaf_native_avx512() == 0 and lib.htaf_native_avx512() == int(AVX512)
+def test_kernel_path_names_the_loops_that_run(lib, monkeypatch):
+    assert _native.kernel_path() == "native c"
     monkeypatch.setenv("HTAF_NATIVE", "0")
     assert _native.kernel_path() == "torch"
 
@@ -439,7 +370,7 @@ def test_htaf_native_march_builds_for_another_machine(tmp_path, monkeypatch):
     assert _native.tuning_flags() == (("-march=x86-64-v3", "-mprefer-vector-width=512"), ("-march=x86-64-v3",))
     if platform.machine() in ("x86_64", "AMD64"):
         other = _native.load_library(_native.compile_library(_native.SOURCE.read_text(), tmp_path))
-        assert other.htaf_native_avx512() == 0 and _native.self_check(other) is None
+        assert _native.self_check(other) is None
     monkeypatch.setenv("HTAF_NATIVE_MARCH", "native")
     assert _native.tuning_flags() == _native.TUNING_FLAGS
     monkeypatch.setenv("HTAF_NATIVE_MARCH", "x86-64 -O0")

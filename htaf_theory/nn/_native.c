@@ -2,10 +2,8 @@
  * derivative h'(x) = 4ab e1/(1 + e1)^2 e2/(1 + e2)^2, e1 = e^{-2|bx|}, e2 = e^{-|a tanh(bx)|}, and the scaled
  * sigmoid sigma(gamma x) with gamma e/(1 + e)^2, e = e^{-|gamma x|} (also, times a gradient, the STE surrogates'
  * backward), and the step: the same formulas as the torch reference in _kernels.py, written as plain C loops that
- * the compiler vectorizes (any architecture with a C compiler); where the compiler targets AVX-512, HTAF and the
- * sigmoid kernels run a loop written with its intrinsics instead (below: 16 values at a time, 2^q applied by
- * vscalefps; docs/performance.md). tanh(bx) comes from e^{-2|bx|} - 1 (exp_and_expm1), not from the torch formulas'
- * polynomial branch.
+ * the compiler vectorizes (any architecture with a C compiler). tanh(bx) comes from e^{-2|bx|} - 1
+ * (exp_and_expm1), not from the torch formulas' polynomial branch.
  *
  * Why C: inductor calls Sleef's exp out of line, and an exp written in torch ops compiles to slower code (no
  * vectorized bit cast, no FMA contraction); here the exp is inlined, so the two exps of HTAF and their
@@ -55,7 +53,7 @@ static inline float bits_to_float(uint32_t i) { float f; memcpy(&f, &i, sizeof f
 
 static inline uint32_t float_to_bits(float f) { uint32_t i; memcpy(&i, &f, sizeof i); return i; }
 
-/* Sleef's expf, shared by the C loops and the AVX-512 path: 1/ln 2, ln 2 in two parts (Cody-Waite: q ln 2 is exact
+/* Sleef's expf: 1/ln 2, ln 2 in two parts (Cody-Waite: q ln 2 is exact
  * in the first), the shifter 1.5 * 2^23 that rounds d / ln 2 to an integer q in its last bits, the clamp below which
  * e^d is 0 in float32, and c(s) of e^s = 1 + s + s^2 c(s) on |s| <= ln 2 / 2, highest degree first (degree 7) */
 #define EXP_LOG2E 1.442695040888963407f
@@ -112,74 +110,6 @@ static inline float exp_and_expm1(float u, float *e1) {
     return t == EXP_SHIFTER ? p : *e1 - 1.0f;      /* q = 0 */
 }
 
-#if defined(__AVX512F__) && !defined(HTAF_PLAIN_C)
-/* The AVX-512 path (off with -DHTAF_PLAIN_C, to compare): the same steps, 16 lanes at a time, with what the compiler
- * does not find by itself in the C loops:
- * - 2^q by vscalefps (one instruction, one rounding, subnormal results and 0 below them included) instead of the
- *   exponent bits and the two products of exp_scale;
- * - masked loads and stores for the last partial vector. */
-#include <immintrin.h>
-#define HAVE_AVX512 1
-
-/* exp_reduce, 16 lanes, returning q itself */
-static inline __m512 exp_reduce16(__m512 d, __m512 *q) {
-    const __m512 shifter = _mm512_set1_ps(EXP_SHIFTER);
-    d = _mm512_max_ps(_mm512_set1_ps(EXP_CLAMP), d);     /* max returns its second operand when one is NaN */
-    __m512 t = _mm512_fmadd_ps(d, _mm512_set1_ps(EXP_LOG2E), shifter);
-    *q = _mm512_sub_ps(t, shifter);
-    __m512 s = _mm512_fmadd_ps(*q, _mm512_set1_ps(-EXP_LN2_HI), d);
-    return _mm512_fmadd_ps(*q, _mm512_set1_ps(-EXP_LN2_LO), s);
-}
-
-/* expm1_poly, 16 lanes */
-static inline __m512 expm1_poly16(__m512 s) {
-    __m512 u = _mm512_set1_ps(EXP_POLY[0]);
-#pragma GCC unroll 16
-    for (int k = 1; k < EXP_POLY_TERMS; k++)
-        u = _mm512_fmadd_ps(u, s, _mm512_set1_ps(EXP_POLY[k]));
-    return _mm512_fmadd_ps(_mm512_mul_ps(s, s), u, s);
-}
-
-/* exp_nonpositive, 16 lanes: 2^q (1 + P) */
-static inline __m512 exp_nonpositive16(__m512 d) {
-    __m512 q, s = exp_reduce16(d, &q);
-    return _mm512_scalef_ps(_mm512_add_ps(expm1_poly16(s), _mm512_set1_ps(1.0f)), q);
-}
-
-/* h (returned) and h' (*slope) of 16 values: htaf_range's formulas (exp_and_expm1 inlined) */
-static inline __m512 htaf16(__m512 x, __m512 a, __m512 b, __m512 ab4, __m512 *slope) {
-    const __m512 one = _mm512_set1_ps(1.0f);
-    __m512 y = _mm512_mul_ps(b, x);
-    __m512 q1, s1 = exp_reduce16(_mm512_mul_ps(_mm512_set1_ps(-2.0f), _mm512_abs_ps(y)), &q1);
-    __m512 p1 = expm1_poly16(s1);
-    __m512 e1 = _mm512_scalef_ps(_mm512_add_ps(p1, one), q1);
-    __m512 e1m1 = _mm512_mask_sub_ps(p1, _mm512_cmp_ps_mask(q1, _mm512_setzero_ps(), _CMP_NEQ_UQ), e1, one);
-    __m512 r1 = _mm512_div_ps(one, _mm512_add_ps(one, e1));
-    __m512 e2 = exp_nonpositive16(_mm512_mul_ps(_mm512_mul_ps(a, e1m1), r1));     /* -a tanh(u) */
-    __m512 r2 = _mm512_div_ps(one, _mm512_add_ps(one, e2));
-    /* in htaf_range's order: the same bits as the C loops (other orders measured up to 1 ulp worse) */
-    *slope = _mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(ab4, e1), r1), r1),
-                                                       e2), r2), r2);
-    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GE_OQ), _mm512_mul_ps(e2, r2), r2);
-}
-
-/* sigma(c x) (returned) and c e/(1 + e)^2, e = e^{-|c x|} (*slope) of 16 values: ss_range's formulas */
-static inline __m512 sigmoid16(__m512 x, __m512 c, __m512 *slope) {
-    const __m512 one = _mm512_set1_ps(1.0f);
-    __m512 z = _mm512_mul_ps(c, x);
-    __m512 e = exp_nonpositive16(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_abs_ps(z)));
-    __m512 r = _mm512_div_ps(one, _mm512_add_ps(one, e));
-    __m512 low = _mm512_mul_ps(e, r);
-    *slope = _mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(c, e), r), r);      /* ss_range's order: the same bits */
-    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(z, _mm512_setzero_ps(), _CMP_GE_OQ), low, r);
-}
-
-/* the lanes of a vector starting at i that lie below hi */
-static inline __mmask16 lanes(ptrdiff_t i, ptrdiff_t hi) {
-    return hi - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (hi - i)) - 1);
-}
-#endif
-
 enum kind { HTAF_FWD = 0, HTAF_FWD_GRAD = 1, HTAF_BWD = 2, SS_FWD_GRAD = 3, SIGMOID_SLOPE_BWD = 4, STEP_FWD = 5, SS_FWD = 6 };
 
 /* kind HTAF_FWD: out0 = h; HTAF_FWD_GRAD: out0 = h, out1 = h'; HTAF_BWD: out0 = g h'. p0 = a, p1 = b.
@@ -187,21 +117,6 @@ enum kind { HTAF_FWD = 0, HTAF_FWD_GRAD = 1, HTAF_BWD = 2, SS_FWD_GRAD = 3, SIGM
 KERNEL void htaf_range(int kind, const float *restrict x, const float *restrict g, float *restrict out0,
                        float *restrict out1, ptrdiff_t lo, ptrdiff_t hi, float a, float b) {
     const float ab4 = 4.0f * a * b;
-#ifdef HAVE_AVX512
-    const __m512 va = _mm512_set1_ps(a), vb = _mm512_set1_ps(b), vab4 = _mm512_set1_ps(ab4);
-    for (ptrdiff_t i = lo; i < hi; i += 16) {
-        __mmask16 m = lanes(i, hi);
-        __m512 slope, value = htaf16(_mm512_maskz_loadu_ps(m, x + i), va, vb, vab4, &slope);
-        if (kind == HTAF_FWD) {
-            _mm512_mask_storeu_ps(out0 + i, m, value);
-        } else if (kind == HTAF_FWD_GRAD) {
-            _mm512_mask_storeu_ps(out0 + i, m, value);
-            _mm512_mask_storeu_ps(out1 + i, m, slope);
-        } else {
-            _mm512_mask_storeu_ps(out0 + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, g + i), slope));
-        }
-    }
-#else
     for (ptrdiff_t i = lo; i < hi; i++) {
         float xi = x[i];
         float y = b * xi, u = fabsf(y);
@@ -220,23 +135,12 @@ KERNEL void htaf_range(int kind, const float *restrict x, const float *restrict 
             out0[i] = g[i] * slope;
         }
     }
-#endif
 }
 
 /* sigma(gamma x) and (kind SS_FWD_GRAD) gamma e/(1 + e)^2, e = e^{-|gamma x|}: one exp, one division; as
  * _kernels._ss_forward_and_grad */
 KERNEL void ss_range(int kind, const float *restrict x, float *restrict out0, float *restrict out1, ptrdiff_t lo,
                      ptrdiff_t hi, float gamma) {
-#ifdef HAVE_AVX512
-    const __m512 c = _mm512_set1_ps(gamma);
-    for (ptrdiff_t i = lo; i < hi; i += 16) {
-        __mmask16 m = lanes(i, hi);
-        __m512 slope, value = sigmoid16(_mm512_maskz_loadu_ps(m, x + i), c, &slope);
-        _mm512_mask_storeu_ps(out0 + i, m, value);
-        if (kind == SS_FWD_GRAD)
-            _mm512_mask_storeu_ps(out1 + i, m, slope);
-    }
-#else
     for (ptrdiff_t i = lo; i < hi; i++) {
         float xi = x[i];
         float z = gamma * xi;
@@ -247,7 +151,6 @@ KERNEL void ss_range(int kind, const float *restrict x, float *restrict out0, fl
         if (kind == SS_FWD_GRAD)
             out1[i] = gamma * e * r * r;
     }
-#endif
 }
 
 /* g c e/(1 + e)^2, e = e^{-c|x|}: the derivative of sigma(c x) times g (ScaledSigmoid's recomputing backward and the
@@ -255,15 +158,6 @@ KERNEL void ss_range(int kind, const float *restrict x, float *restrict out0, fl
  * _kernels._ss_backward */
 static void sigmoid_slope_range(const float *restrict x, const float *restrict g, float *restrict out0, ptrdiff_t lo,
                                 ptrdiff_t hi, float c) {
-#ifdef HAVE_AVX512
-    const __m512 vc = _mm512_set1_ps(c);
-    for (ptrdiff_t i = lo; i < hi; i += 16) {
-        __mmask16 m = lanes(i, hi);
-        __m512 slope;
-        sigmoid16(_mm512_maskz_loadu_ps(m, x + i), vc, &slope);
-        _mm512_mask_storeu_ps(out0 + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, g + i), slope));
-    }
-#else
     for (ptrdiff_t i = lo; i < hi; i++) {
         float xi = x[i];
         float e = exp_nonpositive(-fabsf(c * xi));
@@ -271,7 +165,6 @@ static void sigmoid_slope_range(const float *restrict x, const float *restrict g
         float slope = c * e * r * r;
         out0[i] = g[i] * slope;
     }
-#endif
 }
 
 /* the step H(x) = 1 for x >= 0, else 0; NaN stays NaN; as _kernels._step_forward */
@@ -341,15 +234,6 @@ static void advise_huge_pages(void *p, ptrdiff_t bytes) {
 #else
     (void)p;
     (void)bytes;
-#endif
-}
-
-/* Which loops this build runs: 1 the AVX-512 path, 0 the plain C loops (recorded with every training result). */
-int htaf_native_avx512(void) {
-#ifdef HAVE_AVX512
-    return 1;
-#else
-    return 0;
 #endif
 }
 

@@ -87,10 +87,6 @@ def tuning_flags() -> tuple:
                                     f"got HTAF_NATIVE_MARCH={march!r}")
     return tuple(tuple(f"-march={march}" if f == "-march=native" else f for f in flags) for flags in TUNING_FLAGS)
 
-def plain_c_tunings() -> tuple:
-    """tuning_flags() with the AVX-512 path off (-DHTAF_PLAIN_C): the plain C loops for this CPU, to compare."""
-    return tuple((*flags, "-DHTAF_PLAIN_C") for flags in tuning_flags())
-
 
 _state: dict = {}            # "lib": the loaded library or None; "error": why not
 
@@ -165,16 +161,15 @@ def load_library(path: Path):
     lib.htaf_native_run.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                                     ctypes.c_ssize_t, ctypes.c_float, ctypes.c_float, ctypes.c_uint, ctypes.c_void_p]
     lib.htaf_native_run.restype = None
-    lib.htaf_native_avx512.argtypes = []
-    lib.htaf_native_avx512.restype = ctypes.c_int
     return lib
 
 
 def kernel_path() -> str:
-    """Which float32 CPU kernels the torch layer runs in this process: ``"native avx512"`` (the C library's AVX-512
-    path), ``"native c"`` (its plain C loops), ``"torch"`` (the torch formulas: HTAF_NATIVE=0, or no library), or
-    ``"unused"`` (no activation has asked for the library yet; nothing is compiled to find out). Results move with
-    rounding, so every training record stores this."""
+    """Which float32 CPU kernels the torch layer runs in this process: ``"native c"`` (the C library's loops),
+    ``"torch"`` (the torch formulas: HTAF_NATIVE=0, or no library), or ``"unused"`` (no activation has asked for the
+    library yet; nothing is compiled to find out). Results move with rounding, so every training record stores this
+    (records made before version 0.3.1 may say ``"native avx512"``: an intrinsics path since removed, which gave the
+    same bits as the C loops)."""
     if not native_enabled():
         return "torch"
     if "lib" not in _state:
@@ -182,7 +177,7 @@ def kernel_path() -> str:
     lib = _state["lib"]
     if lib is None:
         return "torch"
-    return "native avx512" if lib.htaf_native_avx512() else "native c"
+    return "native c"
 
 
 def call(lib, name: str, x: torch.Tensor, g: torch.Tensor | None, p0: float = 0.0, p1: float = 0.0,
