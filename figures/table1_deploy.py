@@ -5,6 +5,7 @@ the share of test decisions the swap flips, and paired 95% intervals (paired t o
 against the same method with fixed gains."""
 from __future__ import annotations
 
+from htaf_theory.experiments.heaviside import HeavisideConfig
 from htaf_theory.experiments.sweeps import T1DEPLOY_NETS
 
 from .common import FigureContext, mean_se, new_figure, paired_text, save_png, write_csv, write_markdown
@@ -25,7 +26,8 @@ def summarize(records: dict) -> tuple[list, list]:
             deployed, smooth = (mean_se([100 * m[k] for m in metrics]) for k in ("test_binarized", "test_smooth"))
             swaps = [r["results"]["swap"] for r in recs if r["results"].get("swap")]
             flips = mean_se([100 * s["decision_flips"] for s in swaps])[0] if swaps else None
-            row = [net, method, schedule, len(recs), f"{deployed[0]:.2f} ({deployed[1]:.2f})",
+            candidate = HeavisideConfig.from_dict(recs[0]["config"]).label()
+            row = [net, method, schedule, candidate, len(recs), f"{deployed[0]:.2f} ({deployed[1]:.2f})",
                    f"{smooth[0]:.2f} ({smooth[1]:.2f})", "-" if flips is None else f"{flips:.2f}"]
             for other, label in ((ste, "STE"), (records[(net, method, "fixed")], f"{method} fixed")):
                 if recs is other or method == "ste":
@@ -42,14 +44,14 @@ def summarize(records: dict) -> tuple[list, list]:
 def make(ctx: FigureContext) -> list:
     from htaf_theory.experiments.sweeps import t1deploy_records
     rows, against_ste = summarize(t1deploy_records(ctx.results_dir, ctx.size))
-    header = ["model", "method", "training", "seeds", "test acc. deployed % (s.e.)", "smooth net % (s.e.)",
-              "decisions flipped by the swap %", "deployed - STE (paired t, 95%, points)",
+    header = ["model", "method", "training", "candidate (chosen on seed 0)", "seeds", "test acc. deployed % (s.e.)",
+              "smooth net % (s.e.)", "decisions flipped by the swap %", "deployed - STE (paired t, 95%, points)",
               "deployed - same method fixed (paired t, 95%, points)"]
     fig, ax = new_figure(figsize=(6.4, 3.2))
     for i, (_name, c) in enumerate(against_ste):
         ax.errorbar(100 * c.mean, i, xerr=[[100 * (c.mean - c.low)], [100 * (c.high - c.mean)]], fmt="o", color="C0")
     ax.axvline(0.0, color="0.5", lw=0.8)
-    ax.set(yticks=range(len(against_ste)), yticklabels=[name for name, _ in against_ste],
+    ax.set(yticks=range(len(against_ste)), yticklabels=[name for name, _ in against_ste], ylim=(-0.5, len(against_ste) - 0.5),
            xlabel="deployed accuracy - STE (points; paired t, 95%)", title="DHN on digits: deploying without loss" + ctx.label)
     fig.tight_layout()
     notes = ("Each method's candidate is t1's choice on seed 0's validation split (deployed network, best-validation "

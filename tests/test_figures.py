@@ -72,7 +72,7 @@ def test_quick_tables_have_every_row_and_column(quick_figures):
     deploy = list(csv.reader(open(out / "table1_deploy.csv")))
     assert [(r[1], r[2]) for r in deploy[1:]] == [("htaf", "fixed"), ("htaf", "sharpen"), ("htaf", "zone"), ("ss", "fixed"),
                                                   ("ss", "sharpen"), ("ste", "fixed")]
-    assert all(r[3] == "2" for r in deploy[1:])                   # quick: seeds 0 and 1, paired
+    assert all(r[4] == "2" for r in deploy[1:])                   # quick: seeds 0 and 1, paired
     table8 = list(csv.reader(open(out / "table8_tabular.csv")))
     assert [r[0] for r in table8[1:]] == ["abalone", "fico"]
     assert all(cell for cell in table8[1])
