@@ -58,7 +58,8 @@ def make(ctx: FigureContext) -> list:
                 versus = paired_text(r["records"], rows_by[(net, "ste")]["records"], scale=100, digits=2, a=method,
                                      b="ste")[0]
             table.append([net.upper(), method.upper(), r["label"], f"{100 * r['mean']:.1f}% ({100 * r['se']:.1f})",
-                          f"{100 * r['smooth']:.1f}%", f"{100 * r['flips']:.1f}%", f"{r['zone']:.3f}", versus,
+                          f"{100 * r['smooth']:.1f}%", f"{100 * r['flips']:.1f}%",
+                          "-" if r["zone"] != r["zone"] else f"{r['zone']:.3f}", versus,    # nan: STE swaps nothing
                           f"{paper['CIFAR-10'][i]:.1f}%", f"{paper['CIFAR-100'][i]:.1f}%"])
     fig, axes = new_figure(1, len(T1_NETS), figsize=(5 * len(T1_NETS), 3.8), squeeze=False)
     for ax, net in zip(axes[0], T1_NETS):

@@ -330,7 +330,7 @@ def test_sweeps_defined_and_quick_variants():
     assert len(sweeps.build_sweep("f1")) == 30 and len(sweeps.build_sweep("f21")) == 18
     assert len(sweeps.build_sweep("f22")) == 21 and len(sweeps.build_sweep("f3")) == 24
     assert len(sweeps.build_sweep("f22raw")) == 63 and len(sweeps.build_sweep("t1")) == 34
-    assert sweeps.build_sweep("t1deploy") == [c for c in sweeps.build_sweep("t1") if c.net == "dhn"]
+    assert sweeps.build_sweep("t1deploy") == [c for c in sweeps.build_sweep("t1") if c.net in sweeps.T1DEPLOY_NETS]
     assert len(sweeps.build_sweep("f3tuned")) == 2 * 5 * 11 * 3
     fico = sweeps.build_sweep("f3tuned_fico")
     assert len(fico) == 5 * 11 * 3 and {c.dataset for c in fico} == {"fico"}

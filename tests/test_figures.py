@@ -70,8 +70,8 @@ def test_quick_tables_have_every_row_and_column(quick_figures):
     assert [(r[0], r[1]) for r in table1[1:]] == [(n, m) for n in ("SNN", "DHN") for m in ("HTAF", "STE", "SS")]
     assert all(0 <= float(r[3].split("%")[0]) <= 100 for r in table1[1:])
     deploy = list(csv.reader(open(out / "table1_deploy.csv")))
-    assert [(r[1], r[2]) for r in deploy[1:]] == [("htaf", "fixed"), ("htaf", "sharpen"), ("htaf", "zone"), ("ss", "fixed"),
-                                                  ("ss", "sharpen"), ("ste", "fixed")]
+    assert [(r[0], r[1], r[2]) for r in deploy[1:]] == [(net, m, s) for net in ("dhn", "snn") for m, s in (
+        ("htaf", "fixed"), ("htaf", "sharpen"), ("htaf", "zone"), ("ss", "fixed"), ("ss", "sharpen"), ("ste", "fixed"))]
     assert all(r[4] == "2" for r in deploy[1:])                   # quick: seeds 0 and 1, paired
     table8 = list(csv.reader(open(out / "table8_tabular.csv")))
     assert [r[0] for r in table8[1:]] == ["abalone", "fico"]

@@ -132,7 +132,7 @@ def test_t1deploy_plan_adds_the_strategies_to_each_seeds_choice(tmp_path):
     from htaf_theory.params import approx_error
     store = ResultStore(tmp_path)
     stage1, chosen = sweeps.t1deploy_plan(store, size="quick")
-    assert chosen == {} and {c.net for c in stage1} == {"dhn"}
+    assert chosen == {} and {c.net for c in stage1} == {"dhn", "snn"}
     for cfg in stage1:
         store.save(cfg, {"config": cfg.to_dict(), "key": cfg.key(), "seed": 0, "versions": {}, "timings": {},
                          "results": {"task": "classification", "metric": "accuracy", "diverged": False, "history": {},
