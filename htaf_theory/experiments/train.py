@@ -233,6 +233,10 @@ class TargetScale:
             return cls(float(split.y_train.mean()), float(split.y_train.std()))
         return cls()
 
+    def train_targets(self, split) -> torch.Tensor:
+        """The training targets as the network fits them (scaled, float32)."""
+        return torch.tensor((split.y_train - self.mean) / self.std, dtype=torch.float32)
+
     def to_units(self, out: np.ndarray) -> np.ndarray:
         """A network output in the target's own units."""
         return out * self.std + self.mean
@@ -264,7 +268,7 @@ def fit(cfg: RunConfig, split, target: TargetScale, checkpoint: Path | None = No
     """
     regression = split.task == "regression"
     X = torch.tensor(split.X_train, dtype=torch.float32)
-    y = torch.tensor((split.y_train - target.mean) / target.std, dtype=torch.float32)
+    y = target.train_targets(split)
     X_val = torch.tensor(split.X_val, dtype=torch.float32)
     n = X.shape[0]
     model, opt, sharpening, zone = _fresh_training(cfg, X.shape[1])
@@ -377,7 +381,7 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
     probe_started = time.time()
     gflops = matmul_gflops(epoch_matmuls(n, [features, *cfg.hidden, 1]), repeats=5)
     probe = {"matmul_gflops": gflops, "probe_s": time.time() - probe_started}
-    y = torch.tensor((split.y_train - target.mean) / target.std, dtype=torch.float32)
+    y = target.train_targets(split)
     return make_record(cfg, started, trained.train_seconds, trained.start_epoch, {
         "task": split.task, "metric": "rmse" if regression else "auroc", "metrics": scores["metrics"],
         "binarity": scores["binarity"], "diverged": trained.diverged, "final_grad_norm": final_grad,
