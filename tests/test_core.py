@@ -1,6 +1,8 @@
 """Tests for htaf_theory.core: accuracy against mpmath, limits, properties, bad input."""
 import math
 
+import mpmath
+
 import numpy as np
 import pytest
 from hypothesis import example, given
@@ -127,3 +129,22 @@ def test_extreme_but_valid_inputs_give_the_right_answers():
     assert abs(float(params.min_a(1e-320)) - 736.8272408909739) < 1e-12
     assert float(tails.tail_ratio(1e16, 11.0, 2.0)) == 1.0
     assert np.isfinite(tails.tail_constant(1e308, 1.0))
+
+
+@pytest.mark.parametrize("x, a, b", [(700.0, 1e20, 1e-20), (200.0, 1e300, 1e-300), (-350.0, 1e10, 1e-10),
+                                     (1e-30, 7.03, 3.24), (1e-300, 2.0, 11.0), (40.0, 7.0, 3.0), (3e-310, 7.0, 3.0)])
+def test_second_derivative_where_h_prime_times_b_underflows(x, a, b):
+    # h' b underflows or x is tiny, yet h'' is a float64: the log-space path returns it (not 0)
+    with mpmath.workdps(400):
+        ref = float(htaf_grad2_mp(x, a, b, dps=400))
+    got = float(core.htaf_grad2(x, a, b))
+    assert ref != 0.0
+    tol = 1e-12 if abs(ref) > 1e-300 else 1e-3          # a subnormal result has few significant bits
+    assert got == pytest.approx(ref, rel=tol), (x, a, b, got, ref)
+
+
+def test_second_derivative_at_the_smallest_subnormal():
+    # 5e-324 itself: b x would round (12% off); h'' keeps x, so only the subnormal result's spacing limits it
+    with mpmath.workdps(400):
+        ref = float(htaf_grad2_mp(5e-324, 7.03, 3.24, dps=400))
+    assert float(core.htaf_grad2(5e-324, 7.03, 3.24)) == pytest.approx(ref, rel=1e-3)

@@ -103,13 +103,37 @@ def _times_htaf_grad(x: torch.Tensor, grad: torch.Tensor, a: float, b: float) ->
 
 
 def _sech2(t):
-    """sech^2(t) = 4 sigmoid(2t) sigmoid(-2t): smooth, and accurate in the tails (1 - tanh^2 is 0 there)."""
-    return 4 * torch.sigmoid(2 * t) * torch.sigmoid(-2 * t)
+    """sech^2(t), accurate everywhere and with an autograd derivative that does not cancel (double backward).
+
+    |t| < 1: 1 - tanh^2(t), whose derivative -2 tanh(t) (1 - tanh^2(t)) is accurate near 0 (the tail form's
+    derivative 2 s(2t) s(-2t) (s(-2t) - s(2t)) cancels there: h'' was 0 at x = 1e-30). |t| >= 1: 4 sigmoid(2t)
+    sigmoid(-2t), accurate in the tails where 1 - tanh^2 is 0.
+    """
+    th = _tanh(t)
+    return torch.where(t.abs() < 1, 1 - th * th, 4 * torch.sigmoid(2 * t) * torch.sigmoid(-2 * t))
 
 
 def _sigmoid_slope(u):
-    """sigmoid'(u) = sigmoid(u) sigmoid(-u), accurate in the tails."""
-    return torch.sigmoid(u) * torch.sigmoid(-u)
+    """sigmoid'(u) = sigmoid(u) sigmoid(-u) = sech^2(u/2)/4, accurate with an accurate derivative (as ``_sech2``)."""
+    return _sech2(u / 2) / 4
+
+
+class _Tanh(torch.autograd.Function):
+    """tanh whose backward is ``_sech2`` (torch's 1 - tanh^2 is 0 in the float32 tails), differentiable again."""
+
+    @staticmethod
+    def forward(ctx, t):
+        ctx.save_for_backward(t)
+        return torch.tanh(t)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (t,) = ctx.saved_tensors
+        return grad * _sech2(t)
+
+
+def _tanh(t):
+    return _Tanh.apply(t) if torch.is_grad_enabled() and t.requires_grad else torch.tanh(t)
 
 
 def _second_order_refused(name: str):
@@ -174,7 +198,7 @@ def _htaf_backward_differentiable(ctx, x, gains, grad):
     dt = _compute_dtype(x)
     xc, gc = x.to(dt), grad.to(dt)
     t = b * xc
-    tanh_t = torch.tanh(t)
+    tanh_t = _tanh(t)
     slope_u = _sigmoid_slope(a * tanh_t)
     sech2 = _sech2(t)
     gx = (gc * (a * b) * sech2 * slope_u).to(x.dtype) if ctx.needs_input_grad[0] else None
