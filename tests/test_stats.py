@@ -75,3 +75,85 @@ def test_records_can_be_paired_by_another_key():
     assert by_cell.n == 4 and by_cell.mean == pytest.approx(0.01)
     with pytest.raises(InvalidParameterError, match="share a pairing key"):   # seed alone is ambiguous here
         compare_records(exact, other)
+
+
+def test_equal_differences_are_judged_relative_to_the_scores():
+    # differences near 1e-13 with a 1% spread are a real spread, not rounding: the same verdict at any scale
+    a = [1e-11 + 1e-13 * (1 + 0.01 * i) for i in range(5)]
+    b = [1e-11] * 5
+    small = paired_comparison(a, b, lower_is_better=False)
+    big = paired_comparison([v * 1e12 for v in a], [v * 1e12 for v in b], lower_is_better=False)
+    assert small.method == big.method == "paired t, 95%"
+    assert small.label == big.label == "better"
+
+
+def test_overflowing_differences_are_computed_or_refused_never_nan():
+    with pytest.raises(InvalidParameterError, match="float64 range"):
+        paired_comparison([1.7e308, 1.7e308, 1.6e308], [-1.7e308, -1.6e308, -1.7e308], lower_is_better=False)
+
+
+def test_half_scaled_overflow_gives_finite_verdict():
+    r = paired_comparison([1e308, 1.1e308, 1.05e308], [0.9e308, 0.95e308, 0.9e308], lower_is_better=False)
+    assert r.label == "better" and all(map(lambda v: v == v, (r.mean, r.low, r.high)))
+
+
+@pytest.mark.parametrize("bad", [[1.0, None], [1.0, "2"], [1.0, True], [1.0, [2.0]]])
+def test_a_score_that_is_not_a_number_is_refused_by_name(bad):
+    with pytest.raises(InvalidParameterError, match="real numbers"):
+        paired_comparison(bad, [1.0, 2.0], lower_is_better=True)
+
+
+def _rec(seed, value, metric="rmse"):
+    return {"seed": seed, "results": {"metric": metric, "metrics": {"test_binarized": value}}}
+
+
+@pytest.mark.parametrize("a, b, match", [
+    ([_rec(0, 1.0), _rec(1, 2.0)], [_rec(0, 0.7, "auroc"), _rec(1, 0.8, "auroc")], "different things"),
+    ([{"seed": 0}, _rec(1, 2.0)], [_rec(0, 1.0), _rec(1, 2.0)], "'results'"),
+    (["not a record", _rec(1, 2.0)], [_rec(0, 1.0), _rec(1, 2.0)], "a record must be a dict"),
+    ([{"results": {"metric": "rmse", "metrics": {}}}, _rec(1, 2.0)], [_rec(0, 1.0), _rec(1, 2.0)], "pairing key"),
+    ([{**_rec(0, 1.0), "seed": [0]}, _rec(1, 2.0)], [_rec(0, 1.0), _rec(1, 2.0)], "pairing key"),
+])
+def test_records_that_cannot_be_paired_are_refused_by_name(a, b, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        compare_records(a, b)
+
+
+def test_the_corrected_resampled_t_widens_the_paired_t_by_its_factor():
+    a, b = [1.0, 1.1, 1.3, 1.05, 1.2], [1.2, 1.25, 1.35, 1.3, 1.3]
+    plain = paired_comparison(a, b, lower_is_better=True)
+    ci = sps.ttest_rel(a, b).confidence_interval(0.95)
+    assert plain.low == pytest.approx(ci.low) and plain.high == pytest.approx(ci.high)
+    assert plain.p == pytest.approx(sps.ttest_rel(a, b).pvalue)
+    ratio = 2 / 7                                      # the tabular 70/10/20 split: n_test / n_train
+    nb = paired_comparison(a, b, lower_is_better=True, design="resplits", test_train_ratio=ratio)
+    widen = ((1 / 5 + ratio) / (1 / 5)) ** 0.5        # Nadeau and Bengio's variance factor (1/n + n2/n1) against 1/n
+    assert (nb.high - nb.low) == pytest.approx((plain.high - plain.low) * widen)
+    assert nb.mean == plain.mean and nb.p > plain.p
+    with pytest.raises(InvalidParameterError, match="test_train_ratio"):
+        paired_comparison(a, b, lower_is_better=True, design="resplits")
+
+
+def _holm_step_down(ps, alpha=0.05):
+    """Holm (1979) as first stated: reject H_(1..k-1), k the first index with p_(k) > alpha/(m - k + 1)."""
+    m, order = len(ps), sorted(range(len(ps)), key=lambda i: ps[i])
+    rejected = set()
+    for rank, i in enumerate(order):
+        if ps[i] > alpha / (m - rank):
+            break
+        rejected.add(i)
+    return rejected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.floats(-1, 1), min_size=6, max_size=6), min_size=1, max_size=8))
+def test_holm_labels_are_holms_step_down_rejections(rows):
+    from htaf_theory.experiments.stats import holm
+    comps = [paired_comparison([v + 0.3 * (i % 3 - 1) for v in row], [0.0] * 6, lower_is_better=False)
+             for i, row in enumerate(rows)]
+    out = holm(comps, lower_is_better=False)
+    rejected = _holm_step_down([c.p for c in comps])
+    for i, c in enumerate(out):
+        assert (c.holm_label in ("better", "worse")) == (i in rejected and c.label in ("better", "worse"))
+        if c.holm_label in ("better", "worse"):
+            assert c.holm_label == c.label
