@@ -16,6 +16,7 @@ from htaf_theory.experiments.model import MLP
 from htaf_theory.nn import HTAF
 from htaf_theory.experiments.runner import run_cells
 from htaf_theory.experiments.store import ResultStore
+from test_store import _valid_trainer_record
 from htaf_theory.nn.subnormals import flushing_denormals
 from htaf_theory.experiments.train import auroc, binarity_score, grad_norms, make_optimizer, run_cell
 from htaf_theory.validation import InvalidParameterError
@@ -213,38 +214,6 @@ def test_checkpoint_resume_gives_the_same_history(data_home, tmp_path, monkeypat
     assert not ckpt.exists()
 
 
-def test_a_failed_save_leaves_no_file_behind(tmp_path):
-    # a record that cannot be written as JSON (here a tuple as a key) fails before the rename
-    store = ResultStore(tmp_path)
-    cfg = RunConfig(dataset="abalone", activation="relu", epochs=1)
-    with pytest.raises(TypeError):
-        store.save(cfg, {"config": cfg.to_dict(), "results": {(1, 2): 0.5}})
-    assert list(tmp_path.iterdir()) == [] and not store.done(cfg)
-
-
-def _valid_trainer_record(cfg):
-    return {"config": cfg.to_dict(), "key": cfg.key(), "seed": cfg.seed, "versions": {}, "timings": {},
-            "results": {"task": "regression", "metric": "rmse", "diverged": False,
-                        "metrics": {f"{p}_{m}": 1.0 for p in ("train", "val", "test") for m in ("smooth", "binarized")},
-                        "history": {"epoch": [0], "loss": [1.0], "grad_norm": [[0.1]] * len(cfg.hidden)},
-                        "final_grad_norm": [0.1] * len(cfg.hidden)}}
-
-
-def test_non_finite_numbers_are_stored_as_null(tmp_path):
-    store = ResultStore(tmp_path)
-    cfg = RunConfig(dataset="abalone", activation="relu", epochs=1)
-    record = _valid_trainer_record(cfg)
-    record["results"].update(diverged=True)
-    record["results"]["metrics"]["test_smooth"] = float("nan")
-    record["results"]["history"]["loss"] = [1.0, float("inf"), float("-inf")]
-    store.save(cfg, record)
-    text = store.path(cfg).read_text()
-    assert "Infinity" not in text and "NaN" not in text
-    loaded = store.load(cfg)
-    assert loaded["results"]["history"]["loss"] == [1.0, None, None] and loaded["results"]["diverged"] is True
-    assert loaded["results"]["metrics"]["test_smooth"] is None
-
-
 def test_a_diverged_cell_is_recorded(data_home, tmp_path):
     cfg = RunConfig(dataset="abalone", hidden=(4,), activation="relu", epochs=30, lr=1e18, optimizer="sgd")
     store = ResultStore(tmp_path)
@@ -252,32 +221,6 @@ def test_a_diverged_cell_is_recorded(data_home, tmp_path):
     record = store.load(cfg)
     assert record is not None and record["results"]["diverged"] is True
     assert None in record["results"]["history"]["loss"]
-
-
-@pytest.mark.parametrize("change", [
-    lambda r: r["results"].update(history={}), lambda r: r["results"].update(metrics={}),
-    lambda r: r["results"].update(final_grad_norm=None), lambda r: r["results"].update(final_grad_norm=[0.1]),
-    lambda r: r["results"]["metrics"].update(test_smooth="0.5"), lambda r: r["results"].update(history={"loss": 1}),
-], ids=["history-empty", "metrics-empty", "grad-null", "grad-short", "metric-string", "history-not-lists"])
-def test_records_the_figures_cannot_read_are_moved_aside(tmp_path, change):
-    store = ResultStore(tmp_path)
-    cfg = RunConfig(dataset="abalone", activation="relu", epochs=1)
-    record = _valid_trainer_record(cfg)
-    store.save(cfg, record)
-    assert store.done(cfg)                      # the unchanged record is valid (the test can fail)
-    change(record)
-    store.save(cfg, record)
-    with pytest.warns(RuntimeWarning, match="invalid result file"):
-        assert not store.done(cfg)
-
-
-def test_a_deeply_nested_result_file_is_moved_aside(tmp_path):
-    store = ResultStore(tmp_path)
-    cfg = RunConfig(dataset="abalone", activation="relu", epochs=1)
-    store.path(cfg).write_text("[" * 200_000 + "]" * 200_000)
-    with pytest.warns(RuntimeWarning, match="invalid result file"):
-        assert not store.done(cfg)
-    assert (tmp_path / (store.path(cfg).name + ".invalid")).exists()
 
 
 def test_checkpoint_writes_name_the_folder_and_leave_no_temporary_file(tmp_path, monkeypatch):

@@ -21,9 +21,10 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from ..validation import InvalidParameterError
 from .config import RunConfig
 
-__all__ = ["ResultStore", "default_results_dir", "validate_record", "finite_or_null"]
+__all__ = ["ResultStore", "default_results_dir", "validate_record", "finite_or_null", "json_ready"]
 
 _RESULT_FIELDS = {"task", "metric", "metrics", "diverged", "history"}
 
@@ -48,8 +49,13 @@ def validate_record(record, cfg: RunConfig) -> str:
         return "results.metrics is not an object"
     if not all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in results["metrics"].values()):
         return "results.metrics holds a value that is not a number or null"
+    if not isinstance(results["diverged"], bool):
+        return f"results.diverged is not true or false ({results['diverged']!r})"
     if not isinstance(results["history"], dict) or not all(isinstance(v, list) for v in results["history"].values()):
         return "results.history is not an object of lists"
+    for name, values in results["history"].items():
+        if not all(_number_or_null(v) or (isinstance(v, list) and all(_number_or_null(w) for w in v)) for v in values):
+            return f"results.history[{name!r}] holds a value that is not a number, null or a list of them"
     if isinstance(cfg, RunConfig):        # what every trainer record holds and the figures read
         why = _trainer_results(results, cfg)
         if why:
@@ -69,6 +75,53 @@ def _trainer_results(results: dict, cfg: RunConfig) -> str:
             g is None or (isinstance(g, (int, float)) and not isinstance(g, bool)) for g in grad):
         return f"results.final_grad_norm is not one number (or null) per hidden layer ({len(cfg.hidden)})"
     return ""
+
+
+def _number_or_null(v) -> bool:
+    return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+
+
+def _reject_constant(name: str):
+    # json reads NaN, Infinity and -Infinity by default; a record never holds them (non-finite numbers are null)
+    raise ValueError(f"non-finite literal {name} (records store non-finite numbers as null)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):      # 1e999 parses to inf
+        raise ValueError(f"number {text} is beyond the float64 range")
+    return value
+
+
+def json_ready(value, where: str = "record"):
+    """``value`` with numpy and torch numbers as Python numbers (a 0-dim array or tensor too), in nested dicts and
+    lists; anything else JSON cannot hold is an InvalidParameterError naming where it is.
+
+    >>> import numpy as np
+    >>> json_ready({"x": np.float32(0.25), "n": [np.int64(3)]})
+    {'x': 0.25, 'n': [3]}
+    """
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise InvalidParameterError(f"{where}: a key must be a string to be stored; got {k!r}")
+            out[k] = json_ready(v, f"{where}.{k}")
+        return out
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    item = getattr(value, "item", None)
+    shape = getattr(value, "shape", None)
+    if callable(item) and shape is not None and tuple(shape) == ():
+        number = item()                # numpy scalars and 0-dim arrays, 0-dim torch tensors
+        if isinstance(number, (bool, int, float)):
+            return number
+    raise InvalidParameterError(f"{where} is a {type(value).__name__}, which a result record cannot store "
+                                f"(numbers, strings, true/false, null, lists and objects of them)")
 
 
 def finite_or_null(value):
@@ -93,6 +146,15 @@ def default_results_dir() -> Path:
 
 
 class ResultStore:
+    """A folder of result records, one ``<key>.json`` per finished cell, and ``.partial/<key>.pt`` checkpoints.
+
+    >>> import tempfile
+    >>> from htaf_theory.experiments import RunConfig
+    >>> store = ResultStore(tempfile.mkdtemp())
+    >>> store.done(RunConfig(a=10.0, b=2.0))
+    False
+    """
+
     def __init__(self, root=None):
         self.root = Path(root) if root is not None else default_results_dir()
         self.root.mkdir(parents=True, exist_ok=True)
@@ -114,7 +176,7 @@ class ResultStore:
             return None
         try:
             with open(path) as fh:
-                record = json.load(fh)
+                record = json.load(fh, parse_constant=_reject_constant, parse_float=_finite_float)
             why = validate_record(record, cfg)
         except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
             record, why = None, f"unreadable: {type(err).__name__}: {str(err)[:200]}"
@@ -130,11 +192,16 @@ class ResultStore:
         return None
 
     def save(self, cfg: RunConfig, record: dict) -> Path:
+        """Write ``record`` atomically as the cell's file. numpy and torch numbers are stored as numbers, non-finite
+        ones as null; anything else JSON cannot hold is refused by name (never stored as null)."""
         path = self.path(cfg)
+        text = json.dumps(finite_or_null(json_ready(record)), allow_nan=False)
+        if path.is_dir():
+            raise IsADirectoryError(21, f"cannot store the cell's record: a folder is in its place: {path}")
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "w") as fh:
-                json.dump(finite_or_null(record), fh, allow_nan=False, default=lambda o: None)
+                fh.write(text)
             os.chmod(tmp, 0o644)  # mkstemp makes 0600; results are meant to be shared and read
             os.replace(tmp, path)
         except BaseException:
