@@ -492,3 +492,24 @@ def test_a_record_written_before_a_field_existed_stays_valid(data_home, tmp_path
     store.path(cfg).write_text(json.dumps(record))
     with pytest.warns(RuntimeWarning, match="invalid result file"):
         assert store.load(cfg) is None
+
+
+def test_equal_configs_have_one_key():
+    # 7 and 7.0 are one config: one key, so a stored cell is found whatever the caller typed
+    assert RunConfig(activation="htaf", a=7, b=3).key() == RunConfig(activation="htaf", a=7.0, b=3.0).key()
+    assert RunConfig(activation="htaf", a=np.float32(7.0), b=3.0) == RunConfig(activation="htaf", a=7.0, b=3.0)
+    assert RunConfig(activation="relu", hidden=[np.int64(4)]).hidden == (4,)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(lr=None), "lr must be a real number"), (dict(a="7", b=1.0, activation="htaf"), "a must be a real number"),
+    (dict(hidden=(2.7,)), "hidden must be a tuple of integers"), (dict(hidden="12"), "hidden must be a tuple of integers"),
+    (dict(seed=-1), "seed must be an integer >= 0"), (dict(epochs=True), "epochs must be an integer"),
+    (dict(record_every=0.5), "record_every must be an integer"), (dict(select_epoch="yes"), "select_epoch must be True"),
+    (dict(a=True, b=1.0, activation="htaf"), "a must be a real number"),
+])
+def test_wrong_types_are_refused_not_cast(kwargs, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        RunConfig(**{"activation": "relu", **kwargs})
+    with pytest.raises(InvalidParameterError, match=match):     # from_dict too: "12" is not split into (1, 2)
+        RunConfig.from_dict({"activation": "relu", **kwargs})

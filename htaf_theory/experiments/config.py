@@ -57,6 +57,44 @@ class CellConfig:
     _TUPLE_FIELDS: tuple[str, ...] = ()
     _HASH_OMIT_AT_DEFAULT: dict = {}
 
+    def _normalize_fields(self) -> None:
+        """Give every number field its declared type, refusing what is not one by name.
+
+        A float field takes any real number (7 and 7.0 are one config with one key: stored keys, all made from
+        floats, are unchanged); an int field or a tuple of ints takes integers only (2.7, True and "12" are
+        refused, not truncated, cast or split); an optional field also takes None.
+        """
+        import numbers
+
+        for f in fields(self):
+            kind = str(f.type).replace(" ", "")
+            value = getattr(self, f.name)
+            optional = kind.endswith("|None")
+            base = kind[:-len("|None")] if optional else kind
+            if value is None and optional:
+                continue
+
+            def refuse(what: str):
+                raise InvalidParameterError(f"{f.name} must be {what}; got {f.name}={value!r}")
+
+            if base == "float":
+                if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                    refuse("a real number" + (" or None" if optional else ""))
+                object.__setattr__(self, f.name, float(value))
+            elif base == "int":
+                if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                    refuse("an integer")
+                object.__setattr__(self, f.name, int(value))
+            elif base == "tuple[int,...]":
+                if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)) or any(
+                        isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in value):
+                    refuse("a tuple of integers")
+                object.__setattr__(self, f.name, tuple(int(v) for v in value))
+            elif base == "bool" and not isinstance(value, bool):
+                refuse("True or False")
+            elif base == "str" and not isinstance(value, str):
+                refuse("a string" + (" or None" if optional else ""))
+
     def to_dict(self) -> dict:
         """The config as a JSON-ready dict (tuples as lists)."""
         d = asdict(self)
@@ -115,7 +153,7 @@ class RunConfig(CellConfig):
     extra: dict = field(default_factory=dict, compare=False, hash=False)  # free-form notes, not hashed
 
     def __post_init__(self):
-        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        self._normalize_fields()
         if self.dataset not in DATASET_NAMES:
             raise InvalidParameterError(f"dataset must be one of {DATASET_NAMES}; got dataset={self.dataset!r}")
         if not self.hidden or any(h <= 0 for h in self.hidden):
@@ -130,6 +168,10 @@ class RunConfig(CellConfig):
             raise InvalidParameterError(f"lr must be a finite number > 0; got lr={self.lr!r}")
         if self.record_every <= 0:
             raise InvalidParameterError(f"record_every must be >= 1; got record_every={self.record_every!r}")
+        if self.seed < 0:
+            raise InvalidParameterError(f"seed must be an integer >= 0; got seed={self.seed!r}")
+        if self.checkpoint_every < 0:
+            raise InvalidParameterError(f"checkpoint_every must be >= 0; got checkpoint_every={self.checkpoint_every!r}")
         needs = {"htaf": ("a", "b"), "ss": ("gamma",), "ste": ("surrogate", "slope"), "relu": ()}[self.activation]
         for name in needs:
             if getattr(self, name) is None:

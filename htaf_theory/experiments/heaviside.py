@@ -68,7 +68,7 @@ class HeavisideConfig(CellConfig):
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "channels", tuple(int(c) for c in self.channels))
+        self._normalize_fields()
         if self.dataset != "digits":
             raise InvalidParameterError(f"dataset must be 'digits' (MNIST is not wired in yet); got dataset={self.dataset!r}")
         if self.net not in NETS:
