@@ -27,7 +27,7 @@ from .validation import InvalidParameterError, as_scalar, check_eps, check_posit
 __all__ = [
     "min_a", "min_b", "approx_error", "transition_width", "binarity_min_a",
     "HTAFParams", "select", "Table6Row", "table6",
-    "PAPER_TABLE6", "DEFAULT_RADIUS_IN_DELTAS", "MAX_A",
+    "PAPER_TABLE6", "DEFAULT_RADIUS_IN_DELTAS", "MAX_A", "min_gamma",
 ]
 
 #: Table 6 of the paper as printed (eps = delta = 0.1): a -> "lower bound of b". Reference values only.
@@ -274,8 +274,6 @@ def _least_admissible_float_b(a: float, b: float, eps: float, delta: float) -> f
             return float(expit(-a)) <= eps and _exactly_admissible(a, value, delta, eps)
         return float(approx_error(a, value, delta)) <= eps and _exactly_admissible(a, value, delta, eps)
 
-    to_int = lambda v: int(np.float64(v).view(np.int64))            # noqa: E731
-    to_float = lambda n: float(np.int64(n).view(np.float64))        # noqa: E731
     b = max(b, 5e-324)                             # min_b may underflow to 0 for a huge delta
     if admissible(b):
         return b
@@ -283,9 +281,17 @@ def _least_admissible_float_b(a: float, b: float, eps: float, delta: float) -> f
         raise InvalidParameterError(
             f"a={a!r} is too close to min_a(eps) = {float(min_a(eps))!r} for eps={eps!r}: even b = inf gives an "
             f"error sigma(-a) = {float(expit(-a))!r} > eps (valid range of a: (min_a(eps), inf), with room for rounding)")
+    return _least_float_where(admissible, b)
+
+
+def _least_float_where(admissible, start: float) -> float:
+    """The least float64 v >= start with admissible(v), for a monotone ``admissible`` that holds at inf and not at
+    ``start`` (> 0): doubling steps on the bit patterns, then bisection (see ``_least_admissible_float_b``)."""
+    to_int = lambda v: int(np.float64(v).view(np.int64))            # noqa: E731
+    to_float = lambda n: float(np.int64(n).view(np.float64))        # noqa: E731
     inf_bits = to_int(math.inf)
-    lo_bits, step = to_int(b), 1
-    while True:                                    # <= 64 iterations, see above
+    lo_bits, step = to_int(start), 1
+    while True:                                    # <= 64 iterations
         hi_bits = min(lo_bits + step, inf_bits)
         if admissible(to_float(hi_bits)):
             break
@@ -297,6 +303,40 @@ def _least_admissible_float_b(a: float, b: float, eps: float, delta: float) -> f
         else:
             lo_bits = mid_bits
     return to_float(hi_bits)
+
+
+def min_gamma(eps, delta) -> float:
+    """The least float64 gamma with sigma(-gamma delta) <= eps: the scaled sigmoid's frontier, gamma = L(eps)/delta
+    rounded up so that the bound holds for the exact binary values of the floats (mpmath) and as evaluated.
+
+    >>> g = min_gamma(0.1, 0.1); print(round(g, 6), float(expit(-g * 0.1)) <= 0.1)
+    21.972246 True
+    """
+    eps_f = float(check_eps(as_scalar("eps", eps)))
+    delta_f = float(check_positive("delta", as_scalar("delta", delta)))
+    start = float(min_a(eps_f)) / delta_f
+    if not math.isfinite(start):
+        raise InvalidParameterError(f"delta={delta_f!r} is so small that L(eps)/delta = gamma overflows float64 "
+                                    f"(valid range: delta > L(eps)/1.8e308 = {float(min_a(eps_f)) / 1.7976931348623157e308:.3g})")
+
+    def admissible(gamma: float) -> bool:
+        if math.isinf(gamma):
+            return True
+        if float(expit(-gamma * delta_f)) > eps_f:
+            return False
+        for dps in (40, 160, 640):
+            with mpmath.workdps(dps):
+                gap = 1 / (1 + mpmath.exp(mpmath.mpf(gamma) * mpmath.mpf(delta_f))) - mpmath.mpf(eps_f)
+            if abs(gap) > mpmath.mpf(10) ** (8 - dps) * eps_f:
+                return gap < 0
+        return False
+
+    if admissible(start):
+        return start
+    value = _least_float_where(admissible, start)
+    if math.isinf(value):
+        raise InvalidParameterError(f"no finite gamma has sigma(-gamma delta) <= eps at delta={delta_f!r}, eps={eps_f!r}")
+    return value
 
 
 @dataclass(frozen=True)

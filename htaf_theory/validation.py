@@ -85,7 +85,11 @@ def as_scalar(name: str, value) -> float:
     >>> as_scalar("eps", np.float64(0.1))
     0.1
     """
-    arr = np.asarray(value)
+    if isinstance(value, (bool, np.bool_)):
+        raise InvalidParameterError(f"{name} must be a real number, not a truth value; got {name}={value!r}")
+    if isinstance(value, bytes):
+        raise InvalidParameterError(f"{name} must be a real number (text is not a number); got {name}={value!r}")
+    arr = as_float_array(name, value)
     if arr.ndim != 0:
         raise InvalidParameterError(f"{name} must be a single number, not an array of shape {arr.shape}; "
                                     f"got {name}={value!r}")

@@ -167,3 +167,88 @@ def test_trainer_records_the_schedule_and_resumes(data_home, tmp_path):
     assert full["config"]["schedule"] == "sharpen" and full["results"]["history"]["monitor_delta"][-1] == pytest.approx(0.01)
     with pytest.raises(InvalidParameterError, match="schedule"):
         RunConfig(activation="relu", schedule="sharpen")
+
+
+@pytest.mark.parametrize("eps, delta", [(1e-5, 0.01), (0.1, 0.1), (0.3, 1e-3), (1e-10, 7.0)])
+def test_scaled_sigmoid_gamma_is_rounded_up_onto_the_frontier(eps, delta):
+    # L(eps)/delta alone can give sigma(-gamma delta) > eps by an ulp (8.7e-16 relative at eps = 1e-5, delta = 0.01)
+    gamma = params.min_gamma(eps, delta)
+    with mpmath.workdps(80):
+        exact = 1 / (1 + mpmath.exp(mpmath.mpf(gamma) * mpmath.mpf(delta)))
+        below = 1 / (1 + mpmath.exp(mpmath.mpf(np.nextafter(gamma, 0)) * mpmath.mpf(delta)))
+    assert exact <= eps
+    assert below > eps or float(1 / (1 + np.exp(np.nextafter(gamma, 0) * delta))) > eps   # the least such float
+    net = torch.nn.Sequential(torch.nn.Linear(2, 2), ScaledSigmoid(1.0))
+    sched = Sharpening(net, eps=eps, delta0=delta, delta1=delta, steps=1)
+    assert net[1].gamma == gamma and sched.gains()["1"] == gamma
+
+
+def test_an_unreachable_last_step_is_refused_at_construction():
+    for act, match in ((HTAF(5.0, 4.72), "delta1=5e-324 is out of reach"), (ScaledSigmoid(22.0), "delta1=1e-320 is out of reach")):
+        net = torch.nn.Sequential(torch.nn.Linear(2, 2), act)
+        delta1 = 5e-324 if isinstance(act, HTAF) else 1e-320
+        with pytest.raises(InvalidParameterError, match=match):
+            Sharpening(net, eps=0.1, delta0=0.1, delta1=delta1, steps=10)
+
+
+@pytest.mark.parametrize("state, match", [
+    ({"last_step": 3, "a0": {"1": float("nan"), "3": 50.0}}, r"a0\['1'\]"),
+    ({"last_step": 3, "a0": {"1": -5.0, "3": 50.0}}, r"a0\['1'\]"),
+    ({"last_step": 3, "a0": {"1": 1.0, "3": 50.0}}, r"min_a"),
+    ({"last_step": 3, "a0": {"1": "5", "3": 50.0}}, r"a0\['1'\]"),
+    ({"last_step": 3, "a0": {"1": float("inf"), "3": 50.0}}, r"a0\['1'\]"),
+    ({"last_step": 3, "a0": {"1": 5.0, "3": 50.0}, "history": "x"}, "history must be a list"),
+    ({"last_step": 1, "a0": None}, "layers"),
+    ({"last_step": True, "a0": {"1": 5.0, "3": 50.0}}, "last_step must be an integer"),
+    ([1, 2], "not a Sharpening state"),
+])
+def test_a_refused_state_leaves_the_scheduler_as_it_was(state, match):
+    net = _net()
+    sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, steps=10)
+    sched.step()
+    before = (sched.last_step, dict(sched.a0), sched.gains())
+    with pytest.raises(InvalidParameterError, match=match):
+        sched.load_state_dict(state)
+    assert (sched.last_step, dict(sched.a0), sched.gains()) == before
+    sched.step()                                       # and it still works
+    assert sched.last_step == 2
+
+
+def test_a_state_out_of_step_with_the_training_is_refused():
+    net = _net()
+    sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, steps=10)
+    state = sched.state_dict()                          # last_step 0
+    with pytest.raises(InvalidParameterError, match="out of step"):
+        sched.load_state_dict(state, at_step=4)
+    sched.load_state_dict(state, at_step=0)
+
+
+@pytest.mark.parametrize("kwargs, match", [(dict(delta0=True), "delta0 must be a real number"),
+                                           (dict(eps="0.1"), "eps must be a real number")])
+def test_truth_values_and_text_are_not_numbers(kwargs, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        Sharpening(_net(), **{"eps": 0.1, "delta0": 0.1, "delta1": 0.01, "steps": 5, **kwargs})
+    assert Sharpening(_net(), eps=0.1, delta0=0.1, delta1=0.01, steps=np.int64(5)).steps == 5
+
+
+def test_zone_penalty_of_an_empty_batch_is_zero_not_nan():
+    net = _net()
+    zone = ZonePenalty(net, eps=0.1, lam=1.0)
+    net(torch.zeros(0, 3, dtype=torch.float64)).sum().backward()
+    value = zone.penalty()
+    assert float(value) == 0.0
+
+
+def test_zone_penalty_keeps_only_the_latest_forward_pass():
+    import gc
+    import weakref
+    net = _net()
+    zone = ZonePenalty(net, eps=0.1, lam=1.0)
+    refs = []
+    net[0].register_forward_hook(lambda m, i, out: refs.append(weakref.ref(out)))   # the first HTAF's input
+    for _ in range(50):                       # forwards with grad enabled whose penalty is never asked for
+        net(torch.randn(4, 3, dtype=torch.float64))
+    gc.collect()
+    alive = sum(r() is not None for r in refs)
+    assert alive <= 1, alive                  # the latest pass only (50 were retained before)
+    assert len(zone._inputs) == 2             # its two HTAF layers' inputs

@@ -282,7 +282,7 @@ def fit(cfg: RunConfig, split, target: TargetScale, checkpoint: Path | None = No
             why = _restore(state, model, opt, history)
             if not why and sharpening is not None:
                 try:
-                    sharpening.load_state_dict(state.get("sharpening"))
+                    sharpening.load_state_dict(state.get("sharpening"), at_step=state["epoch"])
                 except ValueError as err:
                     why = f"its sharpening state does not fit: {err}"
             if why:

@@ -30,8 +30,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..params import min_a, select, transition_width
-from ..validation import InvalidParameterError, check_eps, check_positive
+import math
+import numbers
+
+from ..params import min_a, min_gamma, select, transition_width
+from ..validation import InvalidParameterError, as_scalar, check_eps, check_positive
 from .functional import _sech2
 from .modules import HTAF, HTAFSpike, ScaledSigmoid
 
@@ -51,7 +54,7 @@ def layer_delta(module: nn.Module, eps: float) -> float:
     >>> round(layer_delta(HTAF(10.0, 2.0), 0.1), 6), round(layer_delta(ScaledSigmoid(22.0), 0.1), 6)
     (0.111682, 0.099874)
     """
-    eps = float(check_eps(eps))
+    eps = float(check_eps(as_scalar("eps", eps)))
     if not isinstance(module, (HTAF, HTAFSpike, ScaledSigmoid)):
         raise InvalidParameterError(f"module must be an HTAF, HTAFSpike or ScaledSigmoid; got {type(module).__name__}")
     if isinstance(module, ScaledSigmoid):
@@ -66,7 +69,8 @@ class Sharpening:
     After step k (k = 0 at construction, clipped at ``steps``): delta_k = delta0 (delta1/delta0)^(k/steps);
     each HTAF/HTAFSpike layer has a_k = a (a1/a)^(k/steps) (a fixed when ``a1`` is None) and b_k the least
     admissible b for (a_k, eps, delta_k) (``params.select``: sup_{|x|>=delta_k} |h - H| <= eps, exactly); each
-    ScaledSigmoid has gamma_k = L(eps)/delta_k.
+    ScaledSigmoid has gamma_k = min_gamma(eps, delta_k), L(eps)/delta_k rounded up so that sigma(-gamma_k delta_k)
+    <= eps holds exactly.
 
     Parameters
     ----------
@@ -88,19 +92,21 @@ class Sharpening:
     ------
     InvalidParameterError
         naming the argument: eps outside (0, 1/2), delta1 > delta0, steps < 1, a layer's a (or a1) <= min_a(eps),
-        learnable HTAF gains, or a model without such layers.
+        learnable HTAF gains, a model without such layers, or a schedule whose last step is out of reach (b or
+        gamma at delta1 beyond float64): checked here, before any step.
     """
 
     def __init__(self, model: nn.Module, eps: float, delta0: float, delta1: float, steps: int, a1: float | None = None,
                  monitor=None):
-        self.eps = float(check_eps(eps))
-        self.delta0 = float(check_positive("delta0", delta0))
-        self.delta1 = float(check_positive("delta1", delta1))
+        self.eps = float(check_eps(as_scalar("eps", eps)))
+        self.delta0 = float(check_positive("delta0", as_scalar("delta0", delta0)))
+        self.delta1 = float(check_positive("delta1", as_scalar("delta1", delta1)))
         if self.delta1 > self.delta0:
             raise InvalidParameterError(f"delta1 must not exceed delta0 = {self.delta0!r} (sharpening narrows the "
                                         f"transition zone; valid range: (0, delta0]); got delta1={self.delta1!r}")
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
             raise InvalidParameterError(f"steps must be an integer >= 1; got steps={steps!r}")
+        steps = int(steps)
         if not isinstance(model, nn.Module):
             raise InvalidParameterError(f"model must be a torch.nn.Module; got {type(model).__name__}")
         self.model, self.steps, self.monitor = model, steps, monitor
@@ -108,7 +114,7 @@ class Sharpening:
         if not self.layers:
             raise InvalidParameterError("model has no HTAF, HTAFSpike or ScaledSigmoid layer to sharpen")
         floor = float(min_a(self.eps))
-        self.a1 = None if a1 is None else float(check_positive("a1", a1))
+        self.a1 = None if a1 is None else float(check_positive("a1", as_scalar("a1", a1)))
         if self.a1 is not None and self.a1 <= floor:
             raise InvalidParameterError(f"a1 must exceed min_a(eps) = {floor:.6g} (valid range: (min_a(eps), inf)); "
                                         f"got a1={self.a1!r}")
@@ -122,9 +128,34 @@ class Sharpening:
                 raise InvalidParameterError(f"layer {name!r} has a={module.a!r} <= min_a(eps) = {floor:.6g}: no b makes it "
                                             f"eps-close (valid range of a: (min_a(eps), inf))")
             self.a0[name] = float(module.a)
+        self._check_reachable()
         self.last_step = 0
         self.history: list = []
         self._apply()
+
+    def _check_reachable(self) -> None:
+        """Every step's gains exist: b_k = min_b(a_k, eps, delta_k) is largest at delta1 and the smallest a on the
+        path (a_k moves geometrically between a0 and a1), gamma_k largest at delta1; refuse here, naming delta1."""
+        for name, module in self.layers:
+            if isinstance(module, ScaledSigmoid):
+                try:
+                    gamma = min_gamma(self.eps, self.delta1)
+                except InvalidParameterError as err:
+                    gamma, why = math.inf, str(err)
+                if not math.isfinite(gamma):
+                    raise InvalidParameterError(f"delta1={self.delta1!r} is out of reach for layer {name!r}: gamma = "
+                                                f"L(eps)/delta1 is beyond float64 ({why}); valid range: delta1 > "
+                                                f"{float(min_a(self.eps)) / 1e308:.3g}")
+                continue
+            a_low = min(self.a0[name], self.a1) if self.a1 is not None else self.a0[name]
+            try:
+                b = select(self.eps, self.delta1, a=a_low).b
+            except InvalidParameterError as err:
+                raise InvalidParameterError(f"delta1={self.delta1!r} is out of reach for layer {name!r}: {err}") from None
+            if not math.isfinite(b):
+                raise InvalidParameterError(f"delta1={self.delta1!r} is out of reach for layer {name!r}: b = "
+                                            f"min_b(a={a_low:g}, eps, delta1) is beyond float64 (valid range: a larger "
+                                            f"delta1)")
 
     @property
     def delta(self) -> float:
@@ -145,7 +176,7 @@ class Sharpening:
         delta = self.delta
         for name, module in self.layers:
             if isinstance(module, ScaledSigmoid):
-                module.set_gamma(float(min_a(self.eps)) / delta)
+                module.set_gamma(min_gamma(self.eps, delta))
             else:
                 a = self.a0[name] if self.a1 is None else self._at(self.a0[name], self.a1)
                 module.set_gains(a, select(self.eps, delta, a=a).b)
@@ -161,15 +192,36 @@ class Sharpening:
         """What resuming needs: the step count and the starting gains (the rest is the constructor's arguments)."""
         return {"last_step": self.last_step, "a0": dict(self.a0), "history": list(self.history)}
 
-    def load_state_dict(self, state: dict) -> None:
-        if not isinstance(state, dict) or not isinstance(state.get("last_step"), int) or state["last_step"] < 0:
-            raise InvalidParameterError(f"not a Sharpening state: {state!r}")
-        if set(state.get("a0", {})) != set(self.a0):
-            raise InvalidParameterError(f"the state's layers {sorted(state.get('a0', {}))} are not this model's "
-                                        f"{sorted(self.a0)}")
-        self.last_step = state["last_step"]
-        self.a0 = {k: float(v) for k, v in state["a0"].items()}
-        self.history = list(state.get("history", []))
+    def load_state_dict(self, state: dict, *, at_step: int | None = None) -> None:
+        """Resume from ``state_dict()``'s output. The whole state is checked before any of it is used, so a state
+        that is refused leaves the scheduler as it was.
+
+        ``at_step``: the step the caller's training resumes at (one step per epoch: the checkpoint's epoch); a state
+        whose ``last_step`` differs would run a schedule out of step with the training and is refused.
+        """
+        if not isinstance(state, dict):
+            raise InvalidParameterError(f"not a Sharpening state (a dict from state_dict()): {type(state).__name__}")
+        last = state.get("last_step")
+        if isinstance(last, bool) or not isinstance(last, numbers.Integral) or last < 0:
+            raise InvalidParameterError(f"a Sharpening state's last_step must be an integer >= 0; got last_step={last!r}")
+        if at_step is not None and int(last) != at_step:
+            raise InvalidParameterError(f"the Sharpening state is at step {int(last)}, the training it resumes at step "
+                                        f"{at_step}: the schedule would run out of step")
+        a0 = state.get("a0")
+        if not isinstance(a0, dict) or set(a0) != set(self.a0):
+            raise InvalidParameterError(f"the state's layers {sorted(a0) if isinstance(a0, dict) else a0!r} are not "
+                                        f"this model's {sorted(self.a0)}")
+        floor = float(min_a(self.eps))
+        gains = {}
+        for name, value in a0.items():
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (floor < float(value) < math.inf):
+                raise InvalidParameterError(f"the state's a0[{name!r}] must be a finite number > min_a(eps) = "
+                                            f"{floor:.6g}; got {value!r}")
+            gains[name] = float(value)
+        history = state.get("history", [])
+        if not isinstance(history, list):
+            raise InvalidParameterError(f"the state's history must be a list; got {type(history).__name__}")
+        self.last_step, self.a0, self.history = int(last), gains, list(history)
         self._apply()
 
 
@@ -189,22 +241,28 @@ class ZonePenalty:
     """
 
     def __init__(self, model: nn.Module, eps: float, lam: float):
-        self.eps = float(check_eps(eps))
-        self.lam = float(check_positive("lam", lam))
+        self.eps = float(check_eps(as_scalar("eps", eps)))
+        self.lam = float(check_positive("lam", as_scalar("lam", lam)))
         self.layers = frontier_layers(model)
         if not self.layers:
             raise InvalidParameterError("model has no HTAF, HTAFSpike or ScaledSigmoid layer to penalise")
         self._inputs: list[torch.Tensor] = []
-        self._handles = [m.register_forward_pre_hook(self._keep) for _, m in self.layers]
+        # a new forward of the whole model starts a new pass: the inputs of earlier passes whose penalty was never
+        # asked for are dropped, so they do not keep their graphs alive
+        self._handles = [model.register_forward_pre_hook(self._new_pass)]
+        self._handles += [m.register_forward_pre_hook(self._keep) for _, m in self.layers]
         self.last = None
+
+    def _new_pass(self, module, inputs) -> None:
+        self._inputs.clear()
 
     def _keep(self, module, inputs) -> None:
         if torch.is_grad_enabled():
             self._inputs.append((module, inputs[0]))
 
     def penalty(self) -> torch.Tensor:
-        """The penalty of the forward passes since the last call (then forgotten); 0 if there were none."""
-        terms = [_sech2(z / layer_delta(m, self.eps)).mean() for m, z in self._inputs]
+        """The penalty of the model's latest forward pass (then forgotten); 0 if there was none or it had no inputs."""
+        terms = [_sech2(z / layer_delta(m, self.eps)).mean() for m, z in self._inputs if z.numel() > 0]
         self._inputs.clear()
         if not terms:
             return torch.zeros(())
