@@ -513,3 +513,50 @@ def test_learnable_gains_are_checked_at_construction(a):
 def test_heaviside_names_bad_input(x, match):
     with pytest.raises(InvalidParameterError, match=match):
         hnn.heaviside(x)
+
+
+@pytest.mark.parametrize("gain", ["5", True, b"5"])
+def test_text_and_truth_values_are_not_gains(gain):
+    from htaf_theory.validation import InvalidParameterError
+    with pytest.raises(InvalidParameterError, match="a must be a finite number"):
+        hnn.htaf(torch.zeros(2), gain, 2.0)
+    with pytest.raises(InvalidParameterError, match="a must be a finite number"):
+        hnn.HTAF(gain, 2.0)
+
+
+@pytest.mark.parametrize("module, state, match", [
+    (lambda: hnn.HTAF(5.0, 2.0), {"a": 5.0}, "missing"),
+    (lambda: hnn.HTAF(5.0, 2.0), [5.0, 2.0], "must be a dict"),
+    (lambda: hnn.HTAFSpike(5.0, 2.0), {}, "missing"),
+    (lambda: hnn.HTAFSpike(5.0, 2.0), {"gamma": 22.0, "binary": False}, "not this module's saved state"),
+    (lambda: hnn.HTAFSpike(5.0, 2.0), {"a": 5.0, "b": 2.0, "spiking": "yes"}, "spiking must be True or False"),
+    (lambda: hnn.ScaledSigmoid(22.0), {"gamma": -1.0}, "gamma must be a finite number"),
+])
+def test_a_tampered_or_foreign_state_is_refused_by_name(module, state, match):
+    from htaf_theory.validation import InvalidParameterError
+    m = module()
+    before = m.get_extra_state()
+    with pytest.raises(InvalidParameterError, match=match):
+        m.set_extra_state(state)
+    assert m.get_extra_state() == before
+
+
+@pytest.mark.parametrize("make", [lambda: hnn.HTAF(5.0, 2.0), lambda: hnn.ScaledSigmoid(22.0), lambda: hnn.HTAFSpike(5.0, 2.0)])
+def test_a_deployed_model_reloads_deployed(make):
+    net = torch.nn.Sequential(torch.nn.Linear(2, 3), make())
+    net[1].binary = True
+    fresh = torch.nn.Sequential(torch.nn.Linear(2, 3), make())
+    fresh.load_state_dict(net.state_dict())
+    assert fresh[1].binary is True
+    x = torch.randn(5, 2)
+    assert torch.equal(fresh(x), net(x)) and set(fresh(x).unique().tolist()) <= {0.0, 1.0}
+
+
+def test_a_module_added_inside_a_binarize_block_computes_the_step():
+    net = torch.nn.Sequential(torch.nn.Linear(2, 3), hnn.HTAF(5.0, 1.0))
+    with hnn.binarize(net):
+        net.append(hnn.ScaledSigmoid(3.0))
+        out = net(torch.randn(4, 2))
+        assert net[2].binary
+    assert set(out.unique().tolist()) <= {0.0, 1.0}
+    assert not net[1].binary and not net[2].binary          # both put back

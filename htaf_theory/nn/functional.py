@@ -26,6 +26,8 @@ SURROGATES = ("sigmoid", "tanh", "rect")
 
 
 def _as_float(name: str, value) -> float:
+    if isinstance(value, (bool, str, bytes)):       # float("5") and float(True) would pass: neither is a gain
+        raise InvalidParameterError(f"{name} must be a finite number > 0 (valid range: (0, inf)); got {name}={value!r}")
     try:
         v = float(value)
     except (TypeError, ValueError, OverflowError):

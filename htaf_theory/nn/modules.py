@@ -38,6 +38,28 @@ def _learnable_raw(name: str, value: float) -> torch.Tensor:
     return raw
 
 
+def _checked_state(module: nn.Module, state, gains: tuple, flags: tuple = ("binary",)) -> dict:
+    """A module's extra state checked whole before any of it is used: a dict holding every gain in ``gains`` (a
+    finite number > 0) and, optionally, the truth values in ``flags``; anything else is an InvalidParameterError
+    naming the module and the entry (a tampered checkpoint, or another module's state)."""
+    kind = type(module).__name__
+    if not isinstance(state, dict):
+        raise InvalidParameterError(f"{kind}: a saved state must be a dict with {list(gains + flags)}; got "
+                                    f"{type(state).__name__}")
+    unknown = set(state) - set(gains) - set(flags)
+    missing = set(gains) - set(state)
+    if missing or unknown:
+        raise InvalidParameterError(f"{kind}: not this module's saved state (expected {list(gains + flags)}; missing "
+                                    f"{sorted(missing)}, unknown {sorted(unknown)})")
+    out = {name: _as_float(f"{kind} state {name}", state[name]) for name in gains}
+    for name in flags:
+        if name in state:
+            if not isinstance(state[name], bool):
+                raise InvalidParameterError(f"{kind}: saved state {name} must be True or False; got {state[name]!r}")
+            out[name] = state[name]
+    return out
+
+
 class HTAF(nn.Module):
     """HTAF activation h(x) = sigmoid(a tanh(b x)); ``binary=True`` (or ``binarize``) gives the exact step.
 
@@ -94,11 +116,15 @@ class HTAF(nn.Module):
         self._a, self._b = _as_float("a", a), _as_float("b", b)
 
     def get_extra_state(self):
-        return {} if self.learnable else {"a": self._a, "b": self._b}
+        # the gains (fixed ones only: learned ones are parameters) and the binary flag, so that a reloaded deployed
+        # model computes the step
+        return {"binary": self.binary} if self.learnable else {"a": self._a, "b": self._b, "binary": self.binary}
 
     def set_extra_state(self, state) -> None:
-        if not self.learnable and state:
-            self._a, self._b = _as_float("a", state["a"]), _as_float("b", state["b"])
+        state = _checked_state(self, state, () if self.learnable else ("a", "b"))
+        if not self.learnable:
+            self._a, self._b = state["a"], state["b"]
+        self.binary = state.get("binary", self.binary)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.binary:
@@ -139,12 +165,13 @@ class ScaledSigmoid(nn.Module):
         self.gamma = _as_float("gamma", gamma)
 
     def get_extra_state(self):
-        # in the state dict, so that a checkpoint or a best-epoch copy keeps a scheduled gamma
-        return {"gamma": self.gamma}
+        # in the state dict, so that a checkpoint or a best-epoch copy keeps a scheduled gamma (and the binary flag)
+        return {"gamma": self.gamma, "binary": self.binary}
 
     def set_extra_state(self, state) -> None:
-        if state:
-            self.gamma = _as_float("gamma", state["gamma"])
+        state = _checked_state(self, state, ("gamma",))
+        self.gamma = state["gamma"]
+        self.binary = state.get("binary", self.binary)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return heaviside(x) if self.binary else scaled_sigmoid(x, self.gamma, backward=self.backward)
@@ -238,11 +265,13 @@ class HTAFSpike(nn.Module):
         return htaf(x, self._a, self._b)
 
     def get_extra_state(self):
-        return {"a": self._a, "b": self._b, "spiking": self.spiking}
+        return {"a": self._a, "b": self._b, "spiking": self.spiking, "binary": self.binary}
 
     def set_extra_state(self, state) -> None:
-        self._a, self._b = _as_float("a", state["a"]), _as_float("b", state["b"])
-        self.spiking = bool(state.get("spiking", self.spiking))
+        state = _checked_state(self, state, ("a", "b"), flags=("spiking", "binary"))
+        self._a, self._b = state["a"], state["b"]
+        self.spiking = state.get("spiking", self.spiking)
+        self.binary = state.get("binary", self.binary)
 
     def extra_repr(self) -> str:
         return f"a={self._a:.6g}, b={self._b:.6g}, spiking={self.spiking}" + (", binary=True" if self.binary else "")
@@ -271,15 +300,26 @@ def binarize(model: nn.Module, strict: bool = True):
     """
     if not isinstance(model, nn.Module):
         raise InvalidParameterError(f"model must be a torch.nn.Module; got {type(model).__name__}")
-    switched = [(m, m.binary) for m in model.modules() if isinstance(m, (HTAF, ScaledSigmoid, HTAFSpike))]
+    kinds = (HTAF, ScaledSigmoid, HTAFSpike)
+    switched = {id(m): (m, m.binary) for m in model.modules() if isinstance(m, kinds)}
     if strict and not switched:
         raise InvalidParameterError(
             f"binarize: {type(model).__name__} has no HTAF, ScaledSigmoid or HTAFSpike module, so there is nothing to "
             "switch to the step; build it with htaf_theory.nn.HTAF / HTAFSpike (or pass strict=False)")
-    for module, _ in switched:
+
+    def switch_new(*_):
+        # a module added to the model inside the block computes the step too (checked before every forward)
+        for m in model.modules():
+            if isinstance(m, kinds) and id(m) not in switched:
+                switched[id(m)] = (m, m.binary)
+                m.binary = True
+
+    for module, _ in switched.values():
         module.binary = True
+    hook = model.register_forward_pre_hook(switch_new)
     try:
         yield model
     finally:
-        for module, before in switched:
+        hook.remove()
+        for module, before in switched.values():
             module.binary = before
