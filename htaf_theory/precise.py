@@ -9,8 +9,13 @@ The ``*_arb`` functions return rigorous enclosures (``flint.arb`` balls) for the
 """
 from __future__ import annotations
 
+import functools
+import numbers
+
 import mpmath
 from mpmath import mp, mpf
+
+from .validation import InvalidParameterError
 
 __all__ = [
     "htaf_mp", "htaf_complement_mp", "htaf_grad_mp", "htaf_grad2_mp", "log_htaf_grad_mp", "log_htaf_grad_exact_mp",
@@ -21,17 +26,60 @@ __all__ = [
 ]
 
 
+#: extra decimal digits every function works with beyond the caller's precision, then rounds away
+GUARD_DIGITS = 15
+
+
+def _honours_precision(f):
+    """Evaluate ``f`` at the caller's precision (``dps``, else the ambient ``mpmath.mp.dps``) plus ``GUARD_DIGITS``,
+    and return the result rounded to the caller's precision, as mpmath's own functions do."""
+    @functools.wraps(f)
+    def wrapper(*args, dps: int | None = None):
+        if dps is None:
+            target = mp.dps
+        elif isinstance(dps, bool) or not isinstance(dps, numbers.Integral) or not 1 <= dps <= 100_000:
+            raise InvalidParameterError(f"dps must be an integer in [1, 100000]; got dps={dps!r}")
+        else:
+            target = int(dps)
+        with mp.workdps(target + GUARD_DIGITS):
+            value = f(*args, dps=target + GUARD_DIGITS)
+        with mp.workdps(target):
+            return tuple(+v for v in value) if isinstance(value, tuple) else +value
+    return wrapper
+
+
+def _real(name: str, value):
+    """``value`` as an mpf, refusing what is not a real number (None, text, complex, truth values) by name."""
+    if isinstance(value, (bool, str, bytes)) or value is None:
+        raise InvalidParameterError(f"{name} must be a real number; got {name}={value!r}")
+    try:
+        out = mpf(value)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"{name} must be a real number; got {name}={value!r}") from None
+    if mpmath.isnan(out):
+        raise InvalidParameterError(f"{name} must be a real number, not nan; got {name}={value!r}")
+    return out
+
+
+def _positive(name: str, value):
+    out = _real(name, value)
+    if not (out > 0 and mpmath.isfinite(out)):
+        raise InvalidParameterError(f"{name} must be a finite number > 0 (valid range: (0, inf)); got {name}={value!r}")
+    return out
+
+
 def _sigmoid(u):
     return 1 / (1 + mpmath.exp(-u))
 
 
 def _parts(x, a, b):
-    x, a, b = mpf(x), mpf(a), mpf(b)
+    x, a, b = _real("x", x), _positive("a", a), _positive("b", b)
     y = b * x
     return x, a, b, y, a * mpmath.tanh(y)
 
 
-def htaf_mp(x, a, b, dps: int = 50):
+@_honours_precision
+def htaf_mp(x, a, b, dps: int | None = None):
     """h(x) = sigma(a tanh(bx)) at ``dps`` decimal digits.
 
     >>> print(mpmath.nstr(htaf_mp(1, 10, 2, dps=30), 20))
@@ -42,7 +90,8 @@ def htaf_mp(x, a, b, dps: int = 50):
         return +_sigmoid(u)
 
 
-def htaf_complement_mp(x, a, b, dps: int = 50):
+@_honours_precision
+def htaf_complement_mp(x, a, b, dps: int | None = None):
     """1 - h(x) = sigma(-a tanh(bx)), no cancellation.
 
     >>> print(mpmath.nstr(htaf_complement_mp(1, 50, 2), 10))
@@ -53,7 +102,8 @@ def htaf_complement_mp(x, a, b, dps: int = 50):
         return +_sigmoid(-u)
 
 
-def htaf_grad_mp(x, a, b, dps: int = 50):
+@_honours_precision
+def htaf_grad_mp(x, a, b, dps: int | None = None):
     """h'(x) = a b sigma(u) sigma(-u) sech^2(bx).
 
     >>> print(htaf_grad_mp(0, 10, 2))
@@ -64,7 +114,8 @@ def htaf_grad_mp(x, a, b, dps: int = 50):
         return a * b * _sigmoid(u) * _sigmoid(-u) * mpmath.sech(y) ** 2
 
 
-def log_htaf_grad_mp(x, a, b, dps: int = 50):
+@_honours_precision
+def log_htaf_grad_mp(x, a, b, dps: int | None = None):
     """log h'(x) (mpmath has no underflow, so the direct formula is safe).
 
     >>> print(mpmath.nstr(log_htaf_grad_mp(1e300, 1e6, 1), 12))
@@ -74,7 +125,8 @@ def log_htaf_grad_mp(x, a, b, dps: int = 50):
         return mpmath.log(htaf_grad_mp(x, a, b, dps=dps))
 
 
-def htaf_grad2_mp(x, a, b, dps: int = 50):
+@_honours_precision
+def htaf_grad2_mp(x, a, b, dps: int | None = None):
     """h''(x) = -h'(x) b (a sech^2(bx) tanh(u/2) + 2 tanh(bx)).
 
     >>> print(htaf_grad2_mp(0, 10, 2))
@@ -86,7 +138,8 @@ def htaf_grad2_mp(x, a, b, dps: int = 50):
         return -grad * b * (a * mpmath.sech(y) ** 2 * mpmath.tanh(u / 2) + 2 * mpmath.tanh(y))
 
 
-def scaled_sigmoid_grad_mp(x, gamma, dps: int = 50):
+@_honours_precision
+def scaled_sigmoid_grad_mp(x, gamma, dps: int | None = None):
     """s'_gamma(x) = gamma sigma(gamma x) sigma(-gamma x).
 
     >>> print(scaled_sigmoid_grad_mp(0, 22))
@@ -97,38 +150,52 @@ def scaled_sigmoid_grad_mp(x, gamma, dps: int = 50):
         return mpf(gamma) * _sigmoid(z) * _sigmoid(-z)
 
 
-def min_a_mp(eps, dps: int = 50):
+@_honours_precision
+def min_a_mp(eps, dps: int | None = None):
     """L(eps) = log((1 - eps)/eps).
 
     >>> print(mpmath.nstr(min_a_mp(0.1), 15))   # eps is the float nearest 0.1
     2.19722457733622
     """
     with mp.workdps(dps):
-        eps = mpf(eps)
+        eps = _real("eps", eps)
+        if not 0 < eps < mpf(1) / 2:
+            raise InvalidParameterError(f"eps must lie in the open interval (0, 0.5); got eps={eps}")
         return mpmath.log((1 - eps) / eps)
 
 
-def min_b_mp(a, eps, delta, dps: int = 50):
+@_honours_precision
+def min_b_mp(a, eps, delta, dps: int | None = None):
     """artanh(L(eps)/a)/delta.
 
     >>> print(mpmath.nstr(min_b_mp(10, 0.1, 0.1), 15))
     2.23364469186899
     """
     with mp.workdps(dps):
-        return mpmath.atanh(min_a_mp(eps, dps) / mpf(a)) / mpf(delta)
+        a, delta, L = _positive("a", a), _positive("delta", delta), min_a_mp(eps, dps=dps)
+        if a <= L:
+            raise InvalidParameterError(f"a must exceed min_a(eps) = {mpmath.nstr(L, 8)} (valid range: (min_a(eps), "
+                                        f"inf)); got a={mpmath.nstr(a, 8)}: no b makes h eps-close")
+        return mpmath.atanh(L / a) / delta
 
 
-def approx_error_mp(a, b, delta, dps: int = 50):
+@_honours_precision
+def approx_error_mp(a, b, delta, dps: int | None = None):
     """sigma(-a tanh(b delta)).
 
     >>> print(mpmath.nstr(approx_error_mp(10, min_b_mp(10, 0.1, 0.1, dps=60), 0.1), 15))
     0.1
     """
     with mp.workdps(dps):
-        return _sigmoid(-mpf(a) * mpmath.tanh(mpf(b) * mpf(delta)))
+        a, delta = _positive("a", a), _positive("delta", delta)
+        b = _real("b", b)
+        if not b > 0:
+            raise InvalidParameterError(f"b must be > 0 (valid range: (0, inf]); got b={b}")
+        return _sigmoid(-a * mpmath.tanh(b * delta))
 
 
-def tail_constant_mp(a, b, dps: int = 50):
+@_honours_precision
+def tail_constant_mp(a, b, dps: int | None = None):
     """C(a, b) = a b sech^2(a/2).
 
     >>> print(mpmath.nstr(tail_constant_mp(2, 11), 10))
@@ -152,11 +219,27 @@ def htaf_arb(x, a, b):
     >>> print(htaf_arb(arb(0), arb(10), arb(2)).contains(arb("0.5")))
     True
     """
+    x, a, b = _balls(x=x, a=a, b=b)
     return arb_sigmoid(a * (b * x).tanh())
+
+
+def _balls(**values):
+    """Each value as an arb ball (a Python int, float or exact decimal string converts exactly; a ball stays)."""
+    from flint import arb
+    out = []
+    for name, v in values.items():
+        if isinstance(v, arb):
+            out.append(v)
+        elif isinstance(v, bool) or not isinstance(v, (numbers.Integral, float, str)):
+            raise InvalidParameterError(f"{name} must be an arb ball, an int, a float or a decimal string; got {name}={v!r}")
+        else:
+            out.append(arb(v))
+    return out
 
 
 def htaf_grad_arb(x, a, b):
     """An arb ball containing h'(x) = a b sigma(u) sigma(-u) sech^2(bx)."""
+    x, a, b = _balls(x=x, a=a, b=b)
     y = b * x
     u = a * y.tanh()
     return a * b * arb_sigmoid(u) * arb_sigmoid(-u) * y.sech() ** 2
@@ -164,7 +247,8 @@ def htaf_grad_arb(x, a, b):
 
 # --- references for the rest of the public float API (core, params, tails) -------------------
 
-def scaled_sigmoid_mp(x, gamma, dps: int = 50):
+@_honours_precision
+def scaled_sigmoid_mp(x, gamma, dps: int | None = None):
     """s_gamma(x) = sigma(gamma x).
 
     >>> print(scaled_sigmoid_mp(0, 22))
@@ -174,7 +258,8 @@ def scaled_sigmoid_mp(x, gamma, dps: int = 50):
         return +_sigmoid(mpf(gamma) * mpf(x))
 
 
-def log_scaled_sigmoid_grad_mp(x, gamma, dps: int = 50):
+@_honours_precision
+def log_scaled_sigmoid_grad_mp(x, gamma, dps: int | None = None):
     """log s'_gamma(x) = log(gamma) - |z| - 2 log(1 + e^{-|z|}), z = gamma x (no underflow in mpmath either way).
 
     >>> print(mpmath.nstr(log_scaled_sigmoid_grad_mp(100, 22), 10))
@@ -194,7 +279,8 @@ def _log_grad_parts(x, a, b):
     return mpmath.log(4 * a * b) - 2 * y - u - 2 * mpmath.log1p(mpmath.exp(-2 * y)) - 2 * mpmath.log1p(mpmath.exp(-u))
 
 
-def log_htaf_grad_exact_mp(x, a, b, dps: int = 50):
+@_honours_precision
+def log_htaf_grad_exact_mp(x, a, b, dps: int | None = None):
     """log h'(x) through the exact identity of ``core`` (valid for every finite x, however large).
 
     >>> print(mpmath.nstr(log_htaf_grad_exact_mp(1e300, 1e6, 1), 12))
@@ -204,7 +290,8 @@ def log_htaf_grad_exact_mp(x, a, b, dps: int = 50):
         return +_log_grad_parts(x, a, b)
 
 
-def log_tail_constant_mp(a, b, dps: int = 50):
+@_honours_precision
+def log_tail_constant_mp(a, b, dps: int | None = None):
     """log C(a, b) = log(a b sech^2(a/2)).
 
     >>> print(mpmath.nstr(log_tail_constant_mp(1e4, 1), 10))
@@ -215,17 +302,19 @@ def log_tail_constant_mp(a, b, dps: int = 50):
         return mpmath.log(4 * a * b) - a - 2 * mpmath.log1p(mpmath.exp(-a))
 
 
-def tail_ratio_mp(x, a, b, dps: int = 50):
+@_honours_precision
+def tail_ratio_mp(x, a, b, dps: int | None = None):
     """h'(x) / (C e^{-2b|x|}), in log space.
 
     >>> print(mpmath.nstr(tail_ratio_mp(10, 11, 2), 12))
     1.0
     """
     with mp.workdps(dps):
-        return mpmath.exp(_log_grad_parts(x, a, b) - log_tail_constant_mp(a, b, dps) + 2 * mpf(b) * abs(mpf(x)))
+        return mpmath.exp(_log_grad_parts(x, a, b) - log_tail_constant_mp(a, b, dps=dps) + 2 * mpf(b) * abs(mpf(x)))
 
 
-def tail_ratio_bounds_mp(x, a, b, dps: int = 50):
+@_honours_precision
+def tail_ratio_bounds_mp(x, a, b, dps: int | None = None):
     """((1 + w)^-2, e^{2aw/(1+w)} (1 + w)^-2) with w = e^{-2b|x|}.
 
     >>> lo, hi = tail_ratio_bounds_mp(0, 11, 2); print(lo, mpmath.nstr(hi, 9))
@@ -237,7 +326,8 @@ def tail_ratio_bounds_mp(x, a, b, dps: int = 50):
         return lower, mpmath.exp(2 * mpf(a) * w / (1 + w)) * lower
 
 
-def ss_tail_exponent_mp(a, b, dps: int = 50):
+@_honours_precision
+def ss_tail_exponent_mp(a, b, dps: int | None = None):
     """(a - 2) b, exact in mpmath for float inputs.
 
     >>> print(ss_tail_exponent_mp(11, 2))
@@ -247,28 +337,31 @@ def ss_tail_exponent_mp(a, b, dps: int = 50):
         return (mpf(a) - 2) * mpf(b)
 
 
-def log_ss_tail_ratio_mp(x, a, b, dps: int = 50):
+@_honours_precision
+def log_ss_tail_ratio_mp(x, a, b, dps: int | None = None):
     """log(h'(x) / s'_{ab}(x)).
 
     >>> print(mpmath.nstr(log_ss_tail_ratio_mp(0, 11, 2), 12))
     0.0
     """
     with mp.workdps(dps):
-        return _log_grad_parts(x, a, b) - log_scaled_sigmoid_grad_mp(x, mpf(a) * mpf(b), dps)
+        return _log_grad_parts(x, a, b) - log_scaled_sigmoid_grad_mp(x, mpf(a) * mpf(b), dps=dps)
 
 
-def transition_width_mp(a, b, eps, dps: int = 50):
+@_honours_precision
+def transition_width_mp(a, b, eps, dps: int | None = None):
     """artanh(L(eps)/a)/b (inf when a <= L).
 
     >>> print(mpmath.nstr(transition_width_mp(10, 2, 0.1), 8))
     0.1116822
     """
     with mp.workdps(dps):
-        L = min_a_mp(eps, dps)
+        L = min_a_mp(eps, dps=dps)
         return mpmath.inf if mpf(a) <= L else mpmath.atanh(L / mpf(a)) / mpf(b)
 
 
-def tail_onset_mp(a, b, dps: int = 50):
+@_honours_precision
+def tail_onset_mp(a, b, dps: int | None = None):
     """log(2a)/(2b).
 
     >>> print(mpmath.nstr(tail_onset_mp(11, 2), 8))
@@ -278,7 +371,8 @@ def tail_onset_mp(a, b, dps: int = 50):
         return mpmath.log(2 * mpf(a)) / (2 * mpf(b))
 
 
-def slope_at_zero_mp(a, b, dps: int = 50):
+@_honours_precision
+def slope_at_zero_mp(a, b, dps: int | None = None):
     """h'(0), evaluated from the general h' formula at x = 0 (not from a b / 4).
 
     >>> print(slope_at_zero_mp(11, 2))
@@ -287,7 +381,8 @@ def slope_at_zero_mp(a, b, dps: int = 50):
     return htaf_grad_mp(0, a, b, dps=dps)
 
 
-def tail_rate_mp(a, b, dps: int = 50):
+@_honours_precision
+def tail_rate_mp(a, b, dps: int | None = None):
     """-d log h'/dx far in the tail, as a difference quotient of log h' (not from the formula 2b).
 
     Between x1 = (log(2a) + 60)/(2b) and x1 + 1/b the tail ratio is within e^-60 of 1.
@@ -304,11 +399,12 @@ def tail_rate_mp(a, b, dps: int = 50):
         return +rate
 
 
-def ss_tail_ratio_mp(x, a, b, dps: int = 50):
+@_honours_precision
+def ss_tail_ratio_mp(x, a, b, dps: int | None = None):
     """h'(x) / s'_{ab}(x).
 
     >>> print(mpmath.nstr(ss_tail_ratio_mp(1, 11, 2), 8))
     6283.2429
     """
     with mp.workdps(dps):
-        return mpmath.exp(log_ss_tail_ratio_mp(x, a, b, dps))
+        return mpmath.exp(log_ss_tail_ratio_mp(x, a, b, dps=dps))

@@ -3,6 +3,9 @@ import mpmath
 import pytest
 
 from htaf_theory import precise
+from htaf_theory.validation import InvalidParameterError
+
+mp = mpmath.mp
 
 
 @pytest.mark.parametrize("x, a, b", [(0.3, 11.0, 2.0), (-5.0, 2.0, 11.0), (1e3, 1e6, 1e-3), (1e-300, 1e-3, 1e6)])
@@ -20,3 +23,37 @@ def test_arb_encloses_mpmath():
         ref = precise.htaf_grad_mp(x, a, b, dps=40)
         assert ball.contains(arb(mpmath.nstr(ref, 35)))
         assert precise.htaf_arb(arb(x), arb(a), arb(b)).contains(arb(mpmath.nstr(precise.htaf_mp(x, a, b, dps=40), 35)))
+
+
+def test_references_honour_the_callers_precision():
+    # at 120 digits the result carries 120 digits (it was cut to 50 before), and is rounded to them
+    with mp.workdps(120):
+        ambient = precise.htaf_mp(1, 10, 2)
+        explicit = precise.htaf_mp(1, 10, 2, dps=200)
+        assert abs(ambient - explicit) < mp.mpf(10) ** -118
+        assert ambient.context.prec == mp.prec
+    with mp.workdps(30):
+        short = precise.min_b_mp(10, 0.1, 0.1)
+    with mp.workdps(120):
+        assert abs(short - precise.min_b_mp(10, 0.1, 0.1)) < mp.mpf(10) ** -28
+        assert abs(short - precise.min_b_mp(10, 0.1, 0.1)) > mp.mpf(10) ** -60     # rounded to the caller's 30 digits
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: precise.min_b_mp(1.0, 0.1, 0.1), "a must exceed min_a"),
+    (lambda: precise.htaf_mp(1, -1, 2), "a must be a finite number > 0"),
+    (lambda: precise.htaf_mp(1, 1, "2"), "b must be a real number"),
+    (lambda: precise.min_a_mp(0.7), "eps must lie in"),
+    (lambda: precise.htaf_mp(1, 1, 2, dps=0), "dps must be an integer"),
+])
+def test_references_refuse_what_has_no_real_value(call, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        call()
+
+
+def test_arb_functions_take_plain_numbers():
+    pytest.importorskip("flint")
+    from flint import arb
+    assert precise.htaf_arb(1, 10, 2).overlaps(arb(str(precise.htaf_mp(1, 10, 2, dps=40))))
+    with pytest.raises(InvalidParameterError, match="x must be an arb ball"):
+        precise.htaf_arb(None, 10, 2)

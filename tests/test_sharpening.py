@@ -184,7 +184,8 @@ def test_scaled_sigmoid_gamma_is_rounded_up_onto_the_frontier(eps, delta):
 
 
 def test_an_unreachable_last_step_is_refused_at_construction():
-    for act, match in ((HTAF(5.0, 4.72), "delta1=5e-324 is out of reach"), (ScaledSigmoid(22.0), "delta1=1e-320 is out of reach")):
+    for act, match in ((HTAF(5.0, 4.72), "delta1=5e-324 is out of reach"),
+                       (ScaledSigmoid(22.0), "delta1=1e-320 is out of reach")):
         net = torch.nn.Sequential(torch.nn.Linear(2, 2), act)
         delta1 = 5e-324 if isinstance(act, HTAF) else 1e-320
         with pytest.raises(InvalidParameterError, match=match):

@@ -53,6 +53,7 @@ def _at(expr, **values):
 
 @pytest.mark.parametrize("xv, av, bv", _SAMPLES)
 def test_sympy_definitions_match_the_float_library(xv, av, bv):
+    mpmath.mp.dps = 50          # the references honour the ambient precision (conftest resets it)
     cases = [
         (symbolic.htaf_expr(), float(core.htaf(xv, av, bv)), precise.htaf_mp(xv, av, bv)),
         (symbolic.htaf_grad_expr(), float(core.htaf_grad(xv, av, bv)), precise.htaf_grad_mp(xv, av, bv)),
@@ -69,7 +70,7 @@ def test_sympy_definitions_match_the_float_library(xv, av, bv):
 
 @pytest.mark.parametrize("av, ev, dv", [(10.0, 0.1, 0.1), (3.0, 0.4, 2.0), (20.0, 1e-6, 1e-3), (14.0, 1e-6, 5.0)])
 def test_sympy_min_b_matches_params(av, ev, dv):
-    value = _at(symbolic.min_b_expr(), a=av, eps=ev, delta=dv)
     mpmath.mp.dps = 50
+    value = _at(symbolic.min_b_expr(), a=av, eps=ev, delta=dv)
     assert abs(float(params.min_b(av, ev, dv)) - value) <= 1e-13 * value
     assert abs(value - precise.min_b_mp(av, ev, dv)) <= 1e-40 * value

@@ -74,8 +74,8 @@ class CellConfig:
             if value is None and optional:
                 continue
 
-            def refuse(what: str):
-                raise InvalidParameterError(f"{f.name} must be {what}; got {f.name}={value!r}")
+            def refuse(what: str, name=f.name, value=value):
+                raise InvalidParameterError(f"{name} must be {what}; got {name}={value!r}")
 
             if base == "float":
                 if isinstance(value, bool) or not isinstance(value, numbers.Real):

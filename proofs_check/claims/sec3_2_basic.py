@@ -55,7 +55,7 @@ def basic_point(a: float, b: float, impl) -> list[str]:
 
 
 def _grad_mp(x, a, b):
-    return htaf_grad_mp(x, a, b, dps=mpmath.mp.dps)
+    return htaf_grad_mp(x, a, b)
 
 
 @timed

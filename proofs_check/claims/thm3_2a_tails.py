@@ -67,7 +67,7 @@ def a_point(a: float, b: float, impl) -> list[str]:
 
 def _tail_ratio_mp(x, a, b):
     A, B, X = mpmath.mpf(a), mpmath.mpf(b), mpmath.mpf(x)
-    grad = htaf_grad_mp(x, a, b, dps=mpmath.mp.dps)
+    grad = htaf_grad_mp(x, a, b)
     return grad / (A * B * mpmath.sech(A / 2) ** 2 * mpmath.exp(-2 * B * X))
 
 
