@@ -204,9 +204,13 @@ def _read_rows(path: Path) -> list[list[str]]:
         decoded = text.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise DataError(f"{path}: not UTF-8 text ({err})") from None
+    decoded = decoded.replace("\r\n", "\n").replace("\r", "\n")      # Windows and old-Mac line ends alike
     first = decoded.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    return [row for row in csv.reader(io.StringIO(decoded), delimiter=delimiter) if row]
+    try:
+        return [row for row in csv.reader(io.StringIO(decoded), delimiter=delimiter) if row]
+    except csv.Error as err:          # e.g. a field longer than the csv module's limit (131,072 characters)
+        raise DataError(f"{path}: not a readable CSV file ({err})") from None
 
 
 def _floats(path: Path, rows: list[list[str]], columns: list[int], names: list[str], first_line: int) -> np.ndarray:

@@ -365,6 +365,12 @@ def table6(eps=0.1, delta=0.1, a_values=(5, 10, 20, 30, 40, 50, 100, 500, 1000, 
     """
     rows = []
     paper = eps == 0.1 and delta == 0.1
+    floor = float(min_a(check_eps(as_scalar("eps", eps))))
+    small = [a for a in a_values if float(a) <= floor]
+    if small:
+        raise InvalidParameterError(f"eps={eps!r} needs a > min_a(eps) = {floor:.6g}, but the table's a values "
+                                    f"{small} are not (valid range of eps: (sigma(-min(a)), 1/2) = "
+                                    f"({1 / (1 + math.exp(min(map(float, a_values)))):.3g}, 0.5))")
     for a in a_values:
         b = float(min_b(float(a), eps, delta))
         if not math.isfinite(b * 10 ** _PAPER_DECIMALS.get(a, 3)):

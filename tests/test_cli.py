@@ -61,6 +61,7 @@ def test_missing_spikingjelly_says_how_to_install_it(monkeypatch, capsys, tmp_pa
 
 @pytest.mark.parametrize("argv, word", [
     (["params", "--table6", "--delta", "1e-320"], "delta"),
+    (["params", "--table6", "--eps", "1e-320"], "eps=1e-320 needs a > min_a"),   # not "got a=5.0": no a was given
     (["experiment", "f21", "--quick", "--results", "/etc/passwd/sub"], "Not a directory"),
     (["figures", "fig1_shape", "--out", "/proc/no-such-dir/x"], "No such file"),
     (["experiment", "f21", "--quick", "--data-home", "/etc/passwd"], "data_home must be a folder"),

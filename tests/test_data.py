@@ -235,3 +235,18 @@ def test_bad_split_arguments_are_refused_by_name(data_home, kwargs, match):
     ds = data.load_dataset("abalone", data_home)
     with pytest.raises(data.InvalidParameterError, match=match):
         data.split_dataset(ds, **kwargs)
+
+
+def test_a_file_with_old_mac_line_ends_reads_like_the_original(data_home, tmp_path):
+    text = (data_home / "winequality-white.csv").read_text()
+    (tmp_path / "winequality-white.csv").write_text(text.replace("\n", "\r"), newline="")
+    a, b = data.load_dataset("wine", data_home), data.load_dataset("wine", tmp_path, allow_modified=True)
+    np.testing.assert_array_equal(a.X, b.X)
+
+
+def test_a_field_beyond_the_csv_limit_is_a_data_error_naming_the_file(data_home, tmp_path):
+    lines = (data_home / "winequality-white.csv").read_text().splitlines()
+    lines[3] = '"' + "7" * 200_000 + '"' + lines[3][lines[3].index(";") if ";" in lines[3] else lines[3].index(","):]
+    (tmp_path / "winequality-white.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(data.DataError, match="winequality-white.csv: not a readable CSV file"):
+        data.load_dataset("wine", tmp_path, allow_modified=True)
