@@ -141,3 +141,13 @@ def test_scaled_sigmoid_double_backward_near_zero(dtype, x0):
         z = mp.mpf(gamma) * mp.mpf(x0)
         want = float(gamma ** 2 * mp.diff(lambda t: 1 / (1 + mp.exp(-t)), z, 2))
     assert float(h2) == pytest.approx(want, rel=1e-5 if dtype == torch.float32 else 1e-12)
+
+
+@pytest.mark.slow
+def test_compiled_double_backward_is_refused_not_wrong():
+    # listed as unsupported in docs/usage.md: torch refuses it with its own error, never a silent wrong value
+    f = torch.compile(lambda v: hnn.htaf(v, 7.0, 3.0, backward="double"))
+    x = torch.randn(8, requires_grad=True)
+    with pytest.raises(RuntimeError, match="double backward"):
+        (g,) = torch.autograd.grad(f(x).sum(), x, create_graph=True)
+        torch.autograd.grad(g.sum(), x)
