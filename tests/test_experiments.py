@@ -224,7 +224,7 @@ def test_a_diverged_cell_is_recorded(data_home, tmp_path):
 
 
 def test_checkpoint_writes_name_the_folder_and_leave_no_temporary_file(tmp_path, monkeypatch):
-    from htaf_theory.experiments.train import _save_atomic
+    from htaf_theory.experiments.loop import save_atomic as _save_atomic
     blocker = tmp_path / "file"
     blocker.write_text("")
     with pytest.raises(OSError) as err:                 # not torch's "[enforce fail ...]" RuntimeError

@@ -21,7 +21,6 @@ adds Thm C.1's zone penalty to the loss.
 """
 from __future__ import annotations
 
-import copy
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,40 +171,35 @@ def _accuracy(model, X, y) -> float:
 
 
 def run_heaviside_cell(cfg: HeavisideConfig, checkpoint_path=None) -> dict:
-    """Train one cell; return its record (config, versions, timings, per-epoch history, selected metrics)."""
+    """Train one cell (``loop.EpochLoop``: minibatches of ``batch_size``, the deployed network scored every epoch, the
+    best deployed validation epoch kept); return its record (config, versions, timings, history, selected metrics)."""
     import torch
 
     from ..diagnostics import swap_report
     from ..nn import binarize
-    from .train import SWAP_EPS, _deployment_training, _load_checkpoint, _save_atomic, make_optimizer, make_record
+    from .loop import EpochLoop, Parts
+    from .train import SWAP_EPS, deployment_training, make_optimizer, make_record
 
     started = time.time()
     (Xtr, ytr), (Xva, yva), (Xte, yte) = [(torch.from_numpy(X), torch.from_numpy(y)) for X, y in load_digits_split(cfg.seed)]
-    torch.manual_seed(cfg.seed)
-    model = build_net(cfg)
-    opt = make_optimizer(model.parameters(), "adam", cfg.lr)
-    sharpening, zone = _deployment_training(cfg, model)
+
+    def build() -> Parts:
+        torch.manual_seed(cfg.seed)
+        model = build_net(cfg)
+        return Parts(model, make_optimizer(model.parameters(), "adam", cfg.lr), *deployment_training(cfg, model))
+
     history = {"epoch": [], "loss": [], "val_binarized": [], "test_binarized": [], "val_smooth": [], "test_smooth": []}
-    if sharpening is not None:
+    if cfg.schedule == "sharpen":
         history["delta"] = []
-    best = {"val": -1.0, "epoch": -1, "state": None}
-    start_epoch, diverged = 0, False
-    ckpt = Path(checkpoint_path) if checkpoint_path else None
-    if ckpt is not None and ckpt.exists():
-        state = _load_checkpoint(ckpt, cfg.epochs, history_keys=tuple(history))
-        if state is not None and "best_state" in state and (sharpening is None or "sharpening" in state):
-            model.load_state_dict(state["model"])
-            opt.load_state_dict(state["opt"])
-            if sharpening is not None:
-                sharpening.load_state_dict(state["sharpening"])
-            history, start_epoch = state["history"], state["epoch"]
-            best = {"val": state["best_val"], "epoch": state["best_epoch"], "state": state["best_state"]}
+    loop = EpochLoop(build, epochs=cfg.epochs, history=history, select=True,
+                     checkpoint=Path(checkpoint_path) if checkpoint_path else None, checkpoint_every=cfg.checkpoint_every)
     generator = torch.Generator().manual_seed(cfg.seed)
-    for _ in range(start_epoch):                  # the same batch order as an uninterrupted run
+    for _ in range(loop.start_epoch):             # the same batch order as an uninterrupted run
         torch.randperm(len(ytr), generator=generator)
     loss_fn = torch.nn.CrossEntropyLoss()
-    train_started = time.time()
-    for epoch in range(start_epoch, cfg.epochs):
+
+    def train_epoch(loop: EpochLoop, epoch: int) -> bool:
+        model, opt, zone, history = loop.parts.model, loop.parts.opt, loop.parts.zone, loop.history
         model.train()
         total = 0.0
         for idx in torch.randperm(len(ytr), generator=generator).split(cfg.batch_size):
@@ -215,8 +209,7 @@ def run_heaviside_cell(cfg: HeavisideConfig, checkpoint_path=None) -> dict:
             opt.step()
             total += float(loss.detach()) * len(idx)
         if not np.isfinite(total):
-            diverged = True
-            break
+            return False
         model.eval()
         with binarize(model, strict=False):
             val_bin, test_bin = _accuracy(model, Xva, yva), _accuracy(model, Xte, yte)
@@ -224,27 +217,20 @@ def run_heaviside_cell(cfg: HeavisideConfig, checkpoint_path=None) -> dict:
                            ("test_binarized", test_bin), ("val_smooth", _accuracy(model, Xva, yva)),
                            ("test_smooth", _accuracy(model, Xte, yte))):
             history[key].append(value)
-        if val_bin > best["val"]:
-            best = {"val": val_bin, "epoch": epoch, "state": copy.deepcopy(model.state_dict())}
-        if sharpening is not None:
-            history["delta"].append(sharpening.delta)     # the half-width this epoch trained and was scored at
-            sharpening.step()
-        done = epoch + 1
-        if ckpt is not None and cfg.checkpoint_every and done % cfg.checkpoint_every == 0 and done < cfg.epochs:
-            _save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "history": history, "epoch": done,
-                          "best_val": best["val"], "best_epoch": best["epoch"], "best_state": best["state"],
-                          **({"sharpening": sharpening.state_dict()} if sharpening is not None else {})}, ckpt)
-    train_seconds = time.time() - train_started
-    if best["state"] is not None:
-        model.load_state_dict(best["state"])
-    model.eval()
-    i = history["epoch"].index(best["epoch"]) if best["epoch"] in history["epoch"] else -1
+        loop.offer(val_bin, epoch)
+        if loop.parts.sharpening is not None:
+            history["delta"].append(loop.parts.sharpening.delta)   # the half-width this epoch trained and was scored at
+        return True
+
+    result = loop.run(train_epoch)
+    loop.finish()
+    history, best_epoch = result.history, result.best_epoch
+    i = history["epoch"].index(best_epoch) if best_epoch in history["epoch"] else -1
     metrics = {k: (history[k][i] if history[k] else None) for k in ("val_binarized", "test_binarized", "val_smooth",
                                                                     "test_smooth")}
-    metrics["best_epoch"] = best["epoch"]
+    metrics["best_epoch"] = best_epoch
+    model = loop.parts.model
     swap = swap_report(model, Xte, eps=SWAP_EPS, decision="argmax").as_dict() if cfg.method != "ste" else None
-    if ckpt is not None and ckpt.exists():
-        ckpt.unlink()
-    return make_record(cfg, started, train_seconds, start_epoch, {
-        "task": "classification", "metric": "accuracy", "metrics": metrics, "diverged": diverged,
-        "history": history, "swap": swap, "n_train": int(len(ytr))}, optimizer=opt)
+    return make_record(cfg, started, result.train_seconds, result.start_epoch, {
+        "task": "classification", "metric": "accuracy", "metrics": metrics, "diverged": result.diverged,
+        "history": history, "swap": swap, "n_train": int(len(ytr))}, optimizer=loop.parts.opt)

@@ -12,11 +12,8 @@ swap report (``htaf_theory.diagnostics``, Thm C.1) on the test split at eps = SW
 from __future__ import annotations
 
 import contextlib
-import copy
-import os
 import platform
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,12 +28,13 @@ from ..nn import Sharpening, ZonePenalty, binarize
 from ..nn import kernel_path
 from ..validation import InvalidParameterError
 from .config import OPTIMIZERS, RunConfig
+from .loop import EpochLoop, Parts
 from .model import MLP, make_activation
 from ..nn.subnormals import flushing_denormals_for_cells
 from .throughput import epoch_matmuls, matmul_gflops
 
 __all__ = ["run_cell", "fit", "evaluate", "TrainedCell", "TargetScale", "make_optimizer", "auroc", "binarity_score",
-           "grad_norms", "SWAP_EPS"]
+           "grad_norms", "SWAP_EPS", "deployment_training", "make_record"]
 
 SWAP_EPS = 0.01    # tolerance of the swap report stored with every HTAF / SS run (test split)
 
@@ -101,88 +99,9 @@ def _metric(task: str, y_true: np.ndarray, pred: np.ndarray) -> float | None:
     return auroc(y_true, pred)
 
 
-def _save_atomic(obj, path: Path) -> None:
-    """torch.save to a temporary name, then rename. The file is opened here, so an unwritable folder is an
-    OSError naming it (torch's own writer reports "[enforce fail ...]" as a RuntimeError); an interrupted save
-    leaves no temporary file."""
-    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
-    try:
-        with open(tmp, "wb") as fh:
-            torch.save(obj, fh)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _load_checkpoint(path: Path, epochs: int, history_keys=("epoch", "loss", "grad_norm")) -> dict | None:
-    """A resumable training state, or None (the file is moved aside and the cell starts over).
-
-    ``weights_only=True``: a checkpoint holds tensors, numbers, lists and dicts only, so a file planted in a
-    results folder cannot run code when it is loaded (torch refuses any other pickled object).
-    """
-    try:
-        state = torch.load(path, weights_only=True)
-        ok = (isinstance(state, dict) and {"model", "opt", "history", "epoch"} <= set(state)
-              and isinstance(state["epoch"], int) and 0 < state["epoch"] < epochs
-              and isinstance(state["history"], dict) and set(history_keys) <= set(state["history"]))
-        why = "" if ok else "not a training state of this cell"
-    except Exception as err:  # noqa: BLE001  (any unreadable file: torch raises many kinds)
-        state, ok, why = None, False, f"{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}"
-    if ok:
-        return state
-    _set_aside(path, why)
-    return None
-
-
-def _set_aside(path: Path, why: str) -> None:
-    """Move a checkpoint that cannot be used to ``<name>.invalid``, with one warning; the cell starts over."""
-    aside = path.with_name(path.name + ".invalid")
-    try:
-        os.replace(path, aside)
-        where = f"moved to {aside}"
-    except OSError:
-        where = "left in place"
-    warnings.warn(f"ignoring checkpoint {path} ({why}); {where}; the cell starts over", RuntimeWarning, stacklevel=3)
-
-
-def _restore(state: dict, model, opt, history: dict) -> str:
-    """Load a checkpoint's states into the cell's model and optimizer; '' on success, else why it does not fit
-    (another architecture, an empty or partial model state, optimizer state of other shapes or types)."""
-    try:
-        model.load_state_dict(state["model"])          # strict: every key, every shape
-        opt.load_state_dict(state["opt"])
-    except Exception as err:  # noqa: BLE001  (torch raises RuntimeError, KeyError, ValueError, TypeError here)
-        return f"does not fit this cell's model or optimizer: {type(err).__name__}: {str(err).splitlines()[0][:200]}"
-    for group in opt.param_groups:
-        for p in group["params"]:
-            for name, value in opt.state.get(p, {}).items():
-                if isinstance(value, torch.Tensor) and value.dim() > 0 and value.shape != p.shape:
-                    return f"optimizer state {name!r} has shape {tuple(value.shape)}, its parameter {tuple(p.shape)}"
-                if not isinstance(value, (torch.Tensor, int, float)):
-                    return f"optimizer state {name!r} is a {type(value).__name__}"
-    if not all(isinstance(v, list) for v in state["history"].values()) or set(state["history"]) != set(history):
-        return "its history is not this cell's"
-    best = state.get("best")
-    if best is not None:
-        current = model.state_dict()
-        kept = best.get("state") if isinstance(best, dict) else None
-        if not isinstance(best, dict) or (kept is not None and (not isinstance(kept, dict) or set(kept) != set(current) or any(
-                not _same_entry(v, current[k]) for k, v in kept.items()))):
-            return "its best-epoch state is not this cell's model"
-    return ""
-
-
-def _same_entry(kept, current) -> bool:
-    """Whether a stored state_dict entry fits the model's: a tensor of the same shape, or (a module's extra state,
-    such as an activation's gains) a value of the same type."""
-    if isinstance(current, torch.Tensor):
-        return isinstance(kept, torch.Tensor) and kept.shape == current.shape
-    return type(kept) is type(current)
-
-
-def _deployment_training(cfg: RunConfig, model):
-    """The cell's Sharpening scheduler and ZonePenalty (``htaf_theory.nn.sharpening``), each None unless configured."""
+def deployment_training(cfg, model):
+    """The cell's Sharpening scheduler (one step per epoch) and ZonePenalty (``htaf_theory.nn.sharpening``), each None
+    unless ``cfg.schedule`` asks for it (any config with the schedule fields: ``RunConfig``, ``HeavisideConfig``)."""
     if cfg.schedule == "sharpen":
         return Sharpening(model, cfg.frontier_eps, cfg.delta0, cfg.delta1, steps=cfg.epochs), None
     if cfg.schedule == "zone":
@@ -242,12 +161,12 @@ class TargetScale:
         return out * self.std + self.mean
 
 
-def _fresh_training(cfg: RunConfig, features: int):
+def _fresh_training(cfg: RunConfig, features: int) -> Parts:
     """The cell's model, optimizer, Sharpening and ZonePenalty, initialised from the cell's seed."""
     torch.manual_seed(cfg.seed)
     model = MLP(features, cfg.hidden, lambda: make_activation(cfg))
     opt = make_optimizer(model.parameters(), cfg.optimizer, cfg.lr)
-    return (model, opt, *_deployment_training(cfg, model))
+    return Parts(model, opt, *deployment_training(cfg, model))
 
 
 def _new_history(cfg: RunConfig) -> dict:
@@ -261,7 +180,8 @@ def _new_history(cfg: RunConfig) -> dict:
 
 
 def fit(cfg: RunConfig, split, target: TargetScale, checkpoint: Path | None = None) -> TrainedCell:
-    """Train ``cfg``'s MLP on ``split`` full-batch for ``cfg.epochs`` epochs, resuming from ``checkpoint`` if it fits.
+    """Train ``cfg``'s MLP on ``split`` full-batch for ``cfg.epochs`` epochs (``loop.EpochLoop``: resuming from
+    ``checkpoint`` if it fits).
 
     With ``select_epoch`` the returned model holds the weights of the epoch whose deployed (binarized) network
     scored best on validation.
@@ -271,36 +191,19 @@ def fit(cfg: RunConfig, split, target: TargetScale, checkpoint: Path | None = No
     y = target.train_targets(split)
     X_val = torch.tensor(split.X_val, dtype=torch.float32)
     n = X.shape[0]
-    model, opt, sharpening, zone = _fresh_training(cfg, X.shape[1])
     loss_fn = torch.nn.MSELoss() if regression else torch.nn.BCEWithLogitsLoss()
-    history = _new_history(cfg)
-    best = {"score": None, "epoch": -1, "state": None}
-    start_epoch, diverged = 0, False
-    if checkpoint is not None and checkpoint.exists():
-        state = _load_checkpoint(checkpoint, cfg.epochs, history_keys=tuple(history))
-        if state is not None and (not cfg.select_epoch or "best" in state):
-            why = _restore(state, model, opt, history)
-            if not why and sharpening is not None:
-                try:
-                    sharpening.load_state_dict(state.get("sharpening"), at_step=state["epoch"])
-                except ValueError as err:
-                    why = f"its sharpening state does not fit: {err}"
-            if why:
-                _set_aside(checkpoint, why)
-                model, opt, sharpening, zone = _fresh_training(cfg, X.shape[1])   # as if no checkpoint had existed
-            else:
-                history, start_epoch = state["history"], state["epoch"]
-                best = state.get("best", best)
+    loop = EpochLoop(lambda: _fresh_training(cfg, X.shape[1]), epochs=cfg.epochs, history=_new_history(cfg),
+                     checkpoint=checkpoint, checkpoint_every=cfg.checkpoint_every, select=cfg.select_epoch)
 
-    def deployed_val_score() -> float | None:
+    def deployed_val_score(model) -> float | None:
         """The deployed (binarized) network's validation metric, oriented so that larger is better."""
         with torch.no_grad(), binarize(model, strict=False):
             out = model(X_val).double().numpy()
         value = _metric(split.task, split.y_val, target.to_units(out) if regression else out)
         return None if value is None else (-value if regression else value)
 
-    train_started = time.time()
-    for epoch in range(start_epoch, cfg.epochs):
+    def train_epoch(loop: EpochLoop, epoch: int) -> bool:
+        model, opt, zone, history = loop.parts.model, loop.parts.opt, loop.parts.zone, loop.history
         record = epoch % cfg.record_every == 0 or epoch == cfg.epochs - 1
         opt.zero_grad(set_to_none=True)
         loss = loss_fn(model(X, keep=record), y)
@@ -311,30 +214,23 @@ def fit(cfg: RunConfig, split, target: TargetScale, checkpoint: Path | None = No
             history["loss"].append(loss.item())
             for store, g in zip(history["grad_norm"], grad_norms(model, n)):
                 store.append(g)
-            if cfg.select_epoch:
-                score = deployed_val_score()
+            if cfg.select_epoch:        # the weights before this epoch's step, scored and kept if best
+                score = deployed_val_score(model)
                 history["val_deployed"].append(score)
-                if score is not None and (best["score"] is None or score > best["score"]):
-                    best = {"score": score, "epoch": epoch, "state": copy.deepcopy(model.state_dict())}
+                loop.offer(score, epoch)
         if not torch.isfinite(loss):
-            diverged = True
-            break
+            return False
         opt.step()
-        if sharpening is not None:
-            sharpening.step()
-        done = epoch + 1
+        return True
+
+    def after_epoch(done: int) -> None:
         if cfg.monitor_every and (done % cfg.monitor_every == 0 or done == cfg.epochs):
-            _monitor(history, done, model, split, X_val, cfg, sharpening, target)
-        if checkpoint is not None and cfg.checkpoint_every and done % cfg.checkpoint_every == 0 and done < cfg.epochs:
-            _save_atomic({"model": model.state_dict(), "opt": opt.state_dict(), "history": history, "epoch": done,
-                          **({"best": best} if cfg.select_epoch else {}),
-                          **({"sharpening": sharpening.state_dict()} if sharpening is not None else {})}, checkpoint)
-    train_seconds = time.time() - train_started
-    if cfg.select_epoch and best["state"] is not None:
-        model.load_state_dict(best["state"])          # model selection on validation, epoch included
-    model.eval()
-    return TrainedCell(model, opt, history, best["epoch"] if cfg.select_epoch else None, diverged, start_epoch,
-                       train_seconds)
+            _monitor(loop.history, done, loop.parts.model, split, X_val, cfg, loop.parts.sharpening, target)
+
+    result = loop.run(train_epoch, after_epoch)
+    loop.finish()
+    return TrainedCell(loop.parts.model, loop.parts.opt, result.history, result.best_epoch, result.diverged,
+                       result.start_epoch, result.train_seconds)
 
 
 def evaluate(cfg: RunConfig, model: MLP, split, target: TargetScale) -> dict:
@@ -375,8 +271,6 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
     scores = evaluate(cfg, trained.model, split, target)
     tail = max(1, len(trained.history["epoch"]) // 20)
     final_grad = [float(np.median(g[-tail:])) if g else None for g in trained.history["grad_norm"]]
-    if checkpoint is not None and checkpoint.exists():
-        checkpoint.unlink()
     n, features = split.X_train.shape
     probe_started = time.time()
     gflops = matmul_gflops(epoch_matmuls(n, [features, *cfg.hidden, 1]), repeats=5)
