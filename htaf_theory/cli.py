@@ -139,8 +139,11 @@ def _cmd_experiment(args) -> int:
     from .experiments.sweeps import run_named_sweep
 
     with _executor(args) as executor:
-        return run_named_sweep(args.name, size=args.size, workers=args.workers, results_dir=args.results,
-                               data_home=args.data_home, executor=executor)
+        records = run_named_sweep(args.name, size=args.size, workers=args.workers, results_dir=args.results,
+                                  data_home=args.data_home, executor=executor)
+    from .experiments.store import default_results_dir
+    print(f"{args.name}: {len(records)} cells in {args.results or default_results_dir()}")
+    return 0
 
 
 def _workers(text: str) -> int:
@@ -199,9 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.set_defaults(func=_cmd_figures)
 
     e = sub.add_parser("experiment", help="run one of the paper's sweeps (resumable)")
-    e.add_argument("name",
-                   help="f1 | f1autograd | f21 | f21raw | f22 | f22raw | f3 | f3tuned | f3tuned_fico | f3deploy | t1 | "
-                        "t1deploy | b3rate (Thm B.3 simulation)")
+    from .experiments.sweeps import SWEEPS          # torch-free: the sweeps' configs build without torch
+    e.add_argument("name", help=" | ".join(SWEEPS) + " | b3rate (Thm B.3 simulation)")
     _add_size(e)
     e.add_argument("--workers", type=_workers, default=None, help="parallel workers (default: one per core)")
     e.add_argument("--results", default=None, help="results folder (default $HTAF_RESULTS, else ./results)")

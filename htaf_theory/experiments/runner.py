@@ -23,11 +23,7 @@ from .store import ResultStore
 
 
 def run_one(cfg, data_home=None, checkpoint_path=None) -> dict:
-    """Run one cell: a ``RunConfig`` trains with ``train.run_cell``; another cell type (``HeavisideConfig``) carries
-    its own ``run``. (Imported here, not by the configs, so that imports run one way: configs below trainers.)"""
-    if isinstance(cfg, RunConfig):
-        from .train import run_cell
-        return run_cell(cfg, data_home, checkpoint_path)
+    """Run one cell: every cell config carries its own ``run`` (``RunConfig.run`` trains with ``train.run_cell``)."""
     return cfg.run(data_home, checkpoint_path)
 
 __all__ = ["run_cells", "InlineExecutor"]

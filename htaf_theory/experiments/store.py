@@ -56,25 +56,7 @@ def validate_record(record, cfg: RunConfig) -> str:
     for name, values in results["history"].items():
         if not all(_number_or_null(v) or (isinstance(v, list) and all(_number_or_null(w) for w in v)) for v in values):
             return f"results.history[{name!r}] holds a value that is not a number, null or a list of them"
-    if isinstance(cfg, RunConfig):        # what every trainer record holds and the figures read
-        why = _trainer_results(results, cfg)
-        if why:
-            return why
-    return ""
-
-
-def _trainer_results(results: dict, cfg: RunConfig) -> str:
-    missing = {"epoch", "loss", "grad_norm"} - set(results["history"])
-    if missing:
-        return f"results.history lacks {sorted(missing)}"
-    metrics = {f"{part}_{mode}" for part in ("train", "val", "test") for mode in ("smooth", "binarized")}
-    if metrics - set(results["metrics"]):
-        return f"results.metrics lacks {sorted(metrics - set(results['metrics']))}"
-    grad = results.get("final_grad_norm")
-    if not isinstance(grad, list) or len(grad) != len(cfg.hidden) or not all(
-            g is None or (isinstance(g, (int, float)) and not isinstance(g, bool)) for g in grad):
-        return f"results.final_grad_norm is not one number (or null) per hidden layer ({len(cfg.hidden)})"
-    return ""
+    return cfg.validate_results(results)
 
 
 def _number_or_null(v) -> bool:

@@ -30,7 +30,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Callable
 
 from ..params import min_b, table6
 from ..validation import InvalidParameterError
@@ -38,7 +39,7 @@ from .config import RunConfig
 from .runner import run_cells
 from .store import ResultStore
 
-__all__ = ["SWEEPS", "build_sweep", "run_named_sweep", "load_records", "MissingResultsError", "sweep_cells", "f3_plan",
+__all__ = ["SWEEPS", "Sweep", "build_sweep", "run_named_sweep", "load_records", "MissingResultsError", "sweep_cells", "f3_plan",
            "select_on_validation", "F22_ARCHITECTURES",
            "F3_GRID", "VANISHING_THRESHOLD", "T1_GRID", "t1_plan", "STAGED", "F3T_GRID", "select_per_split", "SIZES",
            "t1deploy_plan", "t1deploy_records", "deploy_cell",
@@ -374,28 +375,57 @@ def t1deploy_records(results_dir=None, size: str = "full") -> dict:
     return out
 
 
-#: sweeps whose stage 2 (the chosen candidate on every split) depends on stage 1's results
-STAGED = {"f3": f3_plan, "t1": t1_plan, "f3deploy": f3deploy_plan, "t1deploy": t1deploy_plan}
+@dataclass(frozen=True)
+class Sweep:
+    """A named experiment: its stage-1 cells at each size and, for a staged sweep, the plan of stage 2.
 
-SWEEPS = {"f1": _f1, "f1autograd": _f1autograd, "f21": _f21, "f21raw": _f21raw, "f22": _f22, "f22raw": _f22raw,
-          "f3": _f3, "f3tuned": _f3tuned, "f3tuned_fico": _f3tuned_fico, "t1": _t1, "f3deploy": _f3tuned,
-          "t1deploy": _t1deploy}
+    ``build(quick)`` gives the full grid (``quick``: the smoke-test variant); ``cells(size)`` applies the size
+    (``budget``: seed/split 0 only; ``quick``: short epochs unless the builder made its own quick cells).
+    ``plan(store, size) -> (stage-1 cells, {key: stage-2 cell})``: stage 2 (the chosen candidates on every seed)
+    depends on stage 1's stored results.
+    """
+
+    build: Callable[[bool], list]
+    plan: Callable | None = None
+    own_quick: bool = False        # the builder's quick cells are already short (the Table 1 cells)
+
+    def cells(self, size: str) -> list:
+        quick = check_size(size) == "quick"
+        cells = self.build(quick)
+        if size == "budget":
+            cells = [c for c in cells if c.seed in BUDGET_SEEDS]
+        return [_quick(c) for c in cells] if quick and not self.own_quick else cells
+
+    def stage2(self, store: ResultStore, size: str) -> dict:
+        """{key: cell} of stage 2 as far as stage 1 allows ({} for an unstaged sweep)."""
+        return self.plan(store, size)[1] if self.plan is not None else {}
 
 
-def build_sweep(name: str, size: str = "full") -> list[RunConfig]:
+SWEEPS = {
+    "f1": Sweep(_f1), "f1autograd": Sweep(_f1autograd), "f21": Sweep(_f21), "f21raw": Sweep(_f21raw),
+    "f22": Sweep(_f22), "f22raw": Sweep(_f22raw), "f3": Sweep(_f3, f3_plan), "f3tuned": Sweep(_f3tuned),
+    "f3tuned_fico": Sweep(_f3tuned_fico), "t1": Sweep(_t1, t1_plan, own_quick=True),
+    # f3deploy's stage 1 is f3tuned's grid (the same cells, stored once): its plan picks each split's choice
+    "f3deploy": Sweep(_f3tuned, f3deploy_plan), "t1deploy": Sweep(_t1deploy, t1deploy_plan, own_quick=True),
+}
+#: the staged sweeps' plans (stage 2 depends on stage 1's results)
+STAGED = {name: sweep.plan for name, sweep in SWEEPS.items() if sweep.plan is not None}
+
+
+def _sweep(name: str) -> Sweep:
+    if name not in SWEEPS:
+        raise InvalidParameterError(f"name must be one of {sorted(SWEEPS)}; got name={name!r}")
+    return SWEEPS[name]
+
+
+def build_sweep(name: str, size: str = "full") -> list:
     """The cells of sweep ``name`` (stage 1 of a staged sweep) at ``size`` (one of ``SIZES``).
 
     >>> full, budget = build_sweep("f1"), build_sweep("f1", "budget")
     >>> len(full), len(budget), set(budget) <= set(full)
     (30, 10, True)
     """
-    if name not in SWEEPS:
-        raise InvalidParameterError(f"name must be one of {sorted(SWEEPS)}; got name={name!r}")
-    quick = check_size(size) == "quick"
-    cells = SWEEPS[name](quick)
-    if size == "budget":
-        cells = [c for c in cells if c.seed in BUDGET_SEEDS]
-    return [_quick(c) for c in cells] if quick and name not in ("t1", "t1deploy") else cells
+    return _sweep(name).cells(size)
 
 
 class MissingResultsError(RuntimeError):
@@ -405,9 +435,7 @@ class MissingResultsError(RuntimeError):
 def sweep_cells(name: str, size: str, store: ResultStore) -> list[RunConfig]:
     """Every cell of a sweep, stage 2 of f3 included (as far as stage 1 allows), without duplicates (at budget
     size, stage 2 on split 0 is the chosen stage-1 cell itself)."""
-    cells = build_sweep(name, size)
-    if name in STAGED:
-        cells += list(STAGED[name](store, size)[1].values())
+    cells = build_sweep(name, size) + list(_sweep(name).stage2(store, size).values())
     return list(dict.fromkeys(cells))
 
 
@@ -421,7 +449,7 @@ def load_records(name: str, size: str = "full", results_dir=None, allow_partial:
     cells = sweep_cells(name, size, store)
     records = [store.load(c) for c in cells]
     missing = sum(r is None for r in records)
-    stage2_pending = name in STAGED and not STAGED[name](store, size)[1]
+    stage2_pending = name in STAGED and not _sweep(name).stage2(store, size)
     if (missing or stage2_pending) and not allow_partial:
         raise MissingResultsError(
             f"{missing} of {len(cells)} cells of sweep {name!r} are not in {store.root}"
@@ -443,12 +471,13 @@ def f3_selected_records(results_dir=None, size: str = "full") -> dict:
 
 
 def run_named_sweep(name: str, size: str = "full", workers: int | None = None, results_dir=None,
-                    data_home=None, progress: bool = True, executor=None) -> int:
-    """Run every missing cell of sweep ``name`` at ``size`` (both stages of a staged sweep); ``executor``: e.g. a
-    Dask cluster's."""
+                    data_home=None, progress: bool = True, executor=None) -> list[dict]:
+    """Run every missing cell of sweep ``name`` at ``size`` (both stages of a staged sweep) and return the records
+    of all its cells; ``executor``: e.g. a Dask cluster's."""
     from ..data import data_home_dir, locate
 
-    cells = build_sweep(name, size)
+    sweep = _sweep(name)
+    cells = sweep.cells(size)
     store = ResultStore(results_dir)      # an unusable results folder fails first, before any data is located
     if executor is None:
         data_home_dir(data_home)          # a bad data folder fails here, in one line, before any worker starts
@@ -456,9 +485,8 @@ def run_named_sweep(name: str, size: str = "full", workers: int | None = None, r
             locate(ds, data_home)         # so does a missing file (e.g. the licensed FICO HELOC)
     desc = name if size == "full" else f"{name} ({size})"
     records = run_cells(cells, store, executor=executor, workers=workers, data_home=data_home, progress=progress, desc=desc)
-    if name in STAGED:
-        _, chosen = STAGED[name](store, size)
-        records += run_cells(list(dict.fromkeys(chosen.values())), store, executor=executor, workers=workers, data_home=data_home,
+    if sweep.plan is not None:
+        stage2 = [c for c in dict.fromkeys(sweep.stage2(store, size).values()) if c not in set(cells)]
+        records += run_cells(stage2, store, executor=executor, workers=workers, data_home=data_home,
                              progress=progress, desc=desc + " stage 2")
-    print(f"{name}: {len(records)} cells in {store.root}")
-    return 0
+    return records
