@@ -1,4 +1,4 @@
-"""A CPU-scale Table 1 (paper Sec. 4.1): spiking and deep Heaviside networks trained with HTAF, STE or SS.
+"""A CPU-scale Table 1 (paper Sec. 4.1): spiking, binary and deep Heaviside networks trained with HTAF, STE or SS.
 
 The paper trains SEW-ResNet SNNs, BNNs and DHNs on CIFAR; this is the same comparison at a size two CPU cores
 can afford: scikit-learn's bundled 8x8 digits (1797 images, no download), a 60/20/20 split per seed, and
@@ -8,9 +8,24 @@ can afford: scikit-learn's bundled 8x8 digits (1797 images, no download), a 60/2
 * ``net="snn"``: the same layers with SpikingJelly LIF neurons (tau 2, soft reset, reset detached), direct
   input encoding, ``time_steps`` steps, the logits averaged over steps.
 
+On MNIST-1D (``dataset="mnist1d"``: ``data.load_mnist1d``, 3,200 training, 800 validation and the fixed 1,000
+test sequences of length 40; seeds vary the initialisation and the batch order only), Table 1's three rows:
+
+* ``net="mlp"``: a DHN MLP, 40 -> W -> W -> 10 (W = ``width``), batch norm before each step;
+* ``net="conv"``: a DHN 1-D conv net, conv(32, 5)-BN -> act -> conv(32, 3, stride 2)-BN -> act -> conv(32, 3,
+  stride 2)-BN -> act -> linear(10);
+* ``net="bnn"``: the MLP with binary weights in its hidden-to-hidden layers (``nn.BinaryLinear``: alpha sign(w), alpha
+  the layer's mean |w|, trained through latent real weights with the clipped straight-through gradient, as in
+  XNOR-Net and Bi-Real Net; first and last layers real) and binary activations trained by each method;
+* ``net="snn"``: the MLP with SpikingJelly LIF neurons (tau 2, soft reset, reset detached), direct encoding,
+  ``time_steps`` steps, logits averaged.
+
 Methods (what the step is trained as): ``htaf`` (``HTAF`` / ``HTAFSpike``: the smooth h while training, the
 exact step deployed), ``ss`` (``ScaledSigmoid``, likewise), ``ste`` (the exact step forward, a sigmoid / tanh /
-rect surrogate backward: ``HeavisideSTE``). Every epoch the deployed (all-binary) network is scored on the
+rect surrogate backward: ``HeavisideSTE``). HTAF has two training modes (``mode``): "smooth" (the paper's
+protocol: the smooth h while training, the step deployed) and "surrogate" (the exact step forward and h' as its
+surrogate gradient: ``HTAFSpike(spiking=True)``, i.e. ``heaviside_htaf_grad``; nothing is swapped at
+deployment). Every epoch the deployed (all-binary) network is scored on the
 validation and test splits; a cell reports the test accuracy at its best validation epoch (model selection,
 the training budget unchanged), the smooth network's accuracy beside it, and the swap report
 (``htaf_theory.diagnostics``) of the selected weights on the test split.
@@ -30,10 +45,15 @@ import numpy as np
 from ..validation import InvalidParameterError
 from .config import CellConfig, check_schedule, schedule_label
 
-__all__ = ["HeavisideConfig", "run_heaviside_cell", "load_digits_split", "NETS", "METHODS"]
+__all__ = ["HeavisideConfig", "run_heaviside_cell", "load_digits_split", "load_split", "build_net", "NETS", "NETS_OF",
+           "METHODS", "MODES"]
 
-NETS = ("dhn", "snn")
+#: the networks of each data set
+NETS_OF = {"digits": ("dhn", "snn"), "mnist1d": ("mlp", "conv", "bnn", "snn")}
+NETS = ("dhn", "snn", "mlp", "conv", "bnn")
 METHODS = ("htaf", "ss", "ste")
+#: how HTAF is trained: smooth then swapped for the step, or the step forward with h' as its surrogate gradient
+MODES = ("smooth", "surrogate")
 
 
 @dataclass(frozen=True)
@@ -41,10 +61,11 @@ class HeavisideConfig(CellConfig):
     """One Table 1 cell (network x training method x hyper-parameters x seed)."""
 
     _TUPLE_FIELDS = ("channels",)
-    _HASH_OMIT_AT_DEFAULT = {"schedule": "fixed", "frontier_eps": 0.1, "delta0": 0.1, "delta1": 0.01, "zone_lam": 1.0}
+    _HASH_OMIT_AT_DEFAULT = {"schedule": "fixed", "frontier_eps": 0.1, "delta0": 0.1, "delta1": 0.01, "zone_lam": 1.0,
+                             "mode": "smooth", "width": 256}
 
-    dataset: str = "digits"            # scikit-learn's 8x8 digits (bundled with scikit-learn)
-    net: str = "dhn"                   # dhn | snn
+    dataset: str = "digits"            # digits (scikit-learn's 8x8, bundled) | mnist1d (generated locally)
+    net: str = "dhn"                   # digits: dhn | snn; mnist1d: mlp | conv | bnn | snn
     method: str = "htaf"               # htaf | ss | ste
     a: float | None = None             # HTAF outer gain
     b: float | None = None             # HTAF inner slope
@@ -63,15 +84,23 @@ class HeavisideConfig(CellConfig):
     delta0: float = 0.1                # sharpen: starting transition half-width
     delta1: float = 0.01               # sharpen: final half-width, reached at the last epoch (geometric)
     zone_lam: float = 1.0              # zone: weight of the sech^2(z/delta) penalty added to the loss
+    mode: str = "smooth"               # HTAF: smooth (train h, deploy the step) | surrogate (step forward, h' backward)
+    width: int = 256                   # MNIST-1D nets: hidden width
     tag: str = "t1"
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self):
         self._normalize_fields()
-        if self.dataset != "digits":
-            raise InvalidParameterError(f"dataset must be 'digits' (MNIST is not wired in yet); got dataset={self.dataset!r}")
-        if self.net not in NETS:
-            raise InvalidParameterError(f"net must be one of {NETS}; got net={self.net!r}")
+        if self.dataset not in NETS_OF:
+            raise InvalidParameterError(f"dataset must be one of {tuple(NETS_OF)}; got dataset={self.dataset!r}")
+        if self.net not in NETS_OF[self.dataset]:
+            raise InvalidParameterError(f"net must be one of {NETS_OF[self.dataset]} on {self.dataset}; got net={self.net!r}")
+        if self.mode not in MODES:
+            raise InvalidParameterError(f"mode must be one of {MODES}; got mode={self.mode!r}")
+        if self.mode != "smooth" and self.method != "htaf":
+            raise InvalidParameterError(f"mode={self.mode!r} applies to method 'htaf' only; got method={self.method!r}")
+        if self.width < 1:
+            raise InvalidParameterError(f"width must be an integer >= 1; got width={self.width!r}")
         if self.method not in METHODS:
             raise InvalidParameterError(f"method must be one of {METHODS}; got method={self.method!r}")
         needs = {"htaf": ("a", "b"), "ss": ("gamma",), "ste": ("surrogate", "slope")}[self.method]
@@ -90,7 +119,7 @@ class HeavisideConfig(CellConfig):
 
     def label(self) -> str:
         if self.method == "htaf":
-            return f"HTAF a={self.a:g} b={self.b:g}" + schedule_label(self)
+            return f"HTAF a={self.a:g} b={self.b:g}" + (" surrogate" if self.mode == "surrogate" else "") + schedule_label(self)
         if self.method == "ss":
             return f"SS gamma={self.gamma:g}" + schedule_label(self)
         return f"STE {self.surrogate} k={self.slope:g}"
@@ -119,9 +148,20 @@ def load_digits_split(seed: int):
     return [(X[p], y[p]) for p in parts]
 
 
+def load_split(cfg: HeavisideConfig):
+    """[(X, y) train, (X, y) val, (X, y) test] of the cell's data set (digits: split by the seed; MNIST-1D: fixed)."""
+    if cfg.dataset == "mnist1d":
+        from ..data import load_mnist1d
+        data = load_mnist1d()
+        return [data["train"], data["val"], data["test"]]
+    return load_digits_split(cfg.seed)
+
+
 def _activation(cfg: HeavisideConfig):
     from .. import nn as hnn
     if cfg.method == "htaf":
+        if cfg.mode == "surrogate":           # the exact step forward, h' backward (heaviside_htaf_grad)
+            return hnn.HTAFSpike(cfg.a, cfg.b, spiking=True)
         return hnn.HTAFSpike(cfg.a, cfg.b) if cfg.net == "snn" else hnn.HTAF(cfg.a, cfg.b)
     if cfg.method == "ss":
         return hnn.ScaledSigmoid(cfg.gamma)
@@ -129,10 +169,13 @@ def _activation(cfg: HeavisideConfig):
 
 
 def build_net(cfg: HeavisideConfig):
-    """The DHN or SNN of ``cfg`` (a torch module mapping (n, 1, 8, 8) images to (n, 10) logits)."""
+    """The cell's network: digits (n, 1, 8, 8) -> (n, 10) logits (DHN or SNN conv net); MNIST-1D (n, 40) -> (n, 10)
+    (the MLP, 1-D conv, BNN or SNN of the module docstring)."""
     import torch
     from torch import nn
 
+    if cfg.dataset == "mnist1d":
+        return _mnist1d_net(cfg)
     c1, c2 = cfg.channels
 
     class ConvHeavisideNet(nn.Module):
@@ -144,9 +187,7 @@ def build_net(cfg: HeavisideConfig):
             self.conv2 = nn.Sequential(nn.Conv2d(c1, c2, 3, padding=1, stride=2), nn.BatchNorm2d(c2))
             self.fc = nn.Linear(c2 * 16, 10)
             if cfg.net == "snn":
-                from spikingjelly.activation_based import neuron
-                self.act1 = neuron.LIFNode(tau=2.0, surrogate_function=_activation(cfg), detach_reset=True, v_reset=None)
-                self.act2 = neuron.LIFNode(tau=2.0, surrogate_function=_activation(cfg), detach_reset=True, v_reset=None)
+                self.act1, self.act2 = _lif(cfg), _lif(cfg)
             else:
                 self.act1, self.act2 = _activation(cfg), _activation(cfg)
 
@@ -162,6 +203,50 @@ def build_net(cfg: HeavisideConfig):
             return out / cfg.time_steps
 
     return ConvHeavisideNet()
+
+
+def _lif(cfg: HeavisideConfig):
+    from spikingjelly.activation_based import neuron
+    return neuron.LIFNode(tau=2.0, surrogate_function=_activation(cfg), detach_reset=True, v_reset=None)
+
+
+def _mnist1d_net(cfg: HeavisideConfig):
+    import torch
+    from torch import nn
+
+    w = cfg.width
+    if cfg.net == "conv":
+        c = 32
+        return nn.Sequential(nn.Unflatten(1, (1, 40)),
+                             nn.Conv1d(1, c, 5, padding=2), nn.BatchNorm1d(c), _activation(cfg),
+                             nn.Conv1d(c, c, 3, stride=2, padding=1), nn.BatchNorm1d(c), _activation(cfg),
+                             nn.Conv1d(c, c, 3, stride=2, padding=1), nn.BatchNorm1d(c), _activation(cfg),
+                             nn.Flatten(), nn.Linear(c * 10, 10))
+    from ..nn import BinaryLinear
+    hidden = BinaryLinear if cfg.net == "bnn" else nn.Linear
+    if cfg.net != "snn":
+        return nn.Sequential(nn.Linear(40, w), nn.BatchNorm1d(w), _activation(cfg),
+                             hidden(w, w), nn.BatchNorm1d(w), _activation(cfg),
+                             hidden(w, w), nn.BatchNorm1d(w), _activation(cfg), nn.Linear(w, 10))
+
+    class SpikingMLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Sequential(nn.Linear(40, w), nn.BatchNorm1d(w))
+            self.fc2 = nn.Sequential(nn.Linear(w, w), nn.BatchNorm1d(w))
+            self.out = nn.Linear(w, 10)
+            self.act1, self.act2 = _lif(cfg), _lif(cfg)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            from spikingjelly.activation_based import functional
+            functional.reset_net(self)
+            current = self.fc1(x)                   # direct encoding
+            out = 0.0
+            for _ in range(cfg.time_steps):
+                out = out + self.out(self.act2(self.fc2(self.act1(current))))
+            return out / cfg.time_steps
+
+    return SpikingMLP()
 
 
 def _accuracy(model, X, y) -> float:
@@ -181,7 +266,7 @@ def run_heaviside_cell(cfg: HeavisideConfig, checkpoint_path=None) -> dict:
     from .train import SWAP_EPS, deployment_training, make_optimizer, make_record
 
     started = time.time()
-    (Xtr, ytr), (Xva, yva), (Xte, yte) = [(torch.from_numpy(X), torch.from_numpy(y)) for X, y in load_digits_split(cfg.seed)]
+    (Xtr, ytr), (Xva, yva), (Xte, yte) = [(torch.from_numpy(X), torch.from_numpy(y)) for X, y in load_split(cfg)]
 
     def build() -> Parts:
         torch.manual_seed(cfg.seed)

@@ -37,6 +37,8 @@ from ..params import min_b, table6
 from ..validation import InvalidParameterError
 from .config import RunConfig
 from .runner import run_cells
+from . import study
+from .staging import select_on_validation, staged_plan
 from .store import ResultStore
 
 __all__ = ["SWEEPS", "Sweep", "build_sweep", "run_named_sweep", "load_records", "MissingResultsError", "sweep_cells", "f3_plan",
@@ -118,36 +120,6 @@ def f3_datasets(size: str) -> tuple[str, ...]:
 
 def f3_seeds(size: str) -> tuple[int, ...]:
     return _split_seeds(size)
-
-
-def select_on_validation(records: list[dict]) -> dict:
-    """The record whose deployed model (binarized when HTAF/SS) scores best on the validation split (RMSE: lowest;
-    AUROC, accuracy: highest; the first such record on ties)."""
-    def score(rec):
-        res = rec["results"]
-        v = res["metrics"]["val_binarized"]
-        if v is None:
-            return float("inf")
-        return v if res["metric"] == "rmse" else -v
-    return min(records, key=score)
-
-
-def staged_plan(store: ResultStore, groups, candidates, seeds) -> tuple[list, dict]:
-    """Stage-1 cells of a two-stage sweep, and {(*group, seed): cell} once a group's stage 1 is done.
-
-    ``groups``: keys such as (dataset, method); ``candidates(*group)``: that group's stage-1 cells (on split 0);
-    the one whose deployed model scores best on validation (``select_on_validation``) runs on every seed.
-    """
-    stage1, chosen = [], {}
-    for group in groups:
-        cands = candidates(*group)
-        stage1 += cands
-        records = [store.load(c) for c in cands]
-        if all(r is not None for r in records):
-            best = type(cands[0]).from_dict(select_on_validation(records)["config"])
-            for s in seeds:
-                chosen[(*group, s)] = replace(best, seed=s)
-    return stage1, chosen
 
 
 def f3_plan(store: ResultStore, size: str) -> tuple[list[RunConfig], dict]:
@@ -388,12 +360,13 @@ class Sweep:
     build: Callable[[bool], list]
     plan: Callable | None = None
     own_quick: bool = False        # the builder's quick cells are already short (the Table 1 cells)
+    budget: Callable | None = None  # the budget slice of the full grid (default: its cells on seed/split 0)
 
     def cells(self, size: str) -> list:
         quick = check_size(size) == "quick"
         cells = self.build(quick)
         if size == "budget":
-            cells = [c for c in cells if c.seed in BUDGET_SEEDS]
+            cells = self.budget(cells) if self.budget is not None else [c for c in cells if c.seed in BUDGET_SEEDS]
         return [_quick(c) for c in cells] if quick and not self.own_quick else cells
 
     def stage2(self, store: ResultStore, size: str) -> dict:
@@ -407,6 +380,8 @@ SWEEPS = {
     "f3tuned_fico": Sweep(_f3tuned_fico), "t1": Sweep(_t1, t1_plan, own_quick=True),
     # f3deploy's stage 1 is f3tuned's grid (the same cells, stored once): its plan picks each split's choice
     "f3deploy": Sweep(_f3tuned, f3deploy_plan), "t1deploy": Sweep(_t1deploy, t1deploy_plan, own_quick=True),
+    # the MNIST-1D deployment study (experiments/study.py): windows x training modes, Table 1's three rows
+    "m1d": Sweep(study.study_cells, study.study_plan, own_quick=True, budget=study.study_budget),
 }
 #: the staged sweeps' plans (stage 2 depends on stage 1's results)
 STAGED = {name: sweep.plan for name, sweep in SWEEPS.items() if sweep.plan is not None}

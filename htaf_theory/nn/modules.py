@@ -15,7 +15,7 @@ from torch.nn import functional as F
 from ..validation import InvalidParameterError
 from .functional import BACKWARDS, SURROGATES, _as_float, heaviside, heaviside_htaf_grad, heaviside_ste, htaf, scaled_sigmoid
 
-__all__ = ["HTAF", "ScaledSigmoid", "Heaviside", "HeavisideSTE", "HTAFSpike", "htaf_spike", "binarize"]
+__all__ = ["HTAF", "ScaledSigmoid", "Heaviside", "HeavisideSTE", "HTAFSpike", "htaf_spike", "binarize", "BinaryLinear"]
 
 
 # ---- modules ----------------------------------------------------------------------------------
@@ -275,6 +275,49 @@ class HTAFSpike(nn.Module):
 
     def extra_repr(self) -> str:
         return f"a={self._a:.6g}, b={self._b:.6g}, spiking={self.spiking}" + (", binary=True" if self.binary else "")
+
+
+class _SignSTE(torch.autograd.Function):
+    """sign(w) forward (sign(0) = +1), the clipped straight-through gradient 1{|w| <= 1} backward."""
+
+    @staticmethod
+    def forward(ctx, w):
+        ctx.save_for_backward(w)
+        return torch.where(w >= 0, torch.ones_like(w), -torch.ones_like(w))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (w,) = ctx.saved_tensors
+        return grad * (w.abs() <= 1).to(grad.dtype)
+
+
+class BinaryLinear(nn.Linear):
+    r"""A linear layer with binary weights: y = x (alpha sign(W))^T + bias, alpha = mean |W| (one scale per layer).
+
+    Trained through the latent real weights W with the clipped straight-through gradient dL/dW = dL/dW_b 1{|W| <= 1}
+    (BinaryNet, Courbariaux et al. 2016; the per-layer scale of XNOR-Net, Rastegari et al. 2016; as in Bi-Real Net);
+    the scale is treated as a constant in the backward. sign(0) = +1, so every weight is +-alpha.
+
+    Args: as ``torch.nn.Linear``.
+
+    Shape:
+        - Input: (*, in_features); Output: (*, out_features).
+
+    Examples::
+
+        >>> layer = BinaryLinear(3, 2)
+        >>> w = layer.weight.abs().mean() * torch.where(layer.weight >= 0, 1.0, -1.0)
+        >>> x = torch.randn(4, 3)
+        >>> torch.allclose(layer(x), x @ w.T + layer.bias)
+        True
+    """
+
+    def binary_weight(self) -> torch.Tensor:
+        """alpha sign(W), the weights the layer computes with."""
+        return self.weight.abs().mean().detach() * _SignSTE.apply(self.weight)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, self.binary_weight(), self.bias)
 
 
 def htaf_spike(a: float, b: float, spiking: bool = False) -> HTAFSpike:
