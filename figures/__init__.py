@@ -16,11 +16,11 @@ from pathlib import Path
 from htaf_theory.validation import InvalidParameterError
 
 from . import (appF1_astar, deploy, fig1_shape, fig2_bounds, fig6_ablation, fig6_backward, fig7_vanishing, fig8_depth,
-               table1_deploy, table1_heaviside, table6, table8_tabular, table8_tuned)
+               mnist1d_study, table1_deploy, table1_heaviside, table6, table8_tabular, table8_tuned)
 from .common import FigureContext
 
 FIGURES = {m.NAME: m for m in (fig1_shape, fig2_bounds, table6, appF1_astar, fig6_ablation, fig6_backward, fig7_vanishing,
-                               fig8_depth, table8_tabular, table8_tuned, table1_heaviside, deploy, table1_deploy)}
+                               fig8_depth, table8_tabular, table8_tuned, table1_heaviside, deploy, table1_deploy, mnist1d_study)}
 
 __all__ = ["FIGURES", "run_figures", "out_dir_for"]
 
@@ -55,7 +55,15 @@ def run_figures(names=None, *, size: str = "full", out_dir=None, results_dir=Non
         staging = out / f".{name}.partial"
         shutil.rmtree(staging, ignore_errors=True)
         try:
-            paths = module.make(FigureContext(staging, store_root, ctx.size))
+            fctx = FigureContext(staging, store_root, ctx.size)
+            paths = module.make(fctx)
+            if fctx.pairs:          # every printed interval's per-unit values, for a reader to recompute
+                from .common import PAIRS_HEADER, multiplicity_note, write_csv
+                paths.append(write_csv(fctx, f"{name}_pairs", PAIRS_HEADER, fctx.pairs))
+                table = fctx.out_dir / f"{name}.md"
+                if table.exists():
+                    with open(table, "a") as fh:
+                        fh.write("\n" + multiplicity_note(fctx.pairs) + "\n")
             paths = [Path(os.replace(p, out / p.name) or out / p.name) for p in paths]
         except MissingResultsError as err:
             print(f"{name}: results missing, nothing written: {err}", file=sys.stderr)

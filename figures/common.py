@@ -6,7 +6,7 @@ application that imports this keeps its own), and saving a PNG needs none.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from htaf_theory.experiments.sweeps import load_records
 
 __all__ = ["FigureContext", "new_figure", "save_png", "write_csv", "write_markdown", "load_records", "mean_se",
-           "pending_note", "paired_text"]
+           "pending_note", "paired_text", "recompute_pairs", "PAIRS_HEADER", "multiplicity_note"]
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, **kwargs):
@@ -28,6 +28,9 @@ class FigureContext:
     out_dir: Path
     results_dir: Path | None
     size: str = "full"          # one of htaf_theory.experiments.sweeps.SIZES
+    #: every paired interval the figure printed, with its per-seed values (``paired_text``): written beside the
+    #: figure as ``<name>_pairs.csv`` so that a reader recomputes each interval from committed data
+    pairs: list = field(default_factory=list)
 
     @property
     def quick(self) -> bool:
@@ -89,17 +92,81 @@ def mean_se(values) -> tuple[float, float]:
     return float(v.mean()), float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else 0.0
 
 
+PAIRS_HEADER = ["comparison", "a", "b", "metric", "lower_is_better", "design", "test_train_ratio", "unit", "a_value",
+                "b_value", "scale", "digits", "text"]
+
+
 def paired_text(a_records: list[dict], b_records: list[dict], metric: str = "test_binarized", *, scale: float = 1.0,
-                digits: int = 3, a: str = "A", b: str = "B", pair_by=None):
-    """(text, comparison): A's records against B's, paired by seed or ``pair_by`` (``stats.compare_records``), as
-    "mean [low, high]: label" in units of ``scale``; ("- (n = 1)", None) where fewer than 2 records pair up (the
-    budget size runs one seed)."""
-    from htaf_theory.experiments.stats import compare_records
+                digits: int = 3, a: str = "A", b: str = "B", pair_by=None, unit=None, ctx: FigureContext | None = None):
+    """(text, comparison): A's records against B's as "mean [low, high]: label" in units of ``scale``, with the
+    statistic that fits how the records' data were split (``config.SPLIT_DESIGN``: the paired t over seeds on a
+    fixed test set, the corrected resampled t over resplits); ("- (n = 1)", None) where fewer than 2 units pair up.
+
+    Records pair by seed, or by ``pair_by(record)``; ``unit(key)`` maps a pairing key to the independent unit (e.g.
+    the split, when a grid of settings shares each split): the differences are averaged within a unit and the units
+    counted. With ``ctx``, the per-unit values and the printed text are kept for ``<name>_pairs.csv``.
+    """
+    from htaf_theory.experiments.config import SPLIT_DESIGN
+    from htaf_theory.experiments.stats import LOWER_IS_BETTER, paired_comparison
+
     key = pair_by or (lambda r: r["seed"])
-    if len({key(r) for r in a_records} & {key(r) for r in b_records}) < 2:
+    unit = unit or (lambda k: k)
+    by_a, by_b = {key(r): r for r in a_records}, {key(r): r for r in b_records}
+    units: dict = {}
+    for k in sorted(set(by_a) & set(by_b), key=repr):
+        va, vb = (by[k]["results"]["metrics"].get(metric) for by in (by_a, by_b))
+        if va is None or vb is None:
+            raise ValueError(f"pair {k}: {metric} is missing or not finite")
+        units.setdefault(unit(k), []).append((va, vb))
+    if len(units) < 2:
         return "- (n = 1)", None
-    c = compare_records(a_records, b_records, metric, a=a, b=b, pair_by=key)
-    return f"{scale * c.mean:+.{digits}f} [{scale * c.low:+.{digits}f}, {scale * c.high:+.{digits}f}]: {c.label}", c
+    datasets = {r["config"]["dataset"] for r in a_records + b_records}
+    designs = {SPLIT_DESIGN[ds] for ds in datasets}
+    if len(designs) != 1:
+        raise ValueError(f"{a} and {b} mix split designs ({sorted(datasets)})")
+    design, ratio = designs.pop()
+    lower = LOWER_IS_BETTER[a_records[0]["results"]["metric"]]
+    order = sorted(units, key=repr)
+    a_vals = [sum(x for x, _ in units[u]) / len(units[u]) for u in order]
+    b_vals = [sum(y for _, y in units[u]) / len(units[u]) for u in order]
+    c = paired_comparison(a_vals, b_vals, lower_is_better=lower, a=a, b=b, design=design, test_train_ratio=ratio)
+    text = f"{scale * c.mean:+.{digits}f} [{scale * c.low:+.{digits}f}, {scale * c.high:+.{digits}f}]: {c.label}"
+    if ctx is not None:
+        ident = f"{a} vs {b} ({metric})"
+        ctx.pairs += [[ident, a, b, metric, lower, design, "" if ratio is None else repr(ratio), repr(u), repr(x), repr(y),
+                       scale, digits, text] for u, x, y in zip(order, a_vals, b_vals)]
+    return text, c
+
+
+def multiplicity_note(pairs: list) -> str:
+    """How many paired intervals a table reports, how many carry a label, and how many labels chance alone gives
+    (each 95% interval excludes 0 with probability 0.05 when there is no difference)."""
+    from htaf_theory.experiments.stats import chance_labels
+
+    texts = {row[0]: row[-1] for row in pairs}
+    labelled = sum(t.endswith(": better") or t.endswith(": worse") for t in texts.values())
+    return (f"Multiplicity: {len(texts)} paired intervals on this page, {labelled} labelled better or worse; chance "
+            f"alone gives {chance_labels(len(texts)):g} such labels at 95%. Per-unit values: the _pairs.csv beside it.")
+
+
+def recompute_pairs(path: Path) -> dict:
+    """{comparison: (printed text, recomputed text)} from a ``<name>_pairs.csv``: what a reader checks."""
+    from htaf_theory.experiments.stats import paired_comparison
+
+    groups: dict = {}
+    with open(path, newline="") as fh:
+        for row in csv.DictReader(fh):
+            groups.setdefault(row["comparison"], []).append(row)
+    out = {}
+    for ident, rows in groups.items():
+        r0 = rows[0]
+        ratio = float(r0["test_train_ratio"]) if r0["test_train_ratio"] else None
+        c = paired_comparison([float(r["a_value"]) for r in rows], [float(r["b_value"]) for r in rows],
+                              lower_is_better=r0["lower_is_better"] == "True", a=r0["a"], b=r0["b"],
+                              design=r0["design"], test_train_ratio=ratio)
+        scale, d = float(r0["scale"]), int(r0["digits"])
+        out[ident] = (r0["text"], f"{scale * c.mean:+.{d}f} [{scale * c.low:+.{d}f}, {scale * c.high:+.{d}f}]: {c.label}")
+    return out
 
 
 def pending_note(pending, command: str) -> str:

@@ -15,7 +15,7 @@ ROWS = (("DNN+HTAF", "fixed"), ("DNN+HTAF", "sharpen"), ("DNN+HTAF", "zone"), ("
         ("DHN+STE", "fixed"))
 
 
-def summarize(records: dict) -> tuple[list, list]:
+def summarize(records: dict, ctx=None) -> tuple[list, list]:
     """(table rows, paired comparisons) from ``sweeps.f3deploy_records``."""
     rows, comparisons = [], []
     for ds in F3T_DATASETS:
@@ -36,7 +36,7 @@ def summarize(records: dict) -> tuple[list, list]:
                 if recs is other or method == "DHN+STE":
                     row.append("-")
                     continue
-                text, c = paired_text(recs, other, a=f"{ds} {method} {schedule}", b=f"{ds} {label}")
+                text, c = paired_text(recs, other, ctx=ctx, a=f"{ds} {method} {schedule}", b=f"{ds} {label}")
                 if c is not None:
                     comparisons.append(c)
                 row.append(text)
@@ -47,7 +47,7 @@ def summarize(records: dict) -> tuple[list, list]:
 def make(ctx: FigureContext) -> list:
     from htaf_theory.experiments.sweeps import f3deploy_records
     records, pending = f3deploy_records(ctx.results_dir, ctx.size)
-    rows, _ = summarize(records)
+    rows, _ = summarize(records, ctx)
     header = ["dataset", "method", "training", "splits", "test smooth RMSE (s.e.)", "test deployed RMSE (s.e.)",
               "swap change (std. units)", "C.1 bound (std. units)", "deployed - DHN+STE (paired t, 95%)",
               "deployed - same method fixed (paired t, 95%)"]

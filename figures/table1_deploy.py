@@ -15,7 +15,7 @@ SWEEPS = ("t1deploy",)
 ROWS = (("htaf", "fixed"), ("htaf", "sharpen"), ("htaf", "zone"), ("ss", "fixed"), ("ss", "sharpen"), ("ste", "fixed"))
 
 
-def summarize(records: dict) -> tuple[list, list]:
+def summarize(records: dict, ctx=None) -> tuple[list, list]:
     """(table rows, [(row name, paired comparison against STE)]) from ``sweeps.t1deploy_records``."""
     rows, against_ste = [], []
     for net in T1DEPLOY_NETS:
@@ -33,7 +33,8 @@ def summarize(records: dict) -> tuple[list, list]:
                 if recs is other or method == "ste":
                     row.append("-")
                     continue
-                text, c = paired_text(recs, other, scale=100, digits=2, a=f"{net} {method} {schedule}", b=f"{net} {label}")
+                text, c = paired_text(recs, other, ctx=ctx, scale=100, digits=2, a=f"{net} {method} {schedule}",
+                                      b=f"{net} {label}")
                 row.append(text)
                 if label == "STE" and c is not None:
                     against_ste.append((f"{net.upper()} {method} {schedule}", c))
@@ -43,7 +44,7 @@ def summarize(records: dict) -> tuple[list, list]:
 
 def make(ctx: FigureContext) -> list:
     from htaf_theory.experiments.sweeps import t1deploy_records
-    rows, against_ste = summarize(t1deploy_records(ctx.results_dir, ctx.size))
+    rows, against_ste = summarize(t1deploy_records(ctx.results_dir, ctx.size), ctx)
     header = ["model", "method", "training", "candidate (chosen on seed 0)", "seeds", "test acc. deployed % (s.e.)",
               "smooth net % (s.e.)", "decisions flipped by the swap %", "deployed - STE (paired t, 95%, points)",
               "deployed - same method fixed (paired t, 95%, points)"]

@@ -55,7 +55,7 @@ def make(ctx: FigureContext) -> list:
             i = PAPER_ORDER.index(method)
             versus = "-"
             if method != "ste":
-                versus = paired_text(r["records"], rows_by[(net, "ste")]["records"], scale=100, digits=2, a=method,
+                versus = paired_text(r["records"], rows_by[(net, "ste")]["records"], ctx=ctx, scale=100, digits=2, a=method,
                                      b="ste")[0]
             table.append([net.upper(), method.upper(), r["label"], f"{100 * r['mean']:.1f}% ({100 * r['se']:.1f})",
                           f"{100 * r['smooth']:.1f}%", f"{100 * r['flips']:.1f}%",

@@ -32,7 +32,7 @@ def make(ctx: FigureContext) -> list:
             summary[(ds, method)] = (mean, se)
             ours.append(f"{mean:.3f} ({se:.3f})")
             picks.append(RunConfig.from_dict(recs[0]["config"]).label())
-        paired = [paired_text(selected[(ds, m)], selected[(ds, "DHN+STE")], a=m, b="DHN+STE")[0] for m in PAIRED]
+        paired = [paired_text(selected[(ds, m)], selected[(ds, "DHN+STE")], ctx=ctx, a=m, b="DHN+STE")[0] for m in PAIRED]
         rows.append([ds, metric, *ours, *[f"{v:.3f}" for v in PAPER_TABLE8[ds][1:]], "; ".join(picks), *paired])
     rows.append(["fico", "AUROC", *["not run"] * len(METHODS), *[f"{v:.3f}" for v in PAPER_TABLE8["fico"][1:]],
                  "HELOC is licensed: put heloc_dataset_v1.csv in HTAF_DATA to run it", *["-"] * len(PAIRED)])

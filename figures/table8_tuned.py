@@ -44,7 +44,7 @@ def make(ctx: FigureContext) -> list:
             ste = [rec for (d, m, _), rec in sorted(chosen.items()) if d == ds and m == "DHN+STE"]
             versus = "-"
             if method != "DHN+STE":
-                versus = paired_text(recs, ste, key, a=method, b="DHN+STE")[0]
+                versus = paired_text(recs, ste, key, ctx=ctx, a=method, b="DHN+STE")[0]
             rows.append([ds, method, f"{mean:.3f} ({se:.3f})", f"{smooth:.3f}",
                          f"{mean_se(swaps)[0]:.3g}" if swaps else "-", versus, f"{metric} {PAPER_TABLE8[ds][1 + i]:.3f}",
                          "; ".join(f"{k} x{v}" for k, v in picks.most_common(2)),

@@ -27,6 +27,7 @@ EXPECTED = {
     "appF1_astar": ["appF1_astar.png", "appF1_astar.csv"],
     "deploy": ["deploy.png", "deploy.csv", "deploy.md"],
     "table1_deploy": ["table1_deploy.png", "table1_deploy.csv", "table1_deploy.md"],
+    "mnist1d_study": ["mnist1d_study.png", "mnist1d_study_per_seed.csv", "mnist1d_study.md"],
 }
 
 
@@ -122,3 +123,16 @@ def test_a_paired_cell_needs_two_seeds():
     text, c = paired_text([rec(0, 0.9), rec(1, 0.7), rec(2, 0.8)], [rec(0, 0.8), rec(1, 0.75), rec(2, 0.6)], scale=100,
                           digits=1)
     assert c.n == 3 and text.startswith(f"{100 * c.mean:+.1f} [")
+
+
+@pytest.mark.slow
+def test_every_quick_interval_recomputes_from_its_pairs_file(quick_figures):
+    from htaf_theory.figures.common import recompute_pairs
+    out, _ = quick_figures
+    files = sorted(out.glob("*_pairs.csv"))
+    assert files, "no figure wrote its paired values"
+    for path in files:
+        table = (out / path.name.replace("_pairs.csv", ".md")).read_text()
+        for ident, (printed, again) in recompute_pairs(path).items():
+            assert printed == again and printed in table, (path.name, ident)
+        assert "Multiplicity:" in table

@@ -17,6 +17,11 @@ ACTIVATIONS = ("relu", "htaf", "ss", "ste")
 OPTIMIZERS = ("adam", "sgd")
 DATASET_NAMES = ("abalone", "wine", "churn", "fico")
 TARGET_SCALINGS = ("standardize", "none")
+#: how each data set's seeds make its splits, for the paired statistics (``stats``): "resplits" (every seed a random
+#: 70/10/20 resplit of the tabular sets, 60/20/20 of digits: training sets overlap, so the corrected resampled t with
+#: n_test/n_train) or "seeds" (MNIST-1D: one fixed split, seeds vary the initialisation and batch order: paired t)
+SPLIT_DESIGN = {**{name: ("resplits", 0.2 / 0.7) for name in ("abalone", "wine", "churn", "fico")},
+                "digits": ("resplits", 0.2 / 0.6), "mnist1d": ("seeds", None)}
 #: how the activation is trained for deployment (htaf_theory.nn.sharpening): fixed gains, Prop. 3.1 sharpening, zone penalty
 SCHEDULES = ("fixed", "sharpen", "zone")
 BACKWARDS = ("exact", "autograd")

@@ -1,0 +1,200 @@
+"""The deployment study on MNIST-1D (sweep m1d): Table 1's three rows, HTAF's window x training mode, and the swap
+cost / gradient cost decomposition, with paired intervals over seeds on the fixed test set.
+
+Everything printed is computed from the per-seed file ``mnist1d_study_per_seed.csv`` (one row per record, seed and
+metric), which this script writes first and then reads back: a reader recomputes every number from that file alone
+(``tables(rows)``; tests/test_figures.py does).
+"""
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+from htaf_theory.experiments.stats import chance_labels, holm, paired_comparison
+
+from .common import FigureContext, new_figure, save_png, write_markdown
+
+NAME = "mnist1d_study"
+SWEEPS = ("m1d",)
+HEADER = ["net", "family", "role", "a", "delta", "b", "setting", "seed", "metric", "value"]
+FAMILY_NAMES = {"htaf-smooth": "HTAF, smooth then swap", "htaf-surrogate": "HTAF, h' as surrogate", "ste": "STE",
+                "ss": "SS, smooth then swap"}
+ROW_OF_NET = {"mlp": "DHN (MLP)", "conv": "DHN (1-D conv)", "bnn": "BNN", "snn": "SNN"}
+#: The paper's Table 1, CIFAR-10 (reference values, large nets; not ours): row -> (HTAF, STE, SS) accuracy %
+PAPER_CIFAR10 = {"dhn": (88.6, 83.3, 74.5), "bnn": (75.8, 75.3, 60.6), "snn": (91.0, 91.2, 90.6)}
+
+
+def per_seed_rows(ctx: FigureContext) -> list[dict]:
+    """The long per-seed rows of every record the study reports (its families' choices and every window)."""
+    from htaf_theory.experiments import study
+    from htaf_theory.experiments.heaviside import HeavisideConfig
+    from htaf_theory.experiments.store import ResultStore
+    from htaf_theory.experiments.sweeps import load_records
+    from htaf_theory.params import transition_width
+
+    load_records("m1d", ctx.size, ctx.results_dir)          # raises, naming the experiment, when cells are missing
+    store = ResultStore(ctx.results_dir)
+    _, chosen = study.study_plan(store, ctx.size)
+    cells = [("choice", cell) for _, cell in sorted(chosen.items())]
+    if ctx.size == "full":
+        cells += [("window", c) for c in study.study_cells(False) if c.method == "htaf"]
+    rows = []
+    for role, cell in cells:
+        record = store.load(cell)
+        cfg = HeavisideConfig.from_dict(record["config"])
+        delta = float(transition_width(cfg.a, cfg.b, study.STUDY_EPS)) if cfg.method == "htaf" else ""
+        base = {"net": cfg.net, "family": study.study_family(cfg), "role": role, "a": cfg.a or "", "b": cfg.b or "",
+                "delta": f"{delta:.4g}" if delta != "" else "", "setting": cfg.label(), "seed": cfg.seed}
+        metrics = dict(record["results"]["metrics"])
+        swap = record["results"].get("swap") or {}
+        if swap and cfg.mode == "smooth":
+            metrics["c1_bound"] = swap.get("c1_bound")
+            metrics["last_layer_prediction_change"] = swap["layers"][-1]["alone_prediction_change"]
+        for metric in ("test_binarized", "test_smooth", "val_binarized", "c1_bound", "last_layer_prediction_change"):
+            if metrics.get(metric) is not None:
+                rows.append({**base, "metric": metric, "value": repr(float(metrics[metric]))})
+    return rows
+
+
+def write_rows(path: Path, rows: list[dict]) -> Path:
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, HEADER)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def read_rows(path: Path) -> list[dict]:
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _scores(rows, net, role, metric="test_binarized", **match) -> dict:
+    """{seed: value} of the rows of one net, role and setting."""
+    out = {}
+    for r in rows:
+        if r["net"] == net and r["role"] == role and r["metric"] == metric and all(r[k] == v for k, v in match.items()):
+            out[int(r["seed"])] = float(r["value"])
+    return out
+
+
+def _paired(a: dict, b: dict, a_name: str, b_name: str):
+    seeds = sorted(set(a) & set(b))
+    if len(seeds) < 2:
+        return None
+    return paired_comparison([a[s] for s in seeds], [b[s] for s in seeds], lower_is_better=False, a=a_name, b=b_name)
+
+
+def _mean_se(values) -> tuple[float, float, int]:
+    v = list(values)
+    m = sum(v) / len(v)
+    se = math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1) / len(v)) if len(v) > 1 else 0.0
+    return m, se, len(v)
+
+
+def _interval(c, holm_label=None) -> str:
+    if c is None:
+        return "- (n = 1)"
+    label = holm_label if holm_label is not None else c.label
+    return f"{100 * c.mean:+.2f} [{100 * c.low:+.2f}, {100 * c.high:+.2f}]: {label}"
+
+
+def tables(rows: list[dict]) -> dict:
+    """Every table of the study from the per-seed rows alone: {"rows": Table 1 on MNIST-1D, "decomposition": per
+    window, "counts": the number of intervals and labels and how many chance alone gives}."""
+    nets = [n for n in ("mlp", "conv", "bnn", "snn") if any(r["net"] == n for r in rows)]
+    setting = {(r["net"], r["family"]): r["setting"] for r in rows if r["role"] == "choice"}
+    choice = {(net, fam): _scores(rows, net, "choice", family=fam) for net in nets for fam in FAMILY_NAMES}
+    comps, where = [], []
+    for net in nets:
+        for fam in ("htaf-smooth", "htaf-surrogate", "ss"):
+            comps.append(_paired(choice[(net, fam)], choice[(net, "ste")], fam, "ste"))
+            where.append((net, fam))
+    done = [c for c in comps if c is not None]
+    adjusted = iter(holm(done, lower_is_better=False)) if done else iter(())
+    holm_of = {w: (next(adjusted).holm_label if c is not None else None) for w, c in zip(where, comps)}
+    table1 = []
+    for net in nets:
+        for fam in FAMILY_NAMES:
+            m, se, n = _mean_se(choice[(net, fam)].values())
+            comp = comps[where.index((net, fam))] if (net, fam) in where else None
+            versus = "-" if fam == "ste" else _interval(comp)
+            adjusted_label = "-" if fam == "ste" else (holm_of[(net, fam)] or "-")
+            table1.append([ROW_OF_NET[net], FAMILY_NAMES[fam], setting[(net, fam)], n, f"{100 * m:.1f}% ({100 * se:.1f})",
+                           versus, adjusted_label])
+    decomposition, dcomps = [], []
+    windows = sorted({(r["a"], r["delta"], r["b"]) for r in rows if r["role"] == "window"},
+                     key=lambda w: (float(w[0]), float(w[1])))
+    for net in nets:
+        ste = choice[(net, "ste")]
+        for a, delta, b in windows:
+            smooth = _scores(rows, net, "window", family="htaf-smooth", a=a, b=b)
+            surrogate = _scores(rows, net, "window", family="htaf-surrogate", a=a, b=b)
+            bound = _scores(rows, net, "window", "c1_bound", family="htaf-smooth", a=a, b=b)
+            change = _scores(rows, net, "window", "last_layer_prediction_change", family="htaf-smooth", a=a, b=b)
+            parts = [_paired(smooth, ste, "smooth", "ste"), _paired(smooth, surrogate, "smooth", "surrogate"),
+                     _paired(surrogate, ste, "surrogate", "ste")]
+            dcomps += [c for c in parts if c is not None]
+            decomposition.append([ROW_OF_NET[net], f"{float(a):g}", delta, b, f"{100 * _mean_se(smooth.values())[0]:.1f}%",
+                                  f"{100 * _mean_se(surrogate.values())[0]:.1f}%", *(_interval(c) for c in parts),
+                                  f"{_mean_se(change.values())[0]:.3f} / {_mean_se(bound.values())[0]:.2f}" if bound else "-"])
+    n_intervals = len(done) + len(dcomps)
+    n_labels = sum(c.label in ("better", "worse") for c in done + dcomps)
+    return {"rows": table1, "decomposition": decomposition,
+            "counts": {"intervals": n_intervals, "labels": n_labels, "chance": chance_labels(n_intervals),
+                       "holm_labels": sum(v in ("better", "worse") for v in holm_of.values() if v)}}
+
+
+def _map(rows: list[dict], ctx: FigureContext):
+    nets = [n for n in ("mlp", "conv", "bnn", "snn") if any(r["net"] == n for r in rows)]
+    fig, axes = new_figure(1, len(nets), figsize=(4.6 * len(nets), 3.8), squeeze=False)
+    for ax, net in zip(axes[0], nets):
+        for fam, style in (("htaf-smooth", "-o"), ("htaf-surrogate", "--s")):
+            for a in sorted({r["a"] for r in rows if r["role"] == "window"}, key=float):
+                pts = {}
+                for r in rows:
+                    if (r["net"], r["role"], r["family"], r["a"], r["metric"]) == (net, "window", fam, a, "test_binarized"):
+                        pts.setdefault(float(r["delta"]), []).append(float(r["value"]))
+                if pts:
+                    xs = sorted(pts)
+                    ax.plot(xs, [100 * sum(pts[x]) / len(pts[x]) for x in xs], style, ms=4,
+                            label=f"a={float(a):g} {'smooth' if fam == 'htaf-smooth' else 'surrogate'}")
+        for fam, color in (("ste", "k"), ("ss", "tab:gray")):
+            v = list(_scores(rows, net, "choice", family=fam).values())
+            if v:
+                ax.axhline(100 * sum(v) / len(v), color=color, lw=1, ls=":", label=f"{fam.upper()} (chosen)")
+        ax.set(xscale="log", xlabel="window half-width delta (eps = 0.1)", ylabel="deployed test accuracy %",
+               title=ROW_OF_NET[net])
+    axes[0][0].legend(fontsize=6)
+    fig.suptitle("MNIST-1D: deployed accuracy by HTAF window and training mode (mean over seeds)" + ctx.label)
+    return fig
+
+
+def make(ctx: FigureContext) -> list:
+    per_seed = write_rows(ctx.path(f"{NAME}_per_seed.csv"), per_seed_rows(ctx))
+    rows = read_rows(per_seed)            # every number below comes from the file a reader has
+    t = tables(rows)
+    counts = t["counts"]
+    notes = (f"MNIST-1D (3,200 training, 800 validation, the fixed 1,000 test sequences), "
+             f"htaf_theory.experiments.study; deployed = every activation the exact step. Each family's setting is "
+             f"chosen on seed 0's validation split from 9 candidates; intervals: paired t over seeds on the fixed test "
+             f"set, 95%, in accuracy points, family minus STE; the last column applies Holm's adjustment within this "
+             f"table. This page reports {counts['intervals']} intervals ({counts['labels']} labelled better/worse; "
+             f"chance alone gives {counts['chance']:g} at 95%). Per-seed data: {NAME}_per_seed.csv.")
+    header1 = ["Table 1 row", "training", "chosen on validation", "n", "deployed test acc. (s.e.)",
+               "minus STE (paired t, points)", "Holm (this table)"]
+    header2 = ["row", "a", "delta", "b", "smooth then swap", "h' surrogate", "gap: smooth - STE",
+               "swap cost: smooth - surrogate", "gradient cost: surrogate - STE", "swap change / C.1 bound (last layer)"]
+    fig = _map(rows, ctx)
+    paths = [per_seed, save_png(fig, ctx, NAME),
+             write_markdown(ctx, NAME, "Table 1 on MNIST-1D: which training deploys a Heaviside network", header1,
+                            t["rows"], notes)]
+    if t["decomposition"]:
+        paths.append(write_markdown(ctx, f"{NAME}_decomposition",
+                                    "MNIST-1D: swap cost and gradient cost of every HTAF window", header2,
+                                    t["decomposition"], "Paired t over seeds on the fixed test set, 95%, accuracy "
+                                    "points; STE is each row's chosen STE. gap = swap cost + gradient cost, seed by "
+                                    "seed. Last column: the last HTAF layer's prediction change on test when it alone is "
+                                    "swapped, beside Thm C.1's bound for it (eps = 0.01)."))
+    return paths
