@@ -39,7 +39,7 @@ from htaf_theory.validation import InvalidParameterError
 
 from .statement import exact_constants, float_fraction
 
-__all__ = ["compile_arb", "UnsupportedExpression", "Iv"]
+__all__ = ["compile_arb", "compile_tree", "UnsupportedExpression", "Iv"]
 
 _UNARY = {sp.exp: "exp", sp.log: "log", sp.tanh: "tanh", sp.cosh: "cosh", sp.sinh: "sinh", sp.sech: "sech",
           sp.atanh: "atanh", sp.cos: "cos", sp.sin: "sin"}
@@ -180,8 +180,8 @@ class _Runtime:
     def pow(x: Iv, n: int) -> Iv:
         if n < 0:
             return _Runtime.recip(_Runtime.pow(x, -n))
-        if n == 0:
-            return _Runtime.const(1)
+        if n == 0:           # x^0 = 1 only where x itself has a value: pow(log([-1, 1]), 0) is not finite
+            return _Runtime.const(1) if x.is_finite() else Iv(_NAN, _NAN)
         if n == 1:
             return x
         if not x.is_finite():
@@ -213,8 +213,12 @@ for _name in ("exp", "log", "tanh", "sinh", "atanh"):
 
 
 def _sqrt(x: Iv) -> Iv:
-    # only on a positive interval: sqrt is finite at 0 but not differentiable there, and the engine's rules
-    # rely on "finite enclosure => defined and analytic on the box" (docs/theory.md, "Certificates")
+    # on a positive interval only: sqrt is finite at 0 but not differentiable there, and the engine's rules
+    # rely on "finite enclosure => defined and analytic on the box" (docs/theory.md, "Certificates"). The exact
+    # point 0 is the one exception: sqrt(0) = 0 is defined (a point has no derivative to worry about), so a
+    # statement is not called "undefined" at 0; an interval reaching 0 stays non-finite
+    if x.is_finite() and x.lo == 0 and x.hi == 0:
+        return Iv(arb(0), arb(0))
     if not x.is_finite() or not x.lo > 0:
         return Iv(_NAN, _NAN)
     return _Runtime.increasing(x, "sqrt")
@@ -283,6 +287,37 @@ class _Printer:
                 return f"_rt.{meth}({self(e.args[0])})"
         raise UnsupportedExpression(
             f"cannot compile {type(e).__name__} ({e}) to arb: use exp, log, tanh, cosh, sinh, sech, atanh, sqrt, powers")
+
+
+def compile_tree(exprs, variables, *, name: str = "tree"):
+    """A function ``f(intervals) -> [Iv, ...]`` evaluating each expression of ``exprs`` exactly as written.
+
+    No sympy step touches the trees: no ``cse`` (which rebuilds every node with ``expr.func(*args)`` and so
+    re-evaluates it: ``Mul(0, log(x), evaluate=False)`` would become 0), no ``xreplace``; Floats print as the exact
+    binary fractions they store. Every sub-term is evaluated, and a non-finite sub-term makes every term above it
+    non-finite (the runtime's operations propagate it, ``x^0`` included), so a finite result shows that every
+    sub-term of the written expressions is defined on the input: the certifier's definedness rule.
+
+    >>> x = sp.Symbol("x")
+    >>> f = compile_tree([sp.Mul(0, sp.log(x), evaluate=False) + 1], [x])
+    >>> f([Iv.ball(arb(-1))])[0].is_finite(), f([Iv.ball(arb(2))])[0].is_finite()
+    (False, True)
+    """
+    names = {v: f"v{i}" for i, v in enumerate(variables)}
+    free = set().union(*(sp.sympify(e).free_symbols for e in exprs)) - set(variables)
+    if free:
+        raise UnsupportedExpression(f"free symbols {sorted(map(str, free))} are not variables of the box "
+                                    f"{list(map(str, variables))}")
+    printer = _Printer(names)
+    lines = [f"def {name}(balls):"]
+    lines += [f"    {nm} = balls[{i}]" for i, nm in enumerate(names.values())]
+    lines.append(f"    return [{', '.join(printer(sp.sympify(e)) for e in exprs)}]")
+    source = "\n".join(lines)
+    scope = {"arb": arb, "_rt": _Runtime, "Iv": Iv}
+    exec(compile(source, f"<arb:{name}>", "exec"), scope)  # noqa: S102  (our own generated code)
+    fn = scope[name]
+    fn.source = source
+    return fn
 
 
 def compile_arb(expr, variables, *, name: str = "f", rewrite: bool = False):

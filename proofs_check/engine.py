@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
@@ -49,17 +50,26 @@ from flint import arb, ctx
 
 from htaf_theory.validation import InvalidParameterError
 
-from .arbcode import Iv, compile_arb
-from .statement import prepare
+from .arbcode import Iv, compile_arb, compile_tree
+from .statement import _endpoint, prepare
 
-__all__ = ["certify", "replay", "Certificate", "Replay", "Problem", "ENGINE_VERSION", "prove_zero", "inequality_hash"]
+__all__ = ["certify", "certify_parts", "replay", "Certificate", "Replay", "Problem", "ENGINE_VERSION", "prove_zero",
+           "inequality_hash"]
 
 #: bumped whenever the tree's meaning changes: replay refuses certificates of another version. Rules that only
 #: get stricter keep it: replay re-checks every leaf under today's rules.
 ENGINE_VERSION = "2.0"
-_MAX_ORDER = 3        # highest derivative a tight face may need (K <= 3)
+_MAX_ORDER = 8        # highest derivative a tight face may need (K <= 8: cos x >= 1 - x^2/2 needs 4, sin 5)
 MIN_PREC, MAX_PREC = 16, 4096   # working precision in bits, for certify and for a certificate's ``prec``
 MAX_LEVEL = 8                   # a leaf may use prec * 2^level bits, level <= MAX_LEVEL
+#: the replay work a certificate may ask for: bits of one leaf (prec * 2^level), their sum over the leaves, and
+#: the tree's length; beyond them a certificate is refused before any leaf is evaluated (the committed ones use
+#: 128-bit leaves and at most 1.9 million bits in all)
+MAX_LEAF_BITS = 16384
+MAX_REPLAY_BITS = 2 ** 23
+MAX_TREE = 2_000_000
+#: a box endpoint string in a certificate: an integer or p/q, at most 1300 digits each (2^4096 has 1234)
+_ENDPOINT_TEXT = re.compile(r"-?[0-9]{1,1300}(/[0-9]{1,1300})?")
 
 
 def inequality_hash(inequality) -> str:
@@ -167,8 +177,9 @@ class Problem:
         self.inequality = statement.relational
         self.margin_expr, self.strict = statement.margin, statement.strict
         self.variables, self.box = list(statement.variables), list(statement.box)
-        # the margin's own tree (no rewriting): point values, and definedness on every leaf
-        self.margin = compile_arb(self.margin_expr, self.variables, name="margin")
+        # the statement exactly as written (lhs, rhs, every sub-term evaluated, nothing re-evaluated by sympy):
+        # definedness on every leaf, and point values
+        self.written = compile_tree(list(statement.written), self.variables, name="written")
         self.margin_bound = Bound(self.margin_expr, self.variables, "margin")
         self.tight = None
         self.face_proofs: list[str] = []
@@ -220,19 +231,32 @@ class Problem:
         return low is not None and low > 0
 
     def defined(self, box) -> bool:
-        """True if the plain enclosure of the margin's own tree over ``box`` is finite: then the margin is
-        defined and analytic on all of ``box`` (every log, sqrt, atanh argument inside its domain, no division
-        by an interval containing 0; arbcode's runtime is finite only there). The rewritten form that the
-        bounds use may have cancelled a removable singularity, so it cannot show this."""
-        return self.margin([_interval(lo, hi) for lo, hi in box]).is_finite()
+        """True if the enclosures of lhs and rhs *as written* over ``box`` are finite: then every sub-term of the
+        statement is defined and analytic on all of ``box`` (every log, sqrt, atanh argument inside its domain, no
+        division by an interval containing 0, no power of an undefined base; arbcode's runtime is finite only
+        there). Neither the margin lhs - rhs (sympy may cancel 1/x - 1/x while forming it) nor the rewritten form
+        the bounds use (cse re-evaluates every node) can show this."""
+        return all(v.is_finite() for v in self.written([_interval(lo, hi) for lo, hi in box]))
 
-    def point_margin(self, point) -> arb:
-        return self.margin([_ball(p) for p in point])
+    def point_margin(self, point) -> Iv:
+        """The margin at an exact point, from lhs and rhs as written (non-finite where either is undefined)."""
+        lhs, rhs = self.written([_ball(p) for p in point])
+        ge = isinstance(self.inequality, (sp.GreaterThan, sp.StrictGreaterThan))
+        return lhs - rhs if ge else rhs - lhs
+
+    def exact_margin_zero(self, point) -> bool:
+        """Whether sympy proves the margin exactly 0 at the exact rational ``point`` (asked only where arb cannot
+        tell the sign: an equality point of the statement)."""
+        subs = {v: sp.Rational(p.numerator, p.denominator) for v, p in zip(self.variables, point)}
+        lhs, rhs = (sp.sympify(side).subs(subs) for side in self.statement.written)
+        return prove_zero(lhs - rhs) is not None
 
     def classify(self, box) -> str | None:
-        """'margin' | 'tight' | None at the current precision (the caller sets ctx.prec)."""
+        """'margin' | 'tight' | 'exact' | None at the current precision (the caller sets ctx.prec)."""
         if not self.defined(box):
             return None
+        if self.exact_ok(box):
+            return "exact"
         low = self.margin_lower(box)
         if low is not None and low > 0:
             return "margin"
@@ -240,18 +264,33 @@ class Problem:
             return "tight"
         return None
 
+    def exact_ok(self, box) -> bool:
+        """The exact-point rule: ``box`` is a single point (every side of width 0), the statement is not strict,
+        and sympy proves the margin exactly 0 there (where it is > 0 the margin rule decides)."""
+        if self.strict or any(lo != hi for lo, hi in box) or not self.defined(box):
+            return False
+        m = self.point_margin([lo for lo, _ in box])
+        return m.is_finite() and m.lower() <= 0 <= m.upper() and self.exact_margin_zero([lo for lo, _ in box])
+
     def counterexample(self, box):
-        """An exact point of the box where m < 0 rigorously, or None."""
+        """An exact point of the box where m < 0 rigorously, or (strict statements) m = 0 exactly; or None.
+
+        The points tried: the midpoint, its projection on the tight face and, for a strict statement, the box's
+        lower and upper corners (where a strict inequality that fails with equality, x > 0 on [0, 1], fails)."""
         points = [[(lo + hi) / 2 for lo, hi in box]]
         if self.tight is not None:
             k, _, face, _ = self.tight
             on_face = list(points[0])
             on_face[k] = face
             points.append(on_face)
+        if self.strict:
+            points += [[lo for lo, _ in box], [hi for _, hi in box]]
         for p in points:
             m = self.point_margin(p)
             if m.is_finite() and m.upper() < 0:
                 return p, m
+            if self.strict and m.is_finite() and m.lower() <= 0 <= m.upper() and self.exact_margin_zero(p):
+                return p, "0 (exactly: sympy proves lhs - rhs = 0 there)"
         return None
 
     def undefined_point(self, box):
@@ -294,10 +333,14 @@ class Problem:
 
 
 def _leaf_code(kind: str, level: int) -> int:
+    if kind == "exact":             # one code after every margin and tight code (older certificates never use it)
+        return -1 - (2 * MAX_LEVEL + 2)
     return -1 - (2 * level + (0 if kind == "margin" else 1))
 
 
 def _decode(code: int) -> tuple[str, int]:
+    if code == _leaf_code("exact", 0):
+        return "exact", 0
     c = -1 - code
     return ("margin" if c % 2 == 0 else "tight"), c // 2
 
@@ -395,7 +438,7 @@ def _tight_field(problem: Problem) -> list | None:
     """The certificate's ``tight`` field: [variable, side, order K], or None."""
     if problem.tight is None:
         return None
-    return [str(problem.variables[problem.tight[0]]), problem.tight[1], problem.tight[3]]
+    return [problem.variables[problem.tight[0]].name, problem.tight[1], problem.tight[3]]
 
 
 def certify(inequality, box: dict, *, tight=None, max_boxes: int = 200_000, max_depth: int = 400, prec: int = 128,
@@ -435,10 +478,13 @@ def certify(inequality, box: dict, *, tight=None, max_boxes: int = 200_000, max_
                                     ("prec", prec, MIN_PREC, MAX_PREC), ("max_level", max_level, 0, MAX_LEVEL)):
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise InvalidParameterError(f"{label} must be an integer in [{low}, {high}]; got {value!r}")
+    if prec << max_level > MAX_LEAF_BITS:
+        raise InvalidParameterError(f"prec * 2^max_level = {prec << max_level} bits exceeds {MAX_LEAF_BITS}, the most a "
+                                    f"leaf may use (a certificate asking for more is refused by replay)")
     problem = Problem(inequality, box, tight)
     root = problem.box
     cert = Certificate(name=name, statement=str(problem.inequality), inequality_hash=inequality_hash(problem.inequality),
-                       variables=[str(v) for v in problem.variables], box=[[_fmt(lo), _fmt(hi)] for lo, hi in root],
+                       variables=[v.name for v in problem.variables], box=[[_fmt(lo), _fmt(hi)] for lo, hi in root],
                        tight=_tight_field(problem),
                        prec=prec, strict=problem.strict, face_proofs=problem.face_proofs)
     old = ctx.prec
@@ -461,7 +507,7 @@ def certify(inequality, box: dict, *, tight=None, max_boxes: int = 200_000, max_
                 cert.max_level = max(cert.max_level, level)
                 if kind == "tight":
                     cert.tight_leaves += 1
-                else:
+                elif kind == "margin":
                     low = float(problem.margin_lower(current))
                     worst = low if worst is None else min(worst, low)
                 continue
@@ -469,22 +515,23 @@ def certify(inequality, box: dict, *, tight=None, max_boxes: int = 200_000, max_
             undefined = problem.undefined_point(current)
             if undefined is not None:
                 cert.outcome = "undefined"
-                cert.counterexample = {"undefined at": {str(v): float(p) for v, p in zip(problem.variables, undefined)},
-                                       "exact point": {str(v): _fmt(p) for v, p in zip(problem.variables, undefined)}}
+                cert.counterexample = {"undefined at": {v.name: float(p) for v, p in zip(problem.variables, undefined)},
+                                       "exact point": {v.name: _fmt(p) for v, p in zip(problem.variables, undefined)}}
                 return cert
             found = problem.counterexample(current)
             if found is not None:
                 point, value = found
                 cert.outcome = "counterexample"
-                cert.counterexample = {"point": {str(v): float(p) for v, p in zip(problem.variables, point)},
-                                       "exact point": {str(v): _fmt(p) for v, p in zip(problem.variables, point)},
-                                       "margin": str(value)}
+                cert.counterexample = {"point": {v.name: float(p) for v, p in zip(problem.variables, point)},
+                                       "exact point": {v.name: _fmt(p) for v, p in zip(problem.variables, point)},
+                                       "margin": value if isinstance(value, str) else str(value)}
                 return cert
-            if depth >= max_depth or cert.boxes >= max_boxes:
+            if depth >= max_depth or cert.boxes >= max_boxes or all(lo == hi for lo, hi in current):
                 cert.outcome = "undecided"
-                box_now = {str(v): [float(lo), float(hi)] for v, (lo, hi) in zip(problem.variables, current)}
-                cert.counterexample = {"undecided box": box_now,
-                                       "limit": "max_depth" if depth >= max_depth else "max_boxes"}
+                box_now = {v.name: [float(lo), float(hi)] for v, (lo, hi) in zip(problem.variables, current)}
+                limit = ("the box is a single point where the sign is not decided" if all(lo == hi for lo, hi in current)
+                         else "max_depth" if depth >= max_depth else "max_boxes")
+                cert.counterexample = {"undecided box": box_now, "limit": limit}
                 return cert
             ctx.prec = prec
             d, left, right = _split(current, root, problem)
@@ -497,6 +544,41 @@ def certify(inequality, box: dict, *, tight=None, max_boxes: int = 200_000, max_
     finally:
         ctx.prec = old
         cert.seconds = time.time() - start
+
+
+def certify_parts(inequality, box: dict, equal_at: dict, **options) -> list[Certificate]:
+    """Prove an inequality whose two sides meet at an interior point: split the box there and certify each part.
+
+    ``equal_at = {v: c}`` names one variable and the value where lhs = rhs (exp(x) >= 1 + x at x = 0, x(1 - x) <= 1/4
+    at x = 1/2). The box is cut at v = c into [lo, c] and [c, hi]; each part is certified with the tight face at c
+    ("hi" for the lower part, "lo" for the upper), where the Taylor rule needs the sides' derivatives to agree (K
+    leading face terms proved 0 by sympy). The statement holds on the box iff every returned certificate is
+    verified; each replays on its own part. Equality along a curve (x y <= (x^2 + y^2)/2 on the diagonal) is not a
+    point: substitute y = x + t so that it becomes the face t = 0.
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> [c.outcome for c in certify_parts(sp.exp(x) >= 1 + x, {x: (-1, 1)}, {x: 0})]
+    ['verified', 'verified']
+    """
+    if not isinstance(equal_at, dict) or len(equal_at) != 1:
+        raise InvalidParameterError(f"equal_at must name one variable and its value, {{v: c}}; got {equal_at!r}")
+    (var, value), = equal_at.items()
+    statement = prepare(inequality, box)
+    names = [v.name for v in statement.variables]
+    name = var if isinstance(var, str) else getattr(var, "name", None)
+    if name not in names:
+        raise InvalidParameterError(f"equal_at variable {var!r} is not a box variable {names}")
+    k = names.index(name)
+    c = _endpoint(name, value)
+    lo, hi = statement.box[k]
+    if not lo < c < hi:
+        raise InvalidParameterError(f"equal_at: {name} = {c} must lie inside its range ({lo}, {hi}); at an end of the "
+                                    f"box use tight=({name!r}, 'lo' | 'hi') instead")
+    parts, base = [], options.pop("name", "certificate")
+    for side, part in (("hi", (lo, c)), ("lo", (c, hi))):
+        sub = {v: (part if i == k else statement.box[i]) for i, v in enumerate(statement.variables)}
+        parts.append(certify(inequality, sub, tight=(statement.variables[k], side), name=f"{base}-{side}", **options))
+    return parts
 
 
 @dataclass
@@ -547,6 +629,16 @@ def _certificate_fields(cert) -> str | None:
         return f"tight must be null or [variable, 'lo' | 'hi', order]; got {cert.tight!r}"
     if not isinstance(cert.tree, list) or not all(type(c) is int for c in cert.tree):
         return "tree must be a list of integers"
+    if len(cert.tree) > MAX_TREE:
+        return f"tree of {len(cert.tree)} entries exceeds {MAX_TREE}"
+    if not all(_ENDPOINT_TEXT.fullmatch(e) for r in cert.box for e in r):
+        return "box endpoints must be integers or p/q with at most 1300 digits each"
+    exact = _leaf_code("exact", 0)
+    levels = [_decode(c)[1] for c in cert.tree if c < 0 and c >= exact]
+    if levels and (cert.prec << max(levels)) > MAX_LEAF_BITS:
+        return f"a leaf asks for {cert.prec << max(levels)} bits, more than {MAX_LEAF_BITS}"
+    if sum(cert.prec << lv for lv in levels) > MAX_REPLAY_BITS:
+        return f"the leaves ask for more than {MAX_REPLAY_BITS} bits in all"
     return None
 
 
@@ -577,7 +669,7 @@ def replay(cert: Certificate, inequality, box: dict | None = None, tight=None) -
         return Replay(False, f"cannot set up the problem: {err}")
     if cert.inequality_hash != inequality_hash(problem.inequality):
         return Replay(False, "the inequality is not the one the certificate was made for (hash differs)")
-    if [str(v) for v in problem.variables] != cert.variables or [[_fmt(lo), _fmt(hi)] for lo, hi in problem.box] != cert.box:
+    if [v.name for v in problem.variables] != cert.variables or [[_fmt(lo), _fmt(hi)] for lo, hi in problem.box] != cert.box:
         return Replay(False, "the box differs from the certificate's")
     expected_tight = _tight_field(problem)
     if expected_tight != cert.tight:
@@ -604,7 +696,7 @@ def _replay_tree(problem: Problem, tree: list, prec: int) -> Replay:
             return result
         code = tree[pos]
         pos += 1
-        if code >= len(root) or code < _leaf_code("tight", MAX_LEVEL):
+        if code >= len(root) or code < _leaf_code("exact", 0):
             result.reason = f"invalid tree code {code!r} at {pos - 1}"
             return result
         if code >= 0:
@@ -617,6 +709,8 @@ def _replay_tree(problem: Problem, tree: list, prec: int) -> Replay:
         if kind == "margin":
             low = problem.margin_lower(current)
             ok = problem.defined(current) and low is not None and low > 0
+        elif kind == "exact":
+            ok = problem.exact_ok(current)
         else:
             ok = problem.tight is not None and problem.tight_ok(current)
         if not ok:
@@ -626,7 +720,7 @@ def _replay_tree(problem: Problem, tree: list, prec: int) -> Replay:
         result.max_level = max(result.max_level, level)
         if kind == "tight":
             result.tight_leaves += 1
-        else:
+        elif kind == "margin":
             result.worst_margin = float(low) if result.worst_margin is None else min(result.worst_margin, float(low))
     if pos != len(tree):
         result.reason = f"{len(tree) - pos} trailing tree entries"

@@ -22,6 +22,13 @@ is discharged here, and refused with the reason when it cannot be:
    refused; two distinct symbols with one name are refused (a certificate stores names).
 6. **Strict and tight.** A strict inequality cannot hold on a face where lhs = rhs: ``>``/``<`` with a
    tight face is refused (certify the non-strict form instead).
+7. **Bounded numbers.** Every integer and rational constant of the inequality and every box endpoint has a
+   numerator and denominator of at most ``MAX_CONSTANT_BITS`` bits (``Rational(1, 10**5000)``, ``x**(10**5000)``
+   are refused by name), so no later step's cost is unbounded.
+8. **The statement as written.** ``Statement.written`` keeps lhs and rhs exactly as the caller built them (no
+   Float replaced, nothing re-evaluated): the certifier requires every sub-term of both to be finite on every leaf
+   (``arbcode.compile_tree``), so a term that is undefined somewhere in the box cannot be cancelled away by sympy
+   while the margin lhs - rhs is formed.
 
 >>> import sympy as sp
 >>> x = sp.Symbol("x", real=True)
@@ -43,10 +50,14 @@ import sympy as sp
 
 from htaf_theory.validation import InvalidParameterError
 
-__all__ = ["Statement", "prepare", "exact_constants", "float_fraction", "MAX_ENDPOINT", "ALLOWED_ASSUMPTIONS"]
+__all__ = ["Statement", "prepare", "exact_constants", "float_fraction", "MAX_ENDPOINT", "ALLOWED_ASSUMPTIONS",
+           "MAX_CONSTANT_BITS"]
 
 #: largest |endpoint| a box may have: far beyond any claim's range, and every float conversion stays finite
 MAX_ENDPOINT = Fraction(2) ** 1000
+
+#: largest size (bits of numerator and of denominator) of a constant or a box endpoint
+MAX_CONSTANT_BITS = 4096
 
 #: assumptions a symbol may be declared with; each is checked against the box (commutative is sympy's default)
 ALLOWED_ASSUMPTIONS = ("real", "finite", "positive", "negative", "nonnegative", "nonpositive", "nonzero", "commutative")
@@ -72,6 +83,7 @@ class Statement:
     variables: tuple              # the box's symbols, in the box's order
     box: tuple                    # ((lo, hi), ...) as Fractions
     tight: tuple | None           # (index of the variable, "lo" | "hi") or None
+    written: tuple = ()           # (lhs, rhs) exactly as given: every sub-term must be defined on the box
 
 
 def float_fraction(value: sp.Float) -> Fraction:
@@ -123,6 +135,9 @@ def _endpoint(key, value) -> Fraction:
     else:
         raise InvalidParameterError(
             f"box[{key}]: endpoint {value!r} must be an exact finite number (int, Fraction, float, sympy Rational or Float)")
+    if max(abs(frac.numerator).bit_length(), frac.denominator.bit_length()) > MAX_CONSTANT_BITS:
+        raise InvalidParameterError(f"box[{key}]: endpoint has a numerator or denominator of more than "
+                                    f"{MAX_CONSTANT_BITS} bits (valid: at most {MAX_CONSTANT_BITS} bits each)")
     if abs(frac) > MAX_ENDPOINT:
         raise InvalidParameterError(f"box[{key}]: endpoint {float(frac) if abs(frac) < 2**1020 else 'beyond 1e307'} "
                                     f"is outside the supported range [-2^1000, 2^1000]")
@@ -162,6 +177,13 @@ def _relational(inequality):
                                     f"e.g. sp.Ge(lhs, rhs, evaluate=False), with symbols declared only real")
     if not isinstance(inequality, sp.core.relational.Relational) or isinstance(inequality, (sp.Eq, sp.Ne)):
         raise InvalidParameterError(f"inequality must be a sympy relational lhs >= rhs, <=, > or <; got {inequality!r}")
+    for side in (inequality.lhs, inequality.rhs):
+        for atom in side.atoms(sp.Rational):
+            bits = max(abs(int(atom.p)).bit_length(), int(atom.q).bit_length())
+            if bits > MAX_CONSTANT_BITS:
+                shown = f"of about {int(bits * 0.30103)} digits"      # str() of it would itself exceed Python's limit
+                raise InvalidParameterError(f"the inequality's constant {shown} has more than {MAX_CONSTANT_BITS} bits "
+                                            f"(valid: numerator and denominator of at most {MAX_CONSTANT_BITS} bits)")
     lhs, rhs = exact_constants(inequality.lhs), exact_constants(inequality.rhs)
     relational = type(inequality)(lhs, rhs, evaluate=False)
     if isinstance(inequality, (sp.GreaterThan, sp.StrictGreaterThan)):
@@ -222,7 +244,7 @@ def prepare(inequality, box, tight=None) -> Statement:
         if not isinstance(tight, (tuple, list)) or len(tight) != 2:
             raise InvalidParameterError(f"tight must be (symbol, 'lo' | 'hi') or None; got {tight!r}")
         var, side = tight
-        names = [str(v) for v in variables]
+        names = [v.name for v in variables]
         k = names.index(var) if isinstance(var, str) and var in names else next(
             (i for i, v in enumerate(variables) if v == var), None)
         if k is None:
@@ -234,4 +256,5 @@ def prepare(inequality, box, tight=None) -> Statement:
                 "a strict inequality cannot hold on a tight face, where lhs = rhs: certify the non-strict form "
                 "(>= or <=) with the tight face, or the strict one on a box without that face")
         face = (k, side)
-    return Statement(relational, margin, strict, tuple(variables), tuple(ranges), face)
+    return Statement(relational, margin, strict, tuple(variables), tuple(ranges), face,
+                     (inequality.lhs, inequality.rhs))

@@ -213,3 +213,138 @@ def test_usage_example_of_certify():
     assert replay(cert, claim)
     wrong = certify(grad.subs(S.x, sp.atanh(q) / S.b_pos) / grad.subs(S.x, 0) <= sp.Rational(99, 100), box)
     assert wrong.outcome == "counterexample"
+
+
+# ---- definedness: every sub-term of the statement as written, on the whole box -------------------------------
+
+_r = sp.Symbol("r", real=True)
+_HALF = sp.S.Half
+UNDEFINED_SOMEWHERE = [
+    ("1/x + 1 >= 1/x", sp.Ge(1 / _r + 1, 1 / _r, evaluate=False), {_r: (-1, 1)}, None),
+    ("log + sin <= log + x, tight", sp.Le(sp.log(_r) + sp.sin(_r), sp.log(_r) + _r, evaluate=False), {_r: (0, 1)},
+     (_r, "lo")),
+    ("sqrt(x) + 1 >= sqrt(x)", sp.Ge(sp.sqrt(_r) + 1, sp.sqrt(_r), evaluate=False), {_r: (-1, 1)}, None),
+    ("atanh(x) + 1 >= atanh(x)", sp.Ge(sp.atanh(_r) + 1, sp.atanh(_r), evaluate=False), {_r: (-3, 3)}, None),
+    ("0*log(x) + 1 >= 1/2", sp.Ge(sp.Mul(0, sp.log(_r), evaluate=False) + 1, _HALF, evaluate=False), {_r: (-1, 1)}, None),
+    ("(x-1)/(x-1) >= 1/2", sp.Ge(sp.Mul(_r - 1, 1 / (_r - 1), evaluate=False), _HALF, evaluate=False), {_r: (0, 2)}, None),
+    ("exp(log(x)) >= x - 1", sp.Ge(sp.exp(sp.log(_r), evaluate=False), _r - 1, evaluate=False), {_r: (-1, 1)}, None),
+    ("log(x)^0 >= 1/2", sp.Ge(sp.Pow(sp.log(_r), 0, evaluate=False), _HALF, evaluate=False), {_r: (-1, 1)}, None),
+    ("(1/x)^0 >= 1/2", sp.Ge(sp.Pow(1 / _r, 0, evaluate=False), _HALF, evaluate=False), {_r: (-1, 1)}, None),
+    ("log(x)^0 >= 1/2 on [-2, -1]", sp.Ge(sp.Pow(sp.log(_r), 0, evaluate=False), _HALF, evaluate=False),
+     {_r: (-2, -1)}, None),
+]
+
+
+@pytest.mark.parametrize("ident, ineq, box, tight", UNDEFINED_SOMEWHERE, ids=[c[0] for c in UNDEFINED_SOMEWHERE])
+def test_a_statement_undefined_somewhere_in_the_box_is_never_verified(ident, ineq, box, tight):
+    cert = certify(ineq, box, tight=tight, max_boxes=3000)
+    assert cert.outcome == "undefined", (ident, cert.outcome)
+    point = {k: Fraction(v) for k, v in cert.counterexample["exact point"].items()}
+    lo, hi = next(iter(box.values()))
+    assert lo <= point["r"] <= hi
+
+
+def test_a_forged_certificate_of_an_undefined_statement_does_not_replay():
+    # the tree of a true statement, relabelled for one that is undefined at 0: replay's leaf check refuses it
+    good = certify(sp.Ge(sp.Add(sp.Mul(0, _r, evaluate=False), 1, evaluate=False), _HALF, evaluate=False), {_r: (-1, 1)})
+    assert good.outcome == "verified"
+    ineq = sp.Ge(sp.Mul(0, sp.log(_r), evaluate=False) + 1, _HALF, evaluate=False)
+    forged = dataclasses.replace(good, inequality_hash=certify_mod.inequality_hash(
+        certify_mod.Problem(ineq, {_r: (-1, 1)}).inequality), statement=str(ineq))
+    assert not replay(forged, ineq)
+
+
+def test_the_definedness_tree_is_the_statement_as_written_not_cses():
+    # no sympy step rebuilds the written tree: Mul(0, log(x)) keeps its log, and evaluates to a non-finite value
+    from proofs_check.arbcode import compile_tree
+    tree = compile_tree([sp.Add(sp.Mul(0, sp.log(_r), evaluate=False), 1, evaluate=False)], [_r])
+    assert "log" in tree.source
+    assert not tree([Iv.ball(__import__("flint").arb(-1))])[0].is_finite()
+
+
+# ---- true statements a sound engine can settle ----------------------------------------------------------------
+
+@pytest.mark.parametrize("ineq, tight, order", [(sp.cos(_r) >= 1 - _r ** 2 / 2, (_r, "lo"), 4),
+                                                (sp.sin(_r) >= _r - _r ** 3 / 6, (_r, "lo"), 5)])
+def test_faces_with_more_vanishing_derivatives_are_settled(ineq, tight, order):
+    cert = certify(ineq, {_r: (0, 1)}, tight=tight)
+    assert cert.outcome == "verified" and cert.tight[2] == order
+    assert replay(cert, ineq)
+    wrong = type(ineq)(ineq.lhs, ineq.rhs + _r ** order / 10)      # the margin is x^K/K! + ...: x^K/10 exceeds it
+    assert certify(wrong, {_r: (0, 1)}, tight=tight, max_boxes=2000).outcome != "verified"
+
+
+@pytest.mark.parametrize("ineq, box, at", [
+    (sp.exp(_r) >= 1 + _r, {_r: (-1, 1)}, {_r: 0}),
+    (_r * (1 - _r) <= sp.Rational(1, 4), {_r: (0, 1)}, {_r: sp.Rational(1, 2)}),
+])
+def test_equality_at_a_named_interior_point_is_proved_part_by_part(ineq, box, at):
+    assert certify(ineq, box, max_boxes=400).outcome == "undecided"          # one box: the equality point defeats it
+    parts = certify_mod.certify_parts(ineq, box, at)
+    assert [c.outcome for c in parts] == ["verified", "verified"]
+    assert all(replay(c, ineq) for c in parts)
+    shifted = type(ineq)(ineq.lhs, ineq.rhs + sp.Rational(1, 10**6)) if isinstance(ineq, sp.GreaterThan) else \
+        type(ineq)(ineq.lhs + sp.Rational(1, 10**6), ineq.rhs)
+    assert "counterexample" in [c.outcome for c in certify_mod.certify_parts(shifted, box, at, max_boxes=2000)]
+
+
+def test_sqrt_at_zero_is_defined_not_undefined():
+    cert = certify(sp.Ge(sp.sqrt(_r), _r), {_r: (0, 1)}, tight=(_r, "lo"), max_depth=60)
+    assert cert.outcome == "undecided"                 # not "undefined": sqrt(0) = 0 has a value
+
+
+def test_a_degenerate_box_is_decided_at_its_point():
+    third = sp.Rational(1, 3)
+    cert = certify(sp.Ge(_r, third, evaluate=False), {_r: (third, third)})
+    assert cert.outcome == "verified" and cert.leaves == 1 and replay(cert, sp.Ge(_r, third, evaluate=False))
+    assert certify(sp.Ge(_r, 2 * third, evaluate=False), {_r: (third, third)}).outcome == "counterexample"
+
+
+@pytest.mark.parametrize("ineq, box", [(sp.Gt(_r, 0, evaluate=False), {_r: (0, 1)}),
+                                       (sp.Gt(sp.exp(_r), 1 + _r), {_r: (-1, 1)})])
+def test_a_strict_inequality_that_fails_with_equality_gets_its_point(ineq, box):
+    cert = certify(ineq, box, max_boxes=2000)
+    assert cert.outcome == "counterexample" and cert.counterexample["exact point"] == {"r": "0"}
+    assert cert.counterexample["margin"].startswith("0 (exactly")
+
+
+def test_a_statement_over_a_dummy_replays_without_a_box():
+    d = sp.Dummy("x", real=True)
+    cert = certify(sp.exp(d) >= 1 + d, {d: (0, 1)}, tight=(d, "lo"))
+    assert cert.variables == ["x"] and replay(cert, sp.exp(d) >= 1 + d)
+
+
+# ---- replay's cost is bounded by its input ------------------------------------------------------------------
+
+def _committed(name):
+    return Certificate.load(certified.CERT_DIR / f"{name}.json")
+
+
+@pytest.mark.parametrize("box", [[["1e10000000", "6"]], [["-1e100000000", "6"]], [["1e-5000", "1"]],
+                                 [["1" * 2000, "2"]], [["-6", "6/0"]]])
+def test_box_strings_are_parsed_with_a_bound_first(box):
+    import time
+    cert = dataclasses.replace(_committed("fig2_limit"), box=box)
+    started = time.time()
+    result = replay(cert, fig2.CERTIFIED[0].inequality)
+    assert not result and time.time() - started < 2.0, result.reason
+
+
+def test_a_certificate_asking_for_too_much_precision_is_refused_before_any_leaf():
+    import time
+    cert = dataclasses.replace(_committed("fig2_limit"), prec=4096, tree=[0, 0, -17, -17, 0, -17, 0, -17, -17])
+    started = time.time()
+    result = replay(cert, fig2.CERTIFIED[0].inequality)
+    assert not result and "bits" in result.reason and time.time() - started < 2.0
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: certify(_r >= sp.Rational(1, 10**5000), {_r: (0, 1)}), "constant"),
+    (lambda: certify(sp.Ge(_r ** (10**5000), 0, evaluate=False), {_r: (0, 1)}), "constant"),
+    (lambda: certify(_r >= 0, {_r: (Fraction(1, 10**5000), 1)}), "box"),
+    (lambda: certify(_r >= 0, {_r: (0, 1)}, prec=4096, max_level=8), "bits"),
+])
+def test_huge_numbers_are_refused_by_name(make, match):
+    from htaf_theory.validation import InvalidParameterError
+    with pytest.raises(InvalidParameterError, match=match):
+        make()
