@@ -157,3 +157,16 @@ def test_holm_labels_are_holms_step_down_rejections(rows):
         assert (c.holm_label in ("better", "worse")) == (i in rejected and c.label in ("better", "worse"))
         if c.holm_label in ("better", "worse"):
             assert c.holm_label == c.label
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-2, 2), min_size=3, max_size=10), st.floats(0.05, 1.0))
+def test_widening_a_printed_paired_interval_gives_the_corrected_resampled_one(diffs, ratio):
+    from htaf_theory.experiments.stats import resplit_interval
+    b = [0.0] * len(diffs)
+    plain = paired_comparison(diffs, b, lower_is_better=False)
+    if plain.method != "paired t, 95%":
+        return
+    nb = paired_comparison(diffs, b, lower_is_better=False, design="resplits", test_train_ratio=ratio)
+    mean, low, high = resplit_interval(plain.low, plain.high, len(diffs), ratio)
+    assert (low, high) == pytest.approx((nb.low, nb.high), rel=1e-9, abs=1e-12) and mean == pytest.approx(nb.mean, abs=1e-12)

@@ -46,7 +46,7 @@ from scipy import stats
 from ..validation import InvalidParameterError
 
 __all__ = ["PairedComparison", "paired_comparison", "compare_records", "holm", "chance_labels", "CONFIDENCE",
-           "DESIGNS", "LOWER_IS_BETTER"]
+           "DESIGNS", "LOWER_IS_BETTER", "resplit_interval"]
 
 #: the confidence of every interval a verdict rests on
 CONFIDENCE = 0.95
@@ -153,6 +153,19 @@ def paired_comparison(a_scores, b_scores, *, lower_is_better: bool, a: str = "A"
     else:
         p = float(2 * stats.t.sf(abs(mean_u) / (sd_u * factor), n - 1))
     return PairedComparison(a, b, n, mean, low, high, _label(low, high, n, lower_is_better), method, p)
+
+
+def resplit_interval(low: float, high: float, n: int, test_train_ratio: float) -> tuple[float, float, float]:
+    """(mean, low, high) of the corrected resampled t interval, from the paired t interval [low, high] of the same
+    n differences: the mean, sd and degrees of freedom are the same; only the standard error grows from
+    sd sqrt(1/n) to sd sqrt(1/n + n_test/n_train), so the half-width is multiplied by sqrt(1 + n n_test/n_train).
+
+    >>> tuple(round(v, 4) for v in resplit_interval(0.002, 0.038, 5, 2 / 7))
+    (0.02, -0.008, 0.048)
+    """
+    mean, half = (low + high) / 2, (high - low) / 2
+    wide = half * math.sqrt(1 + n * test_train_ratio)
+    return mean, mean - wide, mean + wide
 
 
 def holm(comparisons: list[PairedComparison], *, lower_is_better: bool) -> list[PairedComparison]:

@@ -66,7 +66,8 @@ def symbolic(impl=None) -> CheckResult:
     ok = sp.expand(series - expected) == 0
     lim = sp.limit(sp.atanh(z) / z, z, 0)
     return CheckResult("fig2.limit", "symbolic", "z = L/a in (0, 1)", "verified" if ok and lim == 1 else "undecided",
-                       "exact", f"N(z) series = sum 2k/(2k+1) z^(2k+1) (k <= 5): {ok}; lim artanh(z)/z = {lim}")
+                       "exact", f"one step: the first five series coefficients of N(z) are 2k/(2k+1) > 0 (k <= 5): {ok}; "
+                       f"lim artanh(z)/z = {lim} (the decrease itself is the certified inequality)")
 
 
 RHO = sp.Symbol("rho", real=True)
@@ -87,12 +88,14 @@ CLAIM = Claim(
     "fig2.limit",
     "a min_b(a) is strictly decreasing in a and tends to L(eps)/delta from above; a b > L/delta is necessary, not sufficient",
     "Sec. 3.2, Fig. 2", "eps in (0, 1/2), delta > 0, a > L(eps)",
-    [Check("symbolic", symbolic), Check("precise", precise), CERTIFIED[0].replay_check(), CERTIFIED[0].search_check()],
+    [Check("symbolic", symbolic, covers="step"), Check("precise", precise), CERTIFIED[0].replay_check(),
+     CERTIFIED[0].search_check()],
     note="The paper says a min_b(a) 'converges to 22' (eps = delta = 0.1): the limit is log(9)/0.1 = 21.97, approached "
          "from above, and a b >= 22 alone does not make h 0.1-close: (a, b) = (2, 11) has error 0.1678.",
     target="corrected",
-    correction="counterexample to 'a b -> 22 suffices': the limit is L/delta = 21.97, approached from above, so a b > 21.97 "
-               "is necessary, not sufficient; (a, b) = (2, 11) has a b = 22 and error 0.1678 > 0.1")
+    correction="counterexample to our reading of a condition lost in extraction ('a b -> 22 suffices'): the limit is "
+               "L/delta = 21.97, approached from above, so a b > 21.97 is necessary, not sufficient; (a, b) = (2, 11) "
+               "has a b = 22 and error 0.1678 > 0.1")
 
 
 #: a deliberately wrong variant (the b bound without artanh): its checks must reject it with a counterexample

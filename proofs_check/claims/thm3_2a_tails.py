@@ -119,7 +119,8 @@ CLAIM = Claim(
     "thm3.2.a",
     "h'(x) = a b sigma(u) sigma(-u) sech^2(bx); h'(x) e^{2b|x|} -> C(a,b) = a b sech^2(a/2); non-asymptotic: "
     "(1+w)^-2 <= h'(x)/(C e^{-2b|x|}) <= e^{2aw/(1+w)} (1+w)^-2, w = e^{-2b|x|}",
-    "Thm 3.2(a), App. A.2 (the two-sided bound is ours)", "a, b > 0",
+    "Thm 3.2(a), App. A.2 (the two-sided bound is ours)",
+    "a, b > 0 (the two-sided bound certified for a <= 10 (upper) and a <= 100 (lower); beyond, the precise grid to a = 1e3)",
     [Check("symbolic", a_symbolic), Check("precise", a_precise), CERTIFIED[0].replay_check(), CERTIFIED[1].replay_check(),
      CERTIFIED[0].search_check(), CERTIFIED[1].search_check()],
     note="The paper gives the tail only asymptotically ('for large x'); the bound shows the tail regime starts "

@@ -58,7 +58,7 @@ CERTIFIED = [CertifiedInequality("thm32b_max", "thm3.2.b", max_inequality, lambd
 
 
 CLAIM = Claim(
-    "thm3.2.b", "h'(0) = a b / 4, and it is the (strict) global maximum of h'", "Thm 3.2(b)", "a, b > 0",
+    "thm3.2.b", "h'(0) = a b / 4, and it is the global maximum of h' (h'(x) <= h'(0) for every x)", "Thm 3.2(b)", "a, b > 0",
     [Check("symbolic", b_symbolic), Check("precise", b_precise), CERTIFIED[0].replay_check(), CERTIFIED[0].search_check()])
 
 
