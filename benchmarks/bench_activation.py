@@ -35,7 +35,7 @@ import time
 
 import torch
 
-from htaf_theory.nn import _kernels, _native, heaviside_ste, htaf, scaled_sigmoid
+from htaf_theory.nn import _formulas, _kernels, _native, heaviside_ste, htaf, scaled_sigmoid
 
 
 def naive_htaf(x):
@@ -180,7 +180,7 @@ def _variant(exp_cost: bool, div_cost: bool):
         u = y.abs()
         e1 = torch.exp(-2.0 * u) if exp_cost else 1.0 - 0.1 * u
         r1 = 1.0 / (1.0 + e1) if div_cost else 0.5 * e1 + 0.7
-        e2 = torch.exp(-a * _kernels._tanh_abs(u, e1, r1)) if exp_cost else 1.0 - 0.05 * a * u
+        e2 = torch.exp(-a * _formulas._tanh_abs(u, e1, r1)) if exp_cost else 1.0 - 0.05 * a * u
         r2 = 1.0 / (1.0 + e2) if div_cost else 0.5 * e2 + 0.7
         return torch.where(y >= 0, r2, e2 * r2), (4.0 * a * b) * e1 * r1 * r1 * e2 * r2 * r2
     return kernel
@@ -190,7 +190,7 @@ def breakdown(p: int, repeats: int) -> None:
     """ns per element of the compiled training kernel and of variants without its exps / divisions, 1 thread."""
     torch.set_num_threads(1)
     options = dict(dynamic=True, fullgraph=True, options={"cpp.dynamic_threads": True})
-    variants = {"full kernel": _kernels._htaf_forward_and_grad, "no exps": _variant(False, True),
+    variants = {"full kernel": _formulas._htaf_forward_and_grad, "no exps": _variant(False, True),
                 "no divisions": _variant(True, False),
                 "two outputs only": lambda x, a, b: (x * a, x * b), "sigmoid + derivative": lambda x, a, b: (
                     (s := torch.sigmoid(a * x)), s * (1 - s))}

@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch")
 
 from htaf_theory import core  # noqa: E402
 from htaf_theory.nn.subnormals import flush_is_on, set_flush_denormal  # noqa: E402
-from htaf_theory.nn import _kernels, _native  # noqa: E402
+from htaf_theory.nn import _formulas, _native  # noqa: E402
 from htaf_theory.validation import InvalidParameterError  # noqa: E402
 
 EPS32 = float(np.finfo(np.float32).eps)
@@ -135,7 +135,7 @@ def test_recomputing_backwards_and_the_step(lib):
     # same kernel with c = 2k (``KINDS``); both against float64 references
     ss = lambda x, gamma: torch.from_numpy(core.scaled_sigmoid_grad(x.numpy(), gamma))   # noqa: E731
     assert slope_errors(lib, lambda gamma: gamma, ss, (0.3, 4.0, 22.0)) <= LIMIT
-    tanh = lambda x, k: _kernels._ste_tanh_backward(x, torch.ones_like(x), k)            # noqa: E731 (float64)
+    tanh = lambda x, k: _formulas._ste_tanh_backward(x, torch.ones_like(x), k)            # noqa: E731 (float64)
     assert slope_errors(lib, lambda k: _native.KINDS["ste_tanh_bwd"][3](k)[0], tanh, (0.5, 4.0)) <= LIMIT
     x = torch.tensor([-1.0, -0.0, 0.0, 1e-45, -1e-45, float("inf"), -float("inf"), float("nan")])
     assert torch.equal(_native.call(lib, "step_fwd", x, None)[:-1],
@@ -147,7 +147,7 @@ def test_special_inputs_are_those_of_the_torch_formulas(lib):
     x = torch.tensor([0.0, -0.0, float("inf"), -float("inf"), float("nan"), 1e38, -1e38, 1e-45, -1e-45, 3e-39])
     a, b = torch.tensor(11.0), torch.tensor(2.0)
     value, slope = _native.call(lib, "htaf_fwd_grad", x, None, 11.0, 2.0)
-    ref_value, ref_slope = _kernels._htaf_forward_and_grad(x, a, b)
+    ref_value, ref_slope = _formulas._htaf_forward_and_grad(x, a, b)
     torch.testing.assert_close(value, ref_value, equal_nan=True, rtol=4 * EPS32, atol=0)
     torch.testing.assert_close(slope, ref_slope, equal_nan=True, rtol=8 * EPS32, atol=0)
     assert value[4].isnan() and slope[4].isnan()
@@ -161,7 +161,7 @@ def test_shapes_layouts_and_empty_inputs(lib):
     x = torch.randn(64, 33).t()                       # not contiguous
     value = _native.call(lib, "htaf_fwd", x, None, 11.0, 2.0)
     assert value.shape == x.shape
-    torch.testing.assert_close(value, _kernels._htaf_forward(x, torch.tensor(11.0), torch.tensor(2.0)))
+    torch.testing.assert_close(value, _formulas._htaf_forward(x, torch.tensor(11.0), torch.tensor(2.0)))
     assert _native.call(lib, "htaf_fwd", torch.empty(0, 5), None, 11.0, 2.0).shape == (0, 5)
     assert _native.call(lib, "htaf_fwd", torch.tensor(0.0), None, 11.0, 2.0).item() == 0.5
     # through the layer: only float32 CPU inputs take the native kernels
@@ -182,15 +182,28 @@ def test_threads_give_the_same_bits_as_one_thread(lib):
             assert torch.equal(u, v), name
 
 
-def test_pool_threads_compute_with_the_callers_flush_setting(lib, tmp_path):
+def _flush_setup():
     if torch.get_num_threads() < 2 or _native.gomp_parallel_address() is None:
         pytest.skip("one torch thread or no OpenMP runtime: the parallel path is not used")
-    x = torch.full((8 * 16384,), 22.0)                 # h'(22) at a = 11, b = 2: ~1e-42, subnormal
+    return torch.full((8 * 16384,), 22.0)                 # h'(22) at a = 11, b = 2: ~1e-42, subnormal
+
+
+def test_pool_threads_compute_with_the_callers_flush_setting(lib):
+    x = _flush_setup()
     torch.set_flush_denormal(True)                     # this thread flushes; torch's pool threads do not
     try:
         # compared as bits: under DAZ a float comparison would read a subnormal as 0
         _, slope = _native.call(lib, "htaf_fwd_grad", x, None, 11.0, 2.0, threads=torch.get_num_threads())
         assert torch.all(slope.view(torch.int32) == 0), "every block flushed, whichever thread computed it"
+    finally:
+        torch.set_flush_denormal(False)
+
+
+@pytest.mark.perf      # the control depends on thread scheduling: a pool thread must take a block (a loaded machine may not)
+def test_without_passing_the_flush_setting_pool_threads_leave_subnormals(lib, tmp_path):
+    x = _flush_setup()
+    torch.set_flush_denormal(True)
+    try:
         # the wrong variant, without passing the control word to the pool threads, leaves subnormals in the blocks a
         # pool thread took (blocks are taken first come: a late-waking thread may take none in one call)
         wrong = _variant(tmp_path, "    _mm_setcsr(j->csr);\n", "")
@@ -355,7 +368,7 @@ def test_without_the_library_the_layer_falls_back(tmp_path, monkeypatch):
     with pytest.warns(RuntimeWarning, match="native kernels unavailable"):
         from htaf_theory.nn import htaf
         value = htaf(x, 11.0, 2.0)
-    torch.testing.assert_close(value, _kernels._htaf_forward(x, torch.tensor(11.0), torch.tensor(2.0)))
+    torch.testing.assert_close(value, _formulas._htaf_forward(x, torch.tensor(11.0), torch.tensor(2.0)))
     assert _native.library() is None                  # decided once: no second warning, no second compile
 
 

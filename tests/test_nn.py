@@ -171,7 +171,7 @@ def test_training_saves_h_prime_exact_in_float32_tails(mode, monkeypatch):
         # wrong variants are rejected: e1 = 1 + expm1(-2|bx|) (one exp fewer) is 0 in float32 once |bx| > 9, and
         # tanh = (1 - e1)/(1 + e1) everywhere (what inductor's exp - 1 expm1 amounts to) loses a*ulp near 0
         def shortcut(xx, a, b):
-            value, _ = hnn._kernels._htaf_forward_and_grad(xx, a, b)
+            value, _ = hnn._formulas._htaf_forward_and_grad(xx, a, b)
             em = torch.expm1(-2.0 * (b * xx).abs())
             e1, r1 = 1.0 + em, 1.0 / (2.0 + em)
             e2 = torch.exp(-a * (-em * r1))
@@ -179,7 +179,7 @@ def test_training_saves_h_prime_exact_in_float32_tails(mode, monkeypatch):
         monkeypatch.setitem(hnn._kernels._KERNELS, "htaf_fwd_grad", shortcut)
         assert _float32_grad_error(x, 2.0, 2.0) > 1e4
         monkeypatch.setattr(hnn._formulas, "_tanh_abs", lambda u, e1, r1: (1.0 - e1) * r1)
-        monkeypatch.setitem(hnn._kernels._KERNELS, "htaf_fwd_grad", hnn._kernels._htaf_forward_and_grad)
+        monkeypatch.setitem(hnn._kernels._KERNELS, "htaf_fwd_grad", hnn._formulas._htaf_forward_and_grad)
         assert _float32_grad_error(x, 1e3, 0.01) > 20
 
 
@@ -442,7 +442,7 @@ def test_no_recompilation_when_the_batch_size_changes(monkeypatch):
     for n in (17, 4096, 123_457, 3 * 5 * 7 * 11):
         x = torch.randn(n, requires_grad=True)
         htaf(x, 11.0, 2.0).sum().backward()
-        torch.testing.assert_close(htaf(x.detach(), 11.0, 2.0), hnn._kernels._htaf_forward(x.detach(), 11.0, 2.0))
+        torch.testing.assert_close(htaf(x.detach(), 11.0, 2.0), hnn._formulas._htaf_forward(x.detach(), 11.0, 2.0))
     assert dynamo_utils.counters["stats"]["unique_graphs"] == before, "a new batch size compiled a new graph"
 
 

@@ -15,8 +15,7 @@ import warnings
 import torch
 
 from . import _native
-from ._formulas import (FORMULAS, _htaf_backward, _htaf_forward, _htaf_forward_and_grad, _ss_backward,  # noqa: F401
-                        _ss_forward, _ss_forward_and_grad, _ste_tanh_backward, _step_forward, _tanh_abs)
+from ._formulas import FORMULAS
 
 _LOW_PRECISION = (torch.float16, torch.bfloat16)
 

@@ -1,7 +1,7 @@
 /* Native float32 kernels of the torch layer: HTAF h(x) = sigmoid(a tanh(b x)) (paper eq. (1)) and its
  * derivative h'(x) = 4ab e1/(1 + e1)^2 e2/(1 + e2)^2, e1 = e^{-2|bx|}, e2 = e^{-|a tanh(bx)|}, and the scaled
  * sigmoid sigma(gamma x) with gamma e/(1 + e)^2, e = e^{-|gamma x|} (also, times a gradient, the STE surrogates'
- * backward), and the step: the same formulas as the torch reference in _kernels.py, written as plain C loops that
+ * backward), and the step: the same formulas as the torch reference in _formulas.py, written as plain C loops that
  * the compiler vectorizes (any architecture with a C compiler). tanh(bx) comes from e^{-2|bx|} - 1
  * (exp_and_expm1), not from the torch formulas' polynomial branch.
  *
@@ -101,7 +101,7 @@ static inline float exp_nonpositive(float d) {
 
 /* e1 = e^{-2u} (*e1) and e1 - 1 (returned) for u >= 0, the parts of tanh(u) = (1 - e1)/(1 + e1): where q = 0
  * (2u < ln 2 / 2) e1 - 1 is P itself, taken before the 1 is added (no cancellation near 0); elsewhere e1 - 1, exact
- * for e1 >= 1/2 by Sterbenz's lemma and without cancellation below. (The torch formulas, _kernels._tanh_abs, use
+ * for e1 >= 1/2 by Sterbenz's lemma and without cancellation below. (The torch formulas, _formulas._tanh_abs, use
  * Cephes' tanh polynomial below u = 0.625 instead: inductor has no such split.) */
 static inline float exp_and_expm1(float u, float *e1) {
     float t, s = exp_reduce(-2.0f * u, &t);
@@ -138,7 +138,7 @@ KERNEL void htaf_range(int kind, const float *restrict x, const float *restrict 
 }
 
 /* sigma(gamma x) and (kind SS_FWD_GRAD) gamma e/(1 + e)^2, e = e^{-|gamma x|}: one exp, one division; as
- * _kernels._ss_forward_and_grad */
+ * _formulas._ss_forward_and_grad */
 KERNEL void ss_range(int kind, const float *restrict x, float *restrict out0, float *restrict out1, ptrdiff_t lo,
                      ptrdiff_t hi, float gamma) {
     for (ptrdiff_t i = lo; i < hi; i++) {
@@ -155,7 +155,7 @@ KERNEL void ss_range(int kind, const float *restrict x, float *restrict out0, fl
 
 /* g c e/(1 + e)^2, e = e^{-c|x|}: the derivative of sigma(c x) times g (ScaledSigmoid's recomputing backward and the
  * STE sigmoid surrogate with c = gamma; the STE tanh surrogate, d/dx (1 + tanh(kx))/2, with c = 2k); as
- * _kernels._ss_backward */
+ * _formulas._ss_backward */
 static void sigmoid_slope_range(const float *restrict x, const float *restrict g, float *restrict out0, ptrdiff_t lo,
                                 ptrdiff_t hi, float c) {
     for (ptrdiff_t i = lo; i < hi; i++) {
@@ -167,7 +167,7 @@ static void sigmoid_slope_range(const float *restrict x, const float *restrict g
     }
 }
 
-/* the step H(x) = 1 for x >= 0, else 0; NaN stays NaN; as _kernels._step_forward */
+/* the step H(x) = 1 for x >= 0, else 0; NaN stays NaN; as _formulas._step_forward */
 static void step_range(const float *restrict x, float *restrict out0, ptrdiff_t lo, ptrdiff_t hi) {
     for (ptrdiff_t i = lo; i < hi; i++) {
         float xi = x[i];

@@ -2,10 +2,10 @@
 
 The kernels (``KINDS``) are HTAF's h, (h, h') and g h', the scaled sigmoid's s and (s, s'), g times a sigmoid's slope
 (ScaledSigmoid's recomputing backward, the STE sigmoid and tanh surrogates) and the step: the formulas of
-``_kernels`` (paper eq. (1) and its derivative), with an inlined exp that the compiler vectorizes alongside the rest;
+``_formulas`` (paper eq. (1) and its derivative), with an inlined exp that the compiler vectorizes alongside the rest;
 faster than inductor's fusion of the same formulas, whose exp is an out-of-line Sleef call, and a call costs
 microseconds instead of a compiled graph's guards (benchmarks/bench_activation.py, docs/performance.md). float32 CPU
-tensors only; everything else stays with ``_kernels``.
+tensors only; everything else runs ``_formulas`` through ``_kernels`` (eager or compiled).
 
 The shared library lives in ``$HTAF_KERNEL_CACHE`` or ``<cache dir>/kernels`` (``htaf_theory.outputs.default_cache_dir``),
 named by a hash of the source, the compiler, its flags and the CPU's feature flags (``-march=native`` code must not
@@ -52,7 +52,7 @@ def c_enum(source: str) -> dict[str, int]:
 
 
 _ENUM = c_enum(SOURCE.read_text())
-#: kernel name (as in ``_kernels._KERNELS``) -> (the C enum value, read from the C source's ``enum kind``; number of
+#: kernel name (as in ``_formulas.FORMULAS``) -> (the C enum value, read from the C source's ``enum kind``; number of
 #: outputs; whether a gradient is passed; the C parameters p0, p1 from the kernel's gains)
 KINDS = {"htaf_fwd": (_ENUM["HTAF_FWD"], 1, False, lambda a, b: (a, b)),
          "htaf_fwd_grad": (_ENUM["HTAF_FWD_GRAD"], 2, False, lambda a, b: (a, b)),

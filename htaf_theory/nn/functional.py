@@ -1,6 +1,6 @@
 """Functional forms of the torch layer: ``htaf``, ``scaled_sigmoid``, ``heaviside``, ``heaviside_ste``.
 
-Each is an autograd Function with a hand-written, tail-exact backward (kernels in ``_kernels``) that saves
+Each is an autograd Function with a hand-written, tail-exact backward (formulas in ``_formulas``, run by ``_kernels``) that saves
 one tensor: the input, or for ``htaf`` and ``scaled_sigmoid`` in training (input grad only, fixed gains) the
 derivative, computed in the forward's pass, so that the backward is one multiply. STE surrogates (paper App. D.4;
 its formulas were lost, these are ours): derivatives of sigma(k x), (1 + tanh(k x))/2 and clip(k x + 1/2, 0, 1),
