@@ -8,7 +8,7 @@ alike), float32:
         ours (``heaviside_ste``)
 and in every group eager ``torch.sigmoid``, the cost of the cheapest activation. "ours" runs what a user gets: for
 float32 on CPU the native C kernels (``htaf_theory.nn._native``) where they apply (htaf, ss); "ours (torch)" is
-the same with ``HTAF_NATIVE=0``, the inductor-compiled formulas. "compile(naive)" uses
+the same with ``HTAF_KERNELS=compiled``, the inductor-compiled formulas. "compile(naive)" uses
 torch.compile's default settings: the strongest simple baseline a user would write.
 Sizes 2^12 .. 2^24; threads 1 and all. Medians of ``--repeats`` after warm-up (compilation is not timed).
 Per candidate the speed-up from 1 thread to all threads at the largest size says whether its kernels ran in
@@ -60,16 +60,16 @@ GROUPS = {
 
 @contextlib.contextmanager
 def native_kernels(on: bool = True):
-    """HTAF_NATIVE set for the duration: off, our kernels are inductor's compilation of the torch formulas."""
-    before = os.environ.get("HTAF_NATIVE")
-    os.environ["HTAF_NATIVE"] = "1" if on else "0"
+    """HTAF_KERNELS set for the duration: native, or compiled (inductor's compilation of the torch formulas)."""
+    before = os.environ.get("HTAF_KERNELS")
+    os.environ["HTAF_KERNELS"] = "native" if on else "compiled"
     try:
         yield
     finally:
         if before is None:
-            del os.environ["HTAF_NATIVE"]
+            del os.environ["HTAF_KERNELS"]
         else:
-            os.environ["HTAF_NATIVE"] = before
+            os.environ["HTAF_KERNELS"] = before
 
 
 def without_native(fn):
@@ -225,7 +225,7 @@ def native_builds(p: int, repeats: int) -> None:
             continue
         candidates[label] = lambda x, lib=lib: _native.call(lib, "htaf_fwd_grad", x, None, 11.0, 2.0, threads=1)
     a, b = torch.tensor(11.0), torch.tensor(2.0)
-    candidates["inductor (HTAF_NATIVE=0)"] = without_native(lambda x: _kernels._run("htaf_fwd_grad", x, a, b))
+    candidates["inductor (HTAF_KERNELS=compiled)"] = without_native(lambda x: _kernels._run("htaf_fwd_grad", x, a, b))
     x = torch.randn(2 ** p)
     times = {k: [] for k in candidates}
     for f in candidates.values():
@@ -275,7 +275,7 @@ def main() -> None:
           f"EAGER_BELOW = {_kernels.EAGER_BELOW}; THP_MEM_ALLOC_ENABLE={os.environ.get('THP_MEM_ALLOC_ENABLE', 'unset')} "
           "(1: torch allocates large tensors on transparent huge pages)")
     lib = _native.library() if _native.native_enabled() else None
-    state = f"on ({lib._name})" if lib is not None else f"off: {_native._state.get('error', 'HTAF_NATIVE=0')}"
+    state = f"on ({lib._name})" if lib is not None else f"off: {_native._state.get('error', 'HTAF_KERNELS=compiled')}"
     print(f"native kernels: {state}")
     if args.eager_crossover:
         eager_crossover(args.repeats)

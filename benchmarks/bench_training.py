@@ -8,8 +8,8 @@ ReLU, HTAF, ScaledSigmoid and the step with an STE, each recording gradients eve
 interleaved over ``--rounds``; the targets (HTAF epoch <= 1.15x ReLU's, worst >= 70% of matmul) are
 judged in the last two lines. ``--split`` instead times forward (with the loss), backward and optimizer step of
 one epoch separately, in a replica of ``run_cell``'s loop (same model, data, optimizer, subnormals flushed).
-"HTAF (torch k.)" is HTAF with HTAF_NATIVE=0 (its kernels compiled by inductor instead of the native C ones). The
-process keeps freed memory as the sweeps' workers do (``experiments.memory``; HTAF_KEEP_FREED_MEMORY=0 to compare).
+"HTAF (torch k.)" is HTAF with HTAF_KERNELS=compiled (its kernels compiled by inductor instead of the native C ones). The
+process keeps freed memory as the sweeps' workers do (``experiments.memory.keep_freed_memory``).
 
 Run: python benchmarks/bench_training.py [--dataset abalone] [--epochs 200] [--threads 2] [--rounds 3] [--split]
 """
@@ -120,7 +120,7 @@ def main() -> None:
     peak_before = matmul_gflops(shapes)
     print(f"{args.dataset}: n_train={n}, widths={[d, *hidden, 1]}, {args.threads} threads, "
           f"{flops_per_epoch / 1e9:.3f} GFLOP per epoch (matmuls only); freed memory kept (as in the sweeps' workers): {kept}")
-    # "(torch k.)": the same HTAF with HTAF_NATIVE=0, its kernels compiled by inductor instead of the native C ones
+    # "(torch k.)": the same HTAF with HTAF_KERNELS=compiled, its kernels compiled by inductor instead of the native C ones
     candidates = [("ReLU", dict(activation="relu")), ("HTAF a=11 b=2", dict(activation="htaf", a=11.0, b=2.0)),
                   (TORCH_KERNELS, dict(activation="htaf", a=11.0, b=2.0)),
                   ("SS gamma=22", dict(activation="ss", gamma=22.0)),
@@ -164,7 +164,7 @@ def main() -> None:
         print(f"{label:<16} {every:>12d} {ms:>9.2f} {rates[(label, every)]:>8.1f} {rates[(label, every)] / peak:>9.1%} "
               f"{ms / relu_ms:>7.2f}")
     htaf_ratio = max(statistics.median(times[("HTAF a=11 b=2", e)]) / statistics.median(times[("ReLU", e)]) for e in (1, 50))
-    # the trainer's configurations as a user runs them; "(torch k.)" (HTAF_NATIVE=0) is a comparison
+    # the trainer's configurations as a user runs them; "(torch k.)" (HTAF_KERNELS=compiled) is a comparison
     worst = min(rate for (label, _), rate in rates.items() if label != TORCH_KERNELS)
     print(f"RESULT HTAF epoch / ReLU epoch (worse of the two recording rates): {htaf_ratio:.2f} (target <= 1.15: "
           f"{'met' if htaf_ratio <= 1.15 else 'NOT met'})")

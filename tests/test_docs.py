@@ -129,3 +129,16 @@ def test_every_public_module_is_in_the_api_reference():
     for module in ("core", "params", "tails", "precise", "nn.functional", "nn.modules", "nn.sharpening", "diagnostics",
                    "data", "experiments.stats"):
         assert f"automodule:: htaf_theory.{module}\n" in index, module
+
+
+def test_the_environment_variable_table_is_what_the_code_reads():
+    import re
+    code = "".join(p.read_text() for p in (ROOT / "htaf_theory").rglob("*.py")) + \
+        "".join(p.read_text() for p in (ROOT / "figures").rglob("*.py")) + \
+        "".join(p.read_text() for p in (ROOT / "proofs_check").rglob("*.py"))
+    read = set(re.findall(r'"(HTAF_[A-Z_]+)"', code)) - {"HTAF_FWD", "HTAF_FWD_GRAD", "HTAF_BWD", "HTAF_NO_SUCH_VARIABLE"}
+    usage = (ROOT / "docs" / "usage.md").read_text()
+    table = usage[usage.index("## Environment variables"):usage.index("## Errors and recovery")]
+    listed = set(re.findall(r"^\| `(HTAF_[A-Z_]+)`", table, re.M))
+    assert read == listed, (sorted(read - listed), sorted(listed - read))
+    assert len(listed) <= 8

@@ -50,7 +50,6 @@ def test_pool_workers_use_it(monkeypatch):
     assert calls == [1]
 
 
-def test_disabled_by_the_environment(monkeypatch):
+def test_disabled_by_its_argument():
     from htaf_theory.experiments.memory import keep_freed_memory
-    monkeypatch.setenv("HTAF_KEEP_FREED_MEMORY", "0")
-    assert keep_freed_memory() is False
+    assert keep_freed_memory(enabled=False) is False

@@ -362,8 +362,7 @@ def test_self_check_refuses_a_wrong_library(tmp_path):
 def test_without_the_library_the_layer_falls_back(tmp_path, monkeypatch):
     monkeypatch.setattr(_native, "_state", {})
     monkeypatch.setattr(_native, "compile_library", lambda source: tmp_path / "missing.so")
-    monkeypatch.setenv("HTAF_NATIVE", "1")
-    monkeypatch.setenv("HTAF_COMPILE", "1")
+    monkeypatch.setenv("HTAF_KERNELS", "native")
     x = torch.randn(100)
     with pytest.warns(RuntimeWarning, match="native kernels unavailable"):
         from htaf_theory.nn import htaf
@@ -374,21 +373,22 @@ def test_without_the_library_the_layer_falls_back(tmp_path, monkeypatch):
 
 def test_kernel_path_names_the_loops_that_run(lib, monkeypatch):
     assert _native.kernel_path() == "native c"
-    monkeypatch.setenv("HTAF_NATIVE", "0")
+    monkeypatch.setenv("HTAF_KERNELS", "compiled")
     assert _native.kernel_path() == "torch"
+    monkeypatch.setenv("HTAF_KERNELS", "fast")
+    with pytest.raises(InvalidParameterError, match="HTAF_KERNELS must be one of"):
+        _native.kernel_choice()
 
 
-def test_htaf_native_march_builds_for_another_machine(tmp_path, monkeypatch):
-    monkeypatch.setenv("HTAF_NATIVE_MARCH", "x86-64-v3")
-    assert _native.tuning_flags() == (("-march=x86-64-v3", "-mprefer-vector-width=512"), ("-march=x86-64-v3",))
+def test_the_library_builds_for_another_machine(tmp_path):
+    flags = _native.tuning_flags("x86-64-v3")
+    assert flags == (("-march=x86-64-v3", "-mprefer-vector-width=512"), ("-march=x86-64-v3",))
     if platform.machine() in ("x86_64", "AMD64"):
-        other = _native.load_library(_native.compile_library(_native.SOURCE.read_text(), tmp_path))
+        other = _native.load_library(_native.compile_library(_native.SOURCE.read_text(), tmp_path, tunings=flags))
         assert _native.self_check(other) is None
-    monkeypatch.setenv("HTAF_NATIVE_MARCH", "native")
-    assert _native.tuning_flags() == _native.TUNING_FLAGS
-    monkeypatch.setenv("HTAF_NATIVE_MARCH", "x86-64 -O0")
-    with pytest.raises(InvalidParameterError, match="HTAF_NATIVE_MARCH"):
-        _native.tuning_flags()
+    assert _native.tuning_flags("native") == _native.tuning_flags() == _native.TUNING_FLAGS
+    with pytest.raises(InvalidParameterError, match="march must name one"):
+        _native.tuning_flags("x86-64 -O0")
 
 
 def test_the_library_is_built_once_per_source_and_reused(tmp_path):

@@ -16,9 +16,8 @@ EXTREMES = [float("inf"), -float("inf"), 1e30, -1e30, 1e-30, -1e-30, 0.0]
 
 @pytest.fixture(params=["eager", "compiled", "native"])
 def mode(request, monkeypatch):
-    monkeypatch.setenv("HTAF_COMPILE", "0" if request.param == "eager" else "1")
     # native: float32 CPU kernels through the compiled C library (other dtypes then run compiled)
-    monkeypatch.setenv("HTAF_NATIVE", "1" if request.param == "native" else "0")
+    monkeypatch.setenv("HTAF_KERNELS", request.param)
     if request.param == "native":
         if hnn._native._compiler() is None:
             pytest.skip("no C compiler: the native kernels are off")
@@ -278,8 +277,7 @@ def test_ste_backward_is_the_surrogates_derivative(surrogate, mode):
 
 
 def test_small_inputs_run_eagerly_and_large_ones_compiled(monkeypatch):
-    monkeypatch.setenv("HTAF_COMPILE", "1")
-    monkeypatch.setenv("HTAF_NATIVE", "0")      # the torch kernels (native ones: tests/test_native.py)
+    monkeypatch.setenv("HTAF_KERNELS", "compiled")      # the torch kernels (native ones: tests/test_native.py)
     calls = []
     real = hnn._kernels._KERNELS["htaf_fwd"]
     monkeypatch.setitem(hnn._kernels._KERNELS, "htaf_fwd", lambda *a: calls.append(a[0].numel()) or real(*a))
@@ -359,8 +357,7 @@ def test_inside_torch_compile(activation):
 
 
 def test_fallback_warns_once(monkeypatch):
-    monkeypatch.setenv("HTAF_COMPILE", "1")
-    monkeypatch.setenv("HTAF_NATIVE", "0")      # the torch kernels (native ones: tests/test_native.py)
+    monkeypatch.setenv("HTAF_KERNELS", "compiled")      # the torch kernels (native ones: tests/test_native.py)
 
     def broken(*args, **kwargs):
         raise RuntimeError("no compiler here")
@@ -432,8 +429,7 @@ def test_unsupported_transforms_fail_loudly(transform):
 def test_no_recompilation_when_the_batch_size_changes(monkeypatch):
     # the kernels are compiled once with dynamic shapes: training with a last, smaller batch (or any
     # new size) must reuse them, not compile again
-    monkeypatch.setenv("HTAF_COMPILE", "1")
-    monkeypatch.setenv("HTAF_NATIVE", "0")      # the torch kernels (native ones: tests/test_native.py)
+    monkeypatch.setenv("HTAF_KERNELS", "compiled")      # the torch kernels (native ones: tests/test_native.py)
     monkeypatch.setattr(hnn._kernels, "EAGER_BELOW", 0)
     import torch._dynamo.utils as dynamo_utils
     htaf(torch.randn(1000, requires_grad=True), 11.0, 2.0).sum().backward()        # warm: each kernel compiled once

@@ -6,23 +6,22 @@ minor faults and 20-24 s of system time, with this 0.5 M and 2 s, and ~3% less c
 on a (2924, 256) float32 pre-activation (the abalone trainer's first layer, 2 threads) took 1,433 minor faults and
 2.6 ns per value, with this 15 faults and 0.7 ns (docs/performance.md). A process-wide setting, so only processes
 that exist to train cells use it: the local pool's workers (``runner``) and the training benchmark;
-HTAF_KEEP_FREED_MEMORY=0 keeps glibc's defaults.
+``keep_freed_memory(enabled=False)`` keeps glibc's defaults.
 """
 from __future__ import annotations
 
-import os
 
 __all__ = ["keep_freed_memory"]
 
 
-def keep_freed_memory() -> bool:
+def keep_freed_memory(enabled: bool = True) -> bool:
     """glibc only: keep freed heap memory in this process instead of returning it to the OS; returns whether glibc
-    accepted it (False elsewhere, or with HTAF_KEEP_FREED_MEMORY=0).
+    accepted it (False elsewhere, or with ``enabled=False``, which leaves glibc's defaults).
 
     >>> isinstance(keep_freed_memory(), bool)
     True
     """
-    if os.environ.get("HTAF_KEEP_FREED_MEMORY", "1") == "0":
+    if not enabled:
         return False
     try:
         import ctypes

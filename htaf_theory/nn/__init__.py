@@ -10,7 +10,7 @@ which is finite for every input (inf included) and exact down to float32 underfl
 input is saved for backward (one tensor; the composite form keeps two). Forward and backward
 are each compiled once, lazily, into one fused loop by ``torch.compile``; where compilation is
 unavailable the same formulas run eagerly after a one-time warning. Half-precision inputs are
-computed in float32 and cast back. Set HTAF_COMPILE=0 to force eager mode.
+computed in float32 and cast back. Set HTAF_KERNELS=eager to force eager mode.
 
 STE surrogates (paper App. D.4; its formulas were lost, these are ours): derivatives of
 sigma(k x), (1 + tanh(k x))/2 and clip(k x + 1/2, 0, 1), each integrating to 1.

@@ -4,12 +4,11 @@
 ``_run`` tries the native C kernels first (float32 on the CPU; ``_native``), then these formulas: each compiled
 once, lazily, with dynamic shapes; inputs smaller than ``EAGER_BELOW`` elements run them eagerly (a compiled call
 costs ~0.1 ms of guards and dispatch, more than the work below ~2^12 elements; benchmarks/bench_activation.py).
-Where compilation is unavailable the formulas run eagerly after a one-time warning. Set HTAF_COMPILE=0 to force
-eager mode (no native kernels either), HTAF_NATIVE=0 to skip only the native ones.
+Where compilation is unavailable the formulas run eagerly after a one-time warning. Set HTAF_KERNELS=eager to force
+eager mode (no native kernels either), HTAF_KERNELS=compiled to skip only the native ones.
 """
 from __future__ import annotations
 
-import os
 import warnings
 
 import torch
@@ -32,8 +31,8 @@ _warned = False
 
 
 def compile_enabled() -> bool:
-    """Whether the fused (compiled) kernels are used: HTAF_COMPILE != 0 and not already compiling."""
-    return os.environ.get("HTAF_COMPILE", "1") != "0" and not torch.compiler.is_compiling()
+    """Whether the fused (compiled) kernels are used: $HTAF_KERNELS is not "eager" and torch is not already compiling."""
+    return _native.kernel_choice() != "eager" and not torch.compiler.is_compiling()
 
 
 def _run(name: str, *args):

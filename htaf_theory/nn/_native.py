@@ -11,8 +11,8 @@ The shared library lives in ``$HTAF_KERNEL_CACHE`` or ``<cache dir>/kernels`` (`
 named by a hash of the source, the compiler, its flags and the CPU's feature flags (``-march=native`` code must not
 run on another CPU sharing the folder); it is written to a temporary file and renamed, so concurrent workers are
 safe. After loading, a self-check compares it with the torch formulas on a few hundred values; a library that fails
-it, or no working compiler, leaves the torch kernels in charge after a one-time warning. ``HTAF_NATIVE=0`` turns
-the native kernels off (``HTAF_COMPILE=0`` too: it asks for the eager torch formulas).
+it, or no working compiler, leaves the torch kernels in charge after a one-time warning. ``HTAF_KERNELS=compiled``
+turns the native kernels off (``HTAF_KERNELS=eager`` too: it asks for the eager torch formulas).
 """
 from __future__ import annotations
 
@@ -76,25 +76,38 @@ BASE_FLAGS = ("-O3", "-std=c11", "-fPIC", "-shared", "-fno-math-errno", "-fno-tr
 TUNING_FLAGS = (("-march=native", "-mprefer-vector-width=512"), ("-march=native",))
 
 
-def tuning_flags() -> tuple:
-    """TUNING_FLAGS, or with $HTAF_NATIVE_MARCH in place of ``native`` (e.g. ``x86-64-v3``: what an AVX2 machine
-    compiles, to measure it on this one; the CPU must run the instructions it names)."""
-    march = os.environ.get("HTAF_NATIVE_MARCH", "").strip()
+def tuning_flags(march: str = "native") -> tuple:
+    """TUNING_FLAGS, or with ``march`` in place of ``native`` (e.g. ``x86-64-v3``: what an AVX2 machine compiles, to
+    measure it on this one with ``compile_library(source, tunings=tuning_flags("x86-64-v3"))``; the CPU must run the
+    instructions it names; ``benchmarks/bench_activation.py --march``)."""
+    march = str(march).strip()
     if not march or march == "native":
         return TUNING_FLAGS
     if not all(c.isalnum() or c in "-_." for c in march):
-        raise InvalidParameterError(f"HTAF_NATIVE_MARCH must name one -march target (letters, digits, - _ .); "
-                                    f"got HTAF_NATIVE_MARCH={march!r}")
+        raise InvalidParameterError(f"march must name one -march target (letters, digits, - _ .); got march={march!r}")
     return tuple(tuple(f"-march={march}" if f == "-march=native" else f for f in flags) for flags in TUNING_FLAGS)
 
 
 _state: dict = {}            # "lib": the loaded library or None; "error": why not
 
 
+#: the environment variable choosing the kernels: native (default: the C kernels where they apply, else compiled),
+#: compiled (the torch formulas compiled by inductor) or eager (the plain torch formulas)
+KERNELS_ENV = "HTAF_KERNELS"
+KERNEL_CHOICES = ("native", "compiled", "eager")
+
+
+def kernel_choice() -> str:
+    """$HTAF_KERNELS: "native" (default), "compiled" or "eager"; anything else is refused by name."""
+    value = os.environ.get(KERNELS_ENV, "native").strip() or "native"
+    if value not in KERNEL_CHOICES:
+        raise InvalidParameterError(f"{KERNELS_ENV} must be one of {KERNEL_CHOICES}; got {KERNELS_ENV}={value!r}")
+    return value
+
+
 def native_enabled() -> bool:
-    """Whether native kernels may be used: HTAF_NATIVE and HTAF_COMPILE are not 0, and torch is not tracing."""
-    return (os.environ.get("HTAF_NATIVE", "1") != "0" and os.environ.get("HTAF_COMPILE", "1") != "0"
-            and not torch.compiler.is_compiling())
+    """Whether native kernels may be used: $HTAF_KERNELS is "native" (the default) and torch is not tracing."""
+    return kernel_choice() == "native" and not torch.compiler.is_compiling()
 
 
 def kernel_cache_dir() -> Path:
@@ -166,7 +179,7 @@ def load_library(path: Path):
 
 def kernel_path() -> str:
     """Which float32 CPU kernels the torch layer runs in this process: ``"native c"`` (the C library's loops),
-    ``"torch"`` (the torch formulas: HTAF_NATIVE=0, or no library), or ``"unused"`` (no activation has asked for the
+    ``"torch"`` (the torch formulas: HTAF_KERNELS=compiled or eager, or no library), or ``"unused"`` (no activation has asked for the
     library yet; nothing is compiled to find out). Results move with rounding, so every training record stores this
     (records made before version 0.3.1 may say ``"native avx512"``: an intrinsics path since removed, which gave the
     same bits as the C loops)."""
