@@ -28,9 +28,13 @@ def main_job_sweeps() -> list[str]:
     return list(dict.fromkeys(s for module in FIGURES.values() for s in module.SWEEPS))
 
 
-def sweep_time(name: str, size: str, store: ResultStore) -> dict:
-    """Cells, recorded cells, measured and estimated core-seconds of sweep ``name`` at ``size``."""
-    cells = sweep_cells(name, size, store)
+def sweep_time(name: str, size: str, store: ResultStore, counted: set | None = None) -> dict:
+    """Cells, recorded cells, measured and estimated core-seconds of sweep ``name`` at ``size``; a cell whose key is
+    in ``counted`` (an earlier sweep ran it: f3deploy's stage 1 is f3tuned's cells) is not counted again, and the
+    keys of the cells counted here are added to it."""
+    counted = set() if counted is None else counted
+    cells = [c for c in sweep_cells(name, size, store) if c.key() not in counted]
+    counted.update(c.key() for c in cells)
     records = [store.load(c) for c in cells]
     per_dataset = defaultdict(list)
     for cell, rec in zip(cells, records):
@@ -57,8 +61,9 @@ def main() -> None:
     print(f"{'sweep':<11} {'cells':>5} {'recorded':>8} {'measured core-min':>17} {'est. core-min (unrecorded)':>26}")
     total_measured = total_estimated = 0.0
     unknown = []
+    counted: set = set()
     for name in main_job_sweeps():
-        t = sweep_time(name, args.size, store)
+        t = sweep_time(name, args.size, store, counted)
         if not t["recorded"]:
             unknown.append(name)
             print(f"{name:<11} {t['cells']:>5} {0:>8} {'':>17} {'no records: run it first':>26}")

@@ -7,6 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh
 export HTAF_DATA="${HTAF_DATA:-$(cd .. && pwd)/shared/data}"
+case " $* " in
+  *" --size full "*|*" --size=full "*) echo "main job at --size full: every seed, many hours on 2 cores (resumable)";;
+  *) echo "main job (--size budget): about 75 minutes on a 2-core AMD EPYC, less on a 2-core Intel Xeon, set-up included (README)";;
+esac
 status=0
 .venv/bin/htaf check --write --report-dir docs || status=$?
 .venv/bin/htaf figures --run --size budget "$@" || status=$?
