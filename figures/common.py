@@ -55,12 +55,14 @@ class FigureContext:
 
 
 def save_png(fig, ctx: FigureContext, name: str) -> Path:
+    """Save ``fig`` as ``<name>.png`` in the context's folder (110 dpi, tight box) and return its path."""
     path = ctx.path(f"{name}.png")
     fig.savefig(path, dpi=110, bbox_inches="tight")
     return path
 
 
 def write_csv(ctx: FigureContext, name: str, header: list[str], rows: list[list]) -> Path:
+    """Write ``<name>.csv`` (a header row, then ``rows``) in the context's folder and return its path."""
     path = ctx.path(f"{name}.csv")
     with open(path, "w", newline="") as fh:
         writer = csv.writer(fh)
@@ -70,6 +72,7 @@ def write_csv(ctx: FigureContext, name: str, header: list[str], rows: list[list]
 
 
 def write_markdown(ctx: FigureContext, name: str, title: str, header: list[str], rows: list[list], notes: str = "") -> Path:
+    """Write ``<name>.md``: the title, a banner at quick or budget size, the table and ``notes``; return its path."""
     path = ctx.path(f"{name}.md")
     lines = [f"# {title}", ""]
     if ctx.quick:
@@ -85,6 +88,7 @@ def write_markdown(ctx: FigureContext, name: str, title: str, header: list[str],
 
 
 def mean_se(values) -> tuple[float, float]:
+    """(mean, standard error) of the values that are not None; (nan, nan) if none, s.e. 0 for one."""
     import numpy as np
     v = np.asarray([x for x in values if x is not None], dtype=float)
     if v.size == 0:

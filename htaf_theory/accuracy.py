@@ -258,4 +258,5 @@ def measure(name: str, impl=None) -> AccuracyResult:
 
 
 def measure_all(impl=None) -> list[AccuracyResult]:
+    """``measure`` of every row of ``TABLE`` (``impl``: the namespace of functions to measure, default the library's)."""
     return [measure(r.name, impl) for r in TABLE]

@@ -215,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``htaf`` command (``argv``: its arguments, default ``sys.argv[1:]``); returns the exit status: 0, 1 when
+    a check or figure failed, 2 for bad input (one line naming it, no traceback)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -136,6 +136,7 @@ class Split:
 
 
 def file_sha256(path) -> str:
+    """The sha256 hex digest of the file at ``path`` (read in blocks)."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

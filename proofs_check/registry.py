@@ -121,6 +121,7 @@ CLAIMS: dict[str, Claim] = {}
 
 
 def register(claim: Claim) -> Claim:
+    """Add ``claim`` to ``CLAIMS`` (refusing a second claim with the same id) and return it."""
     if claim.id in CLAIMS:
         raise ValueError(f"claim id {claim.id!r} registered twice")
     CLAIMS[claim.id] = claim

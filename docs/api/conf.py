@@ -8,6 +8,8 @@ extensions = ["sphinx.ext.autodoc", "sphinx.ext.napoleon"]
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
 autodoc_default_options = {"members": True, "undoc-members": False}
+# a class's page shows its own docstrings, not torch.nn.Module's forward/extra_repr boilerplate
+autodoc_inherit_docstrings = False
 exclude_patterns = ["_build"]
 html_theme = "alabaster"
 

@@ -152,7 +152,7 @@ class EpochLoop:
     checkpoint : Path, optional
         Where to resume from and save to (every ``checkpoint_every`` finished epochs; 0: never).
     select : bool
-        Keep the weights of the best ``offer``ed score.
+        Keep the weights of the best score given to ``offer``.
 
     Examples
     --------

@@ -16,6 +16,8 @@ __all__ = ["MLP", "make_activation"]
 
 
 def make_activation(cfg: RunConfig) -> nn.Module:
+    """The activation module of a cell: ReLU, HTAF(a, b) (``cfg.backward``), ScaledSigmoid(gamma) or
+    HeavisideSTE(surrogate, slope), as ``cfg.activation`` says."""
     if cfg.activation == "relu":
         return nn.ReLU()
     if cfg.activation == "htaf":

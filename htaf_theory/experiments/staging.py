@@ -24,11 +24,11 @@ def select_on_validation(records: list[dict]) -> dict:
 
 
 def staged_plan(store, groups, candidates, seeds) -> tuple[list, dict]:
-    """Stage-1 cells of a two-stage sweep, and {(*group, seed): cell} once a group's stage 1 is done.
+    """Stage-1 cells of a two-stage sweep, and ``{(*group, seed): cell}`` once a group's stage 1 is done.
 
     ``store``: a ``ResultStore``; ``groups``: keys such as (dataset, method); ``candidates(*group)``: that group's
-    stage-1 cells (on split 0);
-    the one whose deployed model scores best on validation (``select_on_validation``) runs on every seed.
+    stage-1 cells (on split 0); the one whose deployed model scores best on validation (``select_on_validation``)
+    runs on every seed.
     """
     stage1, chosen = [], {}
     for group in groups:
