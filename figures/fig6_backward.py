@@ -44,7 +44,8 @@ def make(ctx: FigureContext) -> list:
              "rule through sigmoid(a*tanh(b*x)) in float32 (its 1 - tanh^2 is exactly 0 once |bx| > 9). "
              "Swap columns: htaf_theory.diagnostics.swap_report on the test split, eps = 0.01, mean over the three "
              "hidden layers of the share of pre-activations with |z| < delta, and the mean |logit change|. "
-             f"Exact minus autograd, test AUROC paired by (a, seed) over every cell, collapsed runs included (paired t, "
-             f"95%): deployed {paired['test_binarized']}; smooth {paired['test_smooth']}.")
+             f"Exact minus autograd, test AUROC: the cells of one split averaged (the 10 values of a share it), the 3 "
+             f"splits paired (corrected resampled t, 95%), collapsed runs included: deployed "
+             f"{paired['test_binarized']}; smooth {paired['test_smooth']}.")
     return [save_png(fig, ctx, NAME), write_csv(ctx, NAME, header, table),
             write_markdown(ctx, NAME, "Fig. 6 controlled: exact vs autograd backward (Churn)", header, table, notes)]

@@ -45,7 +45,7 @@ def summary(ctx: FigureContext) -> dict:
 def make(ctx: FigureContext) -> list:
     rows_by = summary(ctx)
     header = ["model", "method", "chosen on validation", "test acc. deployed (ours)", "smooth net (ours)",
-              "decisions flipped by the swap", "share |z|<delta", "against STE (paired t, 95%, points)",
+              "decisions flipped by the swap", "share |z|<delta", "against STE (corrected resampled t, 95%, points)",
               "paper CIFAR-10", "paper CIFAR-100"]
     table = []
     for net in T1_NETS:

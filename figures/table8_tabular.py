@@ -20,7 +20,7 @@ PAIRED = ("DNN+HTAF", "DNN+SS")
 def make(ctx: FigureContext) -> list:
     selected = ctx.f3_records()  # raises with instructions when results are missing
     header = ["dataset", "metric", *[f"{m} (ours)" for m in METHODS], *[f"{m} (paper)" for m in METHODS], "chosen candidates",
-              *[f"{m} - DHN+STE (paired t, 95%)" for m in PAIRED]]
+              *[f"{m} - DHN+STE (corrected resampled t, 95%)" for m in PAIRED]]
     rows, summary = [], {}
     for ds in f3_datasets(ctx.size):
         metric = PAPER_TABLE8[ds][0]
@@ -52,7 +52,7 @@ def make(ctx: FigureContext) -> list:
     notes = ("Ours: mean (standard error) over the splits; DNN+HTAF and DNN+SS are evaluated with every activation swapped "
              "for the exact Heaviside step, as deployed. Candidates were chosen on the validation part of split 0 "
              "(htaf_theory.experiments.sweeps.F3_GRID). Paper columns are the paper's Table 8, reference values. "
-             "Paired columns: deployed score minus DHN+STE's, split by split (paired t, 95%; "
+             "Paired columns: deployed score minus DHN+STE's, split by split (corrected resampled t, 95%; "
              "htaf_theory.experiments.stats).")
     return [save_png(fig, ctx, NAME), write_csv(ctx, NAME, header, rows),
             write_markdown(ctx, NAME, "Table 8: tabular DHNs", header, rows, notes)]

@@ -27,7 +27,7 @@ def make(ctx: FigureContext) -> list:
     chosen = select_per_split([r for r in records if r["config"]["dataset"] in datasets])
     pending = [f"{ds} ({have[ds]} of {expected[ds]} cells)" for ds in F3T_DATASETS if expected[ds] and ds not in datasets]
     header = ["dataset", "method", "test deployed (ours)", "test smooth (ours)", "swap change (std. units)",
-              "deployed - DHN+STE (paired t, 95%)", "paper", "chosen per split (most frequent)", "best epochs"]
+              "deployed - DHN+STE (corrected resampled t, 95%)", "paper", "chosen per split (most frequent)", "best epochs"]
     rows, summary = [], {}
     for ds in datasets:
         metric = PAPER_TABLE8[ds][0]

@@ -61,7 +61,7 @@ def _eps():
 
 
 def _log_odds(e: float) -> float:
-    return math.log1p(-e) - math.log(e) if e < 1e-300 else math.log1p((1 - 2 * e) / e)
+    return float(params.min_a(e))          # L(eps), computed in one place
 
 
 def _a_eps_delta():

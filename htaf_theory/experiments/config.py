@@ -24,7 +24,8 @@ SPLIT_DESIGN = {**{name: ("resplits", 0.2 / 0.7) for name in ("abalone", "wine",
                 "digits": ("resplits", 0.2 / 0.6), "mnist1d": ("seeds", None)}
 #: how the activation is trained for deployment (htaf_theory.nn.sharpening): fixed gains, Prop. 3.1 sharpening, zone penalty
 SCHEDULES = ("fixed", "sharpen", "zone")
-BACKWARDS = ("exact", "autograd")
+#: the HTAF backwards a trainer cell may use (a subset of ``nn.BACKWARDS``: "double" is for second derivatives)
+TRAINER_BACKWARDS = ("exact", "autograd")
 #: fields added after results existed: left out of the hash at their default, so old results keep their keys
 _HASH_OMIT_AT_DEFAULT = {"target_scaling": "standardize", "backward": "exact", "select_epoch": False, "schedule": "fixed",
                          "frontier_eps": 0.1, "delta0": 0.1, "delta1": 0.01, "zone_lam": 1.0, "monitor_every": 0}
@@ -197,8 +198,8 @@ class RunConfig(CellConfig):
         if self.target_scaling not in TARGET_SCALINGS:
             raise InvalidParameterError(f"target_scaling must be one of {TARGET_SCALINGS}; "
                                         f"got target_scaling={self.target_scaling!r}")
-        if self.backward not in BACKWARDS:
-            raise InvalidParameterError(f"backward must be one of {BACKWARDS}; got backward={self.backward!r}")
+        if self.backward not in TRAINER_BACKWARDS:
+            raise InvalidParameterError(f"backward must be one of {TRAINER_BACKWARDS}; got backward={self.backward!r}")
         if self.backward != "exact" and self.activation != "htaf":
             raise InvalidParameterError(f"backward={self.backward!r} applies to activation='htaf' only; "
                                         f"got activation={self.activation!r}")
