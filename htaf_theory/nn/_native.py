@@ -180,9 +180,9 @@ def load_library(path: Path):
 def kernel_path() -> str:
     """Which float32 CPU kernels the torch layer runs in this process: ``"native c"`` (the C library's loops),
     ``"torch"`` (the torch formulas: HTAF_KERNELS=compiled or eager, or no library), or ``"unused"`` (no activation
-    has asked for the library yet; nothing is compiled to find out). Results move with rounding, so every training record stores this
-    (records made before version 0.3.1 may say ``"native avx512"``: an intrinsics path since removed, which gave the
-    same bits as the C loops)."""
+    has asked for the library yet; nothing is compiled to find out). Results move with rounding, so every training
+    record stores this (records made before version 0.3.1 may say ``"native avx512"``: an intrinsics path since
+    removed, which gave the same bits as the C loops)."""
     if not native_enabled():
         return "torch"
     if "lib" not in _state:
