@@ -15,10 +15,13 @@ from htaf_theory.validation import InvalidParameterError  # noqa: E402
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(net="bnn"), "net must be one of"), (dict(method="relu"), "method must be one of"),
+    (dict(net="bnn"), "net must be one of"), (dict(net="dhn", dataset="mnist1d"), "net must be one of"),
+    (dict(method="ss", gamma=10.0, mode="surrogate"), "applies to method 'htaf' only"),
+    (dict(method="htaf", a=5.0, b=1.0, mode="step"), "mode must be one of"),
+    (dict(method="relu"), "method must be one of"),
     (dict(method="htaf", a=5.0), "needs b"), (dict(method="htaf", a=-5.0, b=1.0), "a must be a finite number > 0"),
     (dict(method="ss", gamma=10.0, time_steps=0), "time_steps must be an integer >= 1"),
-    (dict(method="ss", gamma=10.0, dataset="cifar10"), "dataset must be 'digits'"),
+    (dict(method="ss", gamma=10.0, dataset="cifar10"), "dataset must be one of"),
 ])
 def test_bad_configs_are_refused_by_name(kwargs, match):
     with pytest.raises(InvalidParameterError, match=match):
@@ -148,3 +151,91 @@ def test_t1deploy_plan_adds_the_strategies_to_each_seeds_choice(tmp_path):
             # the frontier starts at the chosen pair's own half-width (a = 5, b = 4.72: eps = delta = 0.1)
             assert cell.frontier_eps == 0.1 and float(approx_error(cell.a, cell.b, cell.delta0)) <= 0.1 + 1e-12
             assert cell.delta1 == pytest.approx(cell.delta0 / 10) and cell.tag == "t1deploy-quick"
+
+
+def test_new_fields_at_their_defaults_keep_every_table1_key():
+    # mode and width entered HeavisideConfig after t1's records existed: at their defaults they are not hashed
+    cfg = HeavisideConfig(net="snn", method="htaf", a=7.0, b=3.0, seed=2, mode="smooth", width=256)
+    assert cfg.key() == "6c54bab115b51546"
+    assert replace(cfg, mode="surrogate").key() != cfg.key()
+
+
+@pytest.mark.parametrize("net", ["mlp", "conv", "bnn", "snn"])
+@pytest.mark.parametrize("mode", ["smooth", "surrogate"])
+def test_mnist1d_nets_map_sequences_to_logits_and_deploy_binary(net, mode):
+    if net == "snn":
+        pytest.importorskip("spikingjelly")
+    from htaf_theory.nn import binarize
+    cfg = HeavisideConfig(dataset="mnist1d", net=net, method="htaf", a=10.0, b=0.224, mode=mode, width=16)
+    model = build_net(cfg).eval()
+    x = torch.randn(5, 40)
+    assert model(x).shape == (5, 10)
+    seen = []
+    for module in model.modules():
+        if type(module).__name__ in ("HTAF", "HTAFSpike"):
+            module.register_forward_hook(lambda m, i, o: seen.append(o))
+    with binarize(model), torch.no_grad():
+        model(x)
+    assert seen and all(set(o.unique().tolist()) <= {0.0, 1.0} for o in seen)
+
+
+def test_the_surrogate_mode_trains_the_exact_step_with_h_prime():
+    # forward: the step itself, so the smooth and deployed scores coincide; backward: h'(x), not zero
+    cfg = HeavisideConfig(dataset="mnist1d", net="mlp", method="htaf", a=10.0, b=0.224, mode="surrogate", width=8)
+    act = build_net(cfg)[2]
+    x = torch.tensor([-0.3, 0.2], requires_grad=True)
+    out = act(x)
+    assert out.tolist() == [0.0, 1.0]
+    out.sum().backward()
+    from htaf_theory.core import htaf_grad
+    assert x.grad.tolist() == pytest.approx([float(htaf_grad(v, 10.0, 0.224)) for v in (-0.3, 0.2)], rel=1e-5)
+
+
+def test_binary_linear_computes_with_scaled_signs_and_passes_the_clipped_gradient():
+    from htaf_theory.nn import BinaryLinear
+    layer = BinaryLinear(3, 2)
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor([[0.5, -2.0, 0.0], [-0.25, 0.75, 1.5]]))
+    alpha = layer.weight.abs().mean()
+    x = torch.randn(4, 3)
+    want = x @ (alpha * torch.tensor([[1.0, -1.0, 1.0], [-1.0, 1.0, 1.0]])).T + layer.bias
+    torch.testing.assert_close(layer(x), want)
+    layer(x).sum().backward()
+    assert layer.weight.grad[0, 1] == 0.0 and layer.weight.grad[1, 2] == 0.0      # |w| > 1: clipped
+    assert layer.weight.grad[0, 0] != 0.0
+
+
+def test_mnist1d_is_generated_locally_and_checked():
+    pytest.importorskip("mnist1d")
+    import random
+
+    from htaf_theory import data
+    state = np.random.get_state()[1][:5].copy(), random.getstate()
+    data._MNIST1D_CACHE.clear()
+    split = data.load_mnist1d()
+    assert [len(y) for _, y in (split["train"], split["val"], split["test"])] == [3200, 800, 1000]
+    assert split["train"][0].shape == (3200, 40) and split["train"][0].dtype == np.float32
+    assert np.array_equal(np.random.get_state()[1][:5], state[0]) and random.getstate() == state[1]   # restored
+
+
+def test_a_changed_mnist1d_generator_fails_with_a_clear_error(monkeypatch):
+    pytest.importorskip("mnist1d")
+    from htaf_theory import data
+    data._MNIST1D_CACHE.clear()
+    monkeypatch.setitem(data.MNIST1D_ARGS, "iid_noise_scale", 3e-2)       # as if the package's generator changed
+    with pytest.raises(data.DataError, match="the generator changed"):
+        data.load_mnist1d()
+    data._MNIST1D_CACHE.clear()
+
+
+def test_the_study_grid_is_on_the_frontier_and_families_are_comparable():
+    from htaf_theory.experiments import study
+    from htaf_theory.params import approx_error
+    for a, delta, b in study.windows():
+        assert float(approx_error(a, b, delta)) <= study.STUDY_EPS      # rounded up: admissible
+    assert (30.0, 0.1, 0.74) in study.windows() and (10.0, 1.0, 0.224) in study.windows()
+    counts = {fam: len(study.study_candidates("mlp", fam)) for fam in study.FAMILIES}
+    assert set(counts.values()) == {9}
+    full = sweeps.build_sweep("m1d")
+    assert len(full) == len(set(full)) == 4 * 36 + 4 * 2 * 9 * 9
+    assert len(sweeps.build_sweep("m1d", "budget")) == 6
