@@ -16,7 +16,7 @@ from .core import (
                    scaled_sigmoid_grad,
 )
 
-__version__ = "0.3.1"
+__version__ = "0.4.0"
 
 __all__ = [
     "htaf", "htaf_complement", "htaf_grad", "htaf_grad2", "log_htaf_grad", "heaviside",
