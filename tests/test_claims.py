@@ -180,3 +180,24 @@ def test_the_inventory_lists_every_claim_and_every_answer_exists():
             path, heading = item.section.split(": ", 1)
             headings = [line.lstrip("#").strip() for line in (root / path).read_text().splitlines() if line.startswith("#")]
             assert any(h.startswith(heading) for h in headings), item.section
+
+
+def test_every_figure_and_table_of_the_inventory_is_one_the_paper_has():
+    # "Fig. 11" must be the paper's Figure 11 and say what it shows: the words that identify its data set and model
+    import re
+    from pathlib import Path
+
+    from proofs_check.inventory import INVENTORY
+    text = (Path(__file__).resolve().parents[2] / "shared" / "paper" / "htaf_paper_text.txt")
+    if not text.exists():
+        pytest.skip("the paper's text is not beside the repository")
+    paper = text.read_text()
+    for item in INVENTORY:
+        for kind, number in re.findall(r"\b(Fig|Table)s?\. (\d+)", item.item):
+            word = "Figure" if kind == "Fig" else "Table"
+            assert re.search(rf"\b{word} {number}\b", paper), item.item
+    by_name = {i.item: i for i in INVENTORY}
+    assert "CIFAR-10" in by_name["Fig. 11"].what + by_name["Fig. 11"].out_of_scope          # App. G.3: ICBM, CIFAR-10
+    assert "WideResNet" in by_name["Table 9"].out_of_scope                                   # App. G.4
+    assert "Fig. 2" in by_name and not any(i.item.startswith("docs/") for i in INVENTORY)
+    assert "does not consistently improve" in by_name["App. F.2.2 remark"].what              # the paper's own words
