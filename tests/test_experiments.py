@@ -1,6 +1,5 @@
 """Tests for htaf_theory.experiments: configs, gradient recorder, metrics, store, resume, runner, CLI."""
 import json
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
@@ -123,26 +122,7 @@ def test_run_cell_records_everything(data_home, activation, kw):
     assert rec["trainer"]["fused_optimizer"] is True and rec["trainer"]["kernels"] in ("native c", "torch",
                                                                                        "unused")
     timings = rec["timings"]
-    assert timings["matmul_gflops"] > 0 and timings["probe_s"] > 0 and timings["total_s"] > 0
-
-
-def test_run_cell_leaves_the_matmul_probe_out_of_its_time(data_home, monkeypatch):
-    # total_s is the cell's own time: a probe that takes 1000 s (on a clock the test advances, so that the machine's
-    # load cannot matter) adds nothing to it
-    import types
-
-    import htaf_theory.experiments.train as train
-    cfg = RunConfig(dataset="abalone", hidden=(8,), activation="relu", epochs=2)
-    offset = {"s": 0.0}
-    monkeypatch.setattr(train, "time", types.SimpleNamespace(time=lambda: time.time() + offset["s"]))
-    real = train.matmul_gflops
-
-    def slow_probe(shapes, repeats):
-        offset["s"] += 1000.0
-        return real(shapes, repeats)
-    monkeypatch.setattr(train, "matmul_gflops", slow_probe)
-    rec = run_cell(cfg, data_home)
-    assert rec["timings"]["probe_s"] >= 1000.0 and rec["timings"]["total_s"] < 1000.0
+    assert timings["total_s"] > 0 and "probe_s" not in timings      # no throughput probe inside a cell
 
 
 def test_optimizers_are_fused_where_torch_can_and_the_default_elsewhere(monkeypatch):

@@ -92,7 +92,7 @@ def run_seed_batch(cells) -> list[dict]:
 
     from ..diagnostics import swap_report
     from ..nn import binarize
-    from .heaviside import _accuracy, build_net, load_split
+    from .heaviside import build_net, load_split
     from .train import SWAP_EPS, make_optimizer, make_record
 
     cells = list(cells)
@@ -137,8 +137,8 @@ def run_seed_batch(cells) -> list[dict]:
                                          test_smooth[s])):
                 histories[s][key].append(value)
             if val_bin[s] > best[s]["val"]:
-                best[s] = {"val": val_bin[s], "epoch": epoch,
-                           "state": {k: v[s].detach().clone() for k, v in model.state_dict().items() if isinstance(v, torch.Tensor)}}
+                tensors = {k: v for k, v in model.state_dict().items() if isinstance(v, torch.Tensor)}
+                best[s] = {"val": val_bin[s], "epoch": epoch, "state": {k: v[s].detach().clone() for k, v in tensors.items()}}
     train_seconds = time.time() - train_started
     records = []
     for s, cfg in enumerate(cells):

@@ -31,7 +31,6 @@ from .config import OPTIMIZERS, RunConfig
 from .loop import EpochLoop, Parts
 from .model import MLP, make_activation
 from ..nn.subnormals import flushing_denormals_for_cells
-from .throughput import epoch_matmuls, matmul_gflops
 
 __all__ = ["run_cell", "fit", "evaluate", "TrainedCell", "TargetScale", "make_optimizer", "auroc", "binarity_score",
            "grad_norms", "SWAP_EPS", "deployment_training", "make_record"]
@@ -271,10 +270,7 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
     scores = evaluate(cfg, trained.model, split, target)
     tail = max(1, len(trained.history["epoch"]) // 20)
     final_grad = [float(np.median(g[-tail:])) if g else None for g in trained.history["grad_norm"]]
-    n, features = split.X_train.shape
-    probe_started = time.time()
-    gflops = matmul_gflops(epoch_matmuls(n, [features, *cfg.hidden, 1]), repeats=5)
-    probe = {"matmul_gflops": gflops, "probe_s": time.time() - probe_started}
+    n = split.X_train.shape[0]
     y = target.train_targets(split)
     return make_record(cfg, started, trained.train_seconds, trained.start_epoch, {
         "task": split.task, "metric": "rmse" if regression else "auroc", "metrics": scores["metrics"],
@@ -282,17 +278,15 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
         "history": trained.history, "n_train": n,
         # the loss of always predicting the training mean: a loss stuck here means the net learned nothing
         "target_variance": float(y.var(unbiased=False)) if regression else None,
-        "best_epoch": trained.best_epoch, "swap": scores["swap"]}, optimizer=trained.optimizer, probe=probe)
+        "best_epoch": trained.best_epoch, "swap": scores["swap"]}, optimizer=trained.optimizer)
 
 
-def make_record(cfg, started: float, train_seconds: float, start_epoch: int, results: dict, optimizer=None,
-                probe: dict | None = None) -> dict:
+def make_record(cfg, started: float, train_seconds: float, start_epoch: int, results: dict, optimizer=None) -> dict:
     """A cell's result record: its config and key, the versions and machine that made it, timings, results.
 
-    ``probe``: the matmul throughput measured after training (``throughput``; "matmul_gflops", and "probe_s", the
-    seconds it took, which total_s leaves out).
+    (Records made by version 0.3 also hold ``timings.matmul_gflops`` and ``probe_s``, a matmul throughput probe run
+    after every cell; ``benchmarks/sweep_limit.py`` now measures it once, from the cells' FLOP count.)
     """
-    probe = probe or {}
     return {
         "config": cfg.to_dict(), "key": cfg.key(), "name": cfg.name(), "seed": cfg.seed,
         "versions": {"htaf_theory": __version__, "torch": torch.__version__, "numpy": np.__version__,
@@ -303,10 +297,7 @@ def make_record(cfg, started: float, train_seconds: float, start_epoch: int, res
         # and which float32 kernels the activations ran on (nn._native.kernel_path; absent in older records)
         "trainer": {"fused_optimizer": bool(optimizer is not None and optimizer.param_groups[0].get("fused")),
                     "kernels": kernel_path()},
-        "timings": {"total_s": time.time() - started - probe.get("probe_s", 0.0), "train_s": train_seconds,
-                    "epochs_trained": len(range(start_epoch, cfg.epochs)), "resumed_from_epoch": start_epoch,
-                    # this core's fp32 matmul GFLOP/s at this cell's epoch shapes, right after training (the sweeps'
-                    # limit: benchmarks/sweep_limit.py); absent in records made before it, and for the Heaviside nets
-                    **probe},
+        "timings": {"total_s": time.time() - started, "train_s": train_seconds,
+                    "epochs_trained": len(range(start_epoch, cfg.epochs)), "resumed_from_epoch": start_epoch},
         "results": results,
     }
