@@ -1,5 +1,4 @@
-"""Tests for htaf_theory.experiments: configs, gradient recorder, metrics, store, resume, runner, CLI."""
-import json
+"""htaf_theory.experiments.train: the trainer (gradient recorder, metrics, checkpoints, resume) and running cells."""
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
@@ -15,37 +14,9 @@ from htaf_theory.experiments.model import MLP
 from htaf_theory.nn import HTAF
 from htaf_theory.experiments.runner import run_cells
 from htaf_theory.experiments.store import ResultStore
-from test_store import _valid_trainer_record
 from htaf_theory.nn.subnormals import flushing_denormals
 from htaf_theory.experiments.train import auroc, binarity_score, grad_norms, make_optimizer, run_cell
 from htaf_theory.validation import InvalidParameterError
-
-
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(activation="gelu"), "activation must be one of"),
-    (dict(epochs=0), "epochs must be a positive integer"),
-    (dict(activation="htaf", a=1.0), "needs b"),
-    (dict(activation="htaf", a=-1.0, b=1.0), "a must be a finite number > 0"),
-    (dict(activation="ste", surrogate="relu", slope=1.0), "surrogate must be one of"),
-    (dict(activation="htaf", a=1.0, b=1.0, backward="numeric"), "backward must be one of"),
-    (dict(activation="relu", backward="autograd"), "applies to activation='htaf' only"),
-    (dict(dataset="mnist", activation="relu"), "dataset must be one of"),
-    (dict(activation="relu", lr=0.0), "lr must be"),
-    (dict(activation="relu", hidden=()), "hidden must be"),
-    (dict(activation="relu", target_scaling="log"), "target_scaling must be one of"),
-])
-def test_invalid_configs_fail_at_construction(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        RunConfig(**kwargs)
-
-
-def test_config_key_is_stable():
-    cfg = RunConfig(dataset="abalone", activation="htaf", a=11.0, b=2.0, tag="f21")
-    assert cfg.key() == "988cccd80da8850c"  # pinned: a change here orphans every stored result
-    assert RunConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
-    # a field at its default does not enter the hash (results made before it existed keep their keys)
-    assert cfg.key() == RunConfig(**{**cfg.to_dict(), "hidden": tuple(cfg.hidden), "target_scaling": "standardize"}).key()
-    assert cfg.key() != RunConfig(**{**cfg.to_dict(), "hidden": tuple(cfg.hidden), "target_scaling": "none"}).key()
 
 
 def test_grad_norm_recorder_hand_computed():
@@ -250,59 +221,6 @@ def test_user_supplied_executor(data_home, tmp_path):
     assert [r["seed"] for r in records] == [0, 1]
 
 
-def test_a_sweep_without_its_data_file_fails_before_any_cell(tmp_path, data_home):
-    # FICO HELOC is licensed and not in the shared data folder: one clear error, no cell started
-    with pytest.raises(ValueError, match="heloc_dataset_v1.csv not found"):
-        sweeps.run_named_sweep("f3tuned_fico", size="quick", workers=1, results_dir=tmp_path / "r", data_home=data_home,
-                               progress=False)
-    assert not (tmp_path / "r").exists() or not any((tmp_path / "r").rglob("*.json"))
-
-
-def test_sweeps_defined_and_quick_variants():
-    assert len(sweeps.build_sweep("f1")) == 30 and len(sweeps.build_sweep("f21")) == 18
-    assert len(sweeps.build_sweep("f22")) == 21 and len(sweeps.build_sweep("f3")) == 24
-    assert len(sweeps.build_sweep("f22raw")) == 63 and len(sweeps.build_sweep("t1")) == 34
-    assert sweeps.build_sweep("t1deploy") == [c for c in sweeps.build_sweep("t1") if c.net in sweeps.T1DEPLOY_NETS]
-    assert len(sweeps.build_sweep("f3tuned")) == 2 * 5 * 11 * 3
-    fico = sweeps.build_sweep("f3tuned_fico")
-    assert len(fico) == 5 * 11 * 3 and {c.dataset for c in fico} == {"fico"}
-    assert [replace(c, dataset="abalone") for c in fico] == sweeps.build_sweep("f3tuned")[:len(fico)]
-    autograd = sweeps.build_sweep("f1autograd")
-    assert [replace(c, backward="exact", tag="f1") for c in autograd] == sweeps.build_sweep("f1")
-    for name in sweeps.SWEEPS:
-        quick = sweeps.build_sweep(name, size="quick")
-        epochs = sweeps.T1_QUICK_EPOCHS if name in ("t1", "t1deploy") else sweeps.QUICK_EPOCHS
-        assert quick and all(c.epochs == epochs and c.tag.endswith("-quick") for c in quick)
-    with pytest.raises(ValueError, match="name must be one of"):
-        sweeps.build_sweep("f9")
-
-
-def test_budget_size_is_the_full_grid_on_seed_0():
-    for name in sweeps.SWEEPS:
-        full, budget = sweeps.build_sweep(name), sweeps.build_sweep(name, "budget")
-        assert budget == [c for c in full if c.seed == 0] and budget        # same cells, so a full run reuses them
-    assert len(sweeps.build_sweep("f1", "budget")) == 10 and len(sweeps.build_sweep("f3tuned", "budget")) == 66
-    assert sweeps.f3_seeds("budget") == (0,) and sweeps.t1_seeds("budget") == (0,) and sweeps.f3_seeds("full") == sweeps.SEEDS
-    with pytest.raises(ValueError, match=r"size must be one of quick, budget, full; got size='paper'"):
-        sweeps.build_sweep("f1", "paper")
-
-
-def test_budget_stage_2_is_stage_1s_choice_on_split_0(tmp_path):
-    # at budget size the chosen candidate on split 0 is a stage-1 cell itself: nothing more to run, no duplicates
-    store = ResultStore(tmp_path)
-    stage1, chosen = sweeps.f3_plan(store, "budget")
-    assert chosen == {}
-    with pytest.raises(sweeps.MissingResultsError, match="htaf experiment f3 --size budget"):
-        sweeps.load_records("f3", "budget", tmp_path)
-    for i, cfg in enumerate(stage1):
-        record = _valid_trainer_record(cfg)
-        record["results"]["metrics"]["val_binarized"] = 1.0 + 0.01 * i
-        store.save(cfg, record)
-    _, chosen = sweeps.f3_plan(store, "budget")
-    assert {k[2] for k in chosen} == {0} and set(chosen.values()) <= set(stage1)
-    assert len(sweeps.load_records("f3", "budget", tmp_path)) == len(stage1)
-
-
 def test_cli_size_flag():
     from htaf_theory.cli import build_parser
     parse = build_parser().parse_args
@@ -424,23 +342,6 @@ def test_a_corrupt_result_file_is_moved_aside_and_its_cell_rerun(data_home, tmp_
     assert store.done(cfg) and store.load(cfg)["config"] == cfg.to_dict()
 
 
-def test_b3rate_cells_carry_their_config_and_resume(tmp_path, capsys):
-    from htaf_theory.experiments.b3rate import B3Cell, B3Config, run_b3rate
-    cfg = B3Config(n_grid=(40, 80), seeds=(0,), epochs=20, test_points=256, width=8)
-    summary = run_b3rate(results_dir=tmp_path, cfg=cfg, workers=1)
-    cells = [p for p in (tmp_path / "b3rate").glob("*.json") if p.name != "summary.json"]
-    assert len(cells) == 2
-    record = json.loads(cells[0].read_text())
-    assert record["config"]["epochs"] == 20 and record["seed"] == 0 and record["versions"]["htaf_theory"]
-    assert ResultStore(tmp_path / "b3rate").load(B3Cell.from_dict(record["config"])) == record   # validated as any cell
-    assert set(summary["mean_risk"]) == {"40", "80"} or set(summary["mean_risk"]) == {40, 80}
-    assert summary["minimax_exponent"] == -0.5 and np.isfinite(summary["fitted_slope"])
-    before = {p: p.stat().st_mtime_ns for p in cells}
-    run_b3rate(results_dir=tmp_path, cfg=cfg, workers=1)      # a rerun skips finished cells
-    assert all(p.stat().st_mtime_ns == t for p, t in before.items())
-    assert "fitted slope" in capsys.readouterr().out
-
-
 def test_select_epoch_keeps_the_best_validation_weights(data_home):
     cfg = RunConfig(dataset="abalone", hidden=(8,), activation="htaf", a=5.0, b=4.72, epochs=40, record_every=5,
                     select_epoch=True, lr=3e-2)
@@ -452,53 +353,3 @@ def test_select_epoch_keeps_the_best_validation_weights(data_home):
     assert res["metrics"]["val_binarized"] == pytest.approx(-scores[best], rel=1e-9)   # the kept weights are those
     assert cfg.key() != replace(cfg, select_epoch=False).key()
     assert replace(cfg, select_epoch=False).to_dict()["select_epoch"] is False
-
-
-def test_per_split_selection_picks_each_splits_best_validation_record():
-    def rec(ds, act, seed, val, lr):
-        cfg = dict(dataset=ds, activation=act, seed=seed, lr=lr)
-        return {"config": cfg, "results": {"metric": "rmse", "metrics": {"val_binarized": val}}}
-    records = [rec("abalone", "htaf", 0, 2.5, 1e-3), rec("abalone", "htaf", 0, 2.1, 1e-2),
-               rec("abalone", "htaf", 1, 2.0, 1e-3), rec("abalone", "htaf", 1, 2.2, 1e-2),
-               rec("abalone", "relu", 0, 2.3, 1e-3), rec("abalone", "htaf", 2, None, 1e-3), rec("abalone", "htaf", 2, 3.0, 1e-4)]
-    chosen = sweeps.select_per_split(records)
-    assert chosen[("abalone", "DNN+HTAF", 0)]["config"]["lr"] == 1e-2
-    assert chosen[("abalone", "DNN+HTAF", 1)]["config"]["lr"] == 1e-3
-    assert chosen[("abalone", "DNN+HTAF", 2)]["config"]["lr"] == 1e-4          # a diverged run (None) is never chosen
-    assert chosen[("abalone", "DNN", 0)]["config"]["lr"] == 1e-3
-
-
-def test_a_record_written_before_a_field_existed_stays_valid(data_home, tmp_path):
-    store = ResultStore(tmp_path)
-    cfg = RunConfig(dataset="abalone", hidden=(4,), activation="relu", epochs=2)
-    store.save(cfg, run_cell(cfg, data_home))
-    record = json.loads(store.path(cfg).read_text())
-    for field in ("select_epoch", "backward", "target_scaling"):       # added after results existed, at their defaults
-        record["config"].pop(field)
-    store.path(cfg).write_text(json.dumps(record))
-    assert store.load(cfg) is not None
-    record["config"]["epochs"] = 3                                      # but a different config is still refused
-    store.path(cfg).write_text(json.dumps(record))
-    with pytest.warns(RuntimeWarning, match="invalid result file"):
-        assert store.load(cfg) is None
-
-
-def test_equal_configs_have_one_key():
-    # 7 and 7.0 are one config: one key, so a stored cell is found whatever the caller typed
-    assert RunConfig(activation="htaf", a=7, b=3).key() == RunConfig(activation="htaf", a=7.0, b=3.0).key()
-    assert RunConfig(activation="htaf", a=np.float32(7.0), b=3.0) == RunConfig(activation="htaf", a=7.0, b=3.0)
-    assert RunConfig(activation="relu", hidden=[np.int64(4)]).hidden == (4,)
-
-
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(lr=None), "lr must be a real number"), (dict(a="7", b=1.0, activation="htaf"), "a must be a real number"),
-    (dict(hidden=(2.7,)), "hidden must be a tuple of integers"), (dict(hidden="12"), "hidden must be a tuple of integers"),
-    (dict(seed=-1), "seed must be an integer >= 0"), (dict(epochs=True), "epochs must be an integer"),
-    (dict(record_every=0.5), "record_every must be an integer"), (dict(select_epoch="yes"), "select_epoch must be True"),
-    (dict(a=True, b=1.0, activation="htaf"), "a must be a real number"),
-])
-def test_wrong_types_are_refused_not_cast(kwargs, match):
-    with pytest.raises(InvalidParameterError, match=match):
-        RunConfig(**{"activation": "relu", **kwargs})
-    with pytest.raises(InvalidParameterError, match=match):     # from_dict too: "12" is not split into (1, 2)
-        RunConfig.from_dict({"activation": "relu", **kwargs})
