@@ -63,7 +63,7 @@ def test_the_study_tables_recompute_from_the_committed_per_seed_data():
     for cell in _study_cells(rows):
         assert f"| {cell} |" in committed or f"| {cell}\n" in committed, cell
     counts = mnist1d_study.tables(rows)["counts"]
-    assert f"This page reports {counts['intervals']} intervals" in committed
+    assert f"The study reports {counts['intervals']} intervals" in committed
 
 
 @needs_study
