@@ -135,8 +135,8 @@ def paired_text(a_records: list[dict], b_records: list[dict], metric: str = "tes
     b_vals = [sum(y for _, y in units[u]) / len(units[u]) for u in order]
     c = paired_comparison(a_vals, b_vals, lower_is_better=lower, a=a, b=b, design=design, test_train_ratio=ratio)
     text = f"{scale * c.mean:+.{digits}f} [{scale * c.low:+.{digits}f}, {scale * c.high:+.{digits}f}]: {c.label}"
-    if ctx is not None:
-        ident = f"{a} vs {b} ({metric})"
+    if ctx is not None:             # numbered: one table may compare the same names twice (HTAF vs STE per network)
+        ident = f"#{len({row[0] for row in ctx.pairs}) + 1} {a} vs {b} ({metric})"
         ctx.pairs += [[ident, a, b, metric, lower, design, "" if ratio is None else repr(ratio), repr(u), repr(x), repr(y),
                        scale, digits, text] for u, x, y in zip(order, a_vals, b_vals)]
     return text, c
