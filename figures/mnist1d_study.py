@@ -133,7 +133,7 @@ def tables(rows: list[dict]) -> dict:
     decomposition, dcomps = [], []
     windows = sorted({(r["a"], r["delta"], r["b"]) for r in rows if r["role"] == "window"},
                      key=lambda w: (float(w[0]), float(w[1])))
-    for net in nets:
+    for net in [n for n in nets if any(r["net"] == n and r["role"] == "window" for r in rows)]:
         ste = choice[(net, "ste")]
         for a, delta, b in windows:
             smooth = _scores(rows, net, "window", family="htaf-smooth", a=a, b=b)
@@ -155,7 +155,21 @@ def tables(rows: list[dict]) -> dict:
 
 def _map(rows: list[dict], ctx: FigureContext):
     nets = [n for n in ("mlp", "conv", "bnn", "snn") if any(r["net"] == n for r in rows)]
-    fig, axes = new_figure(1, len(nets), figsize=(4.6 * len(nets), 3.8), squeeze=False)
+    fig, axes = new_figure(2, len(nets), figsize=(4.6 * len(nets), 7.2), squeeze=False)
+    for ax, net in zip(axes[1], nets):          # Thm C.1 along the windows: the bound beside the measured change
+        for k, a in enumerate(sorted({r["a"] for r in rows if r["role"] == "window"}, key=float)):
+            for metric, style in (("last_layer_prediction_change", "-o"), ("c1_bound", ":^")):
+                pts = {}
+                for r in rows:
+                    if (r["net"], r["role"], r["family"], r["a"], r["metric"]) == (net, "window", "htaf-smooth", a, metric):
+                        pts.setdefault(float(r["delta"]), []).append(float(r["value"]))
+                if pts:
+                    xs = sorted(pts)
+                    ax.plot(xs, [sum(pts[x]) / len(pts[x]) for x in xs], style, color=f"C{k}", ms=4,
+                            label=f"a={float(a):g} {'swap change' if metric.startswith('last') else 'C.1 bound'}")
+        ax.set(xscale="log", yscale="log", xlabel="window half-width delta (eps = 0.1)",
+               ylabel="last HTAF layer, smooth nets", title=f"{ROW_OF_NET[net]}: swap change vs Thm C.1 bound")
+    axes[1][0].legend(fontsize=6)
     for ax, net in zip(axes[0], nets):
         for fam, style in (("htaf-smooth", "-o"), ("htaf-surrogate", "--s")):
             for a in sorted({r["a"] for r in rows if r["role"] == "window"}, key=float):
@@ -174,7 +188,9 @@ def _map(rows: list[dict], ctx: FigureContext):
         ax.set(xscale="log", xlabel="window half-width delta (eps = 0.1)", ylabel="deployed test accuracy %",
                title=ROW_OF_NET[net])
     axes[0][0].legend(fontsize=6)
-    fig.suptitle("MNIST-1D: deployed accuracy by HTAF window and training mode (mean over seeds)" + ctx.label)
+    fig.suptitle("MNIST-1D: deployed accuracy by HTAF window and training mode (mean over seeds); below, the swap's "
+                 "change beside Thm C.1's bound" + ctx.label)
+    fig.tight_layout()
     return fig
 
 
