@@ -201,7 +201,8 @@ def make(ctx: FigureContext) -> list:
     counts = t["counts"]
     notes = (f"MNIST-1D (3,200 training, 800 validation, the fixed 1,000 test sequences), "
              f"htaf_theory.experiments.study; deployed = every activation the exact step. Each family's setting is "
-             f"chosen on seed 0's validation split from 9 candidates; intervals: paired t over seeds on the fixed test "
+             f"chosen on seed 0's validation split from the family's candidates (9 each at full size; the budget "
+             f"slice has 1-2, quick 2); intervals: paired t over seeds on the fixed test "
              f"set, 95%, in accuracy points, family minus STE; the last column applies Holm's adjustment within this "
              f"table. The study reports {counts['intervals']} intervals, here and in {NAME}_decomposition.md "
              f"({counts['labels']} labelled better/worse; chance alone gives {counts['chance']:g} at 95%; Holm keeps "
