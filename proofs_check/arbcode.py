@@ -289,6 +289,16 @@ class _Printer:
             f"cannot compile {type(e).__name__} ({e}) to arb: use exp, log, tanh, cosh, sinh, sech, atanh, sqrt, powers")
 
 
+def _load(lines: list[str], name: str):
+    """The function ``name`` defined by the generated ``lines``, with its source kept as ``.source``."""
+    source = "\n".join(lines)
+    scope = {"arb": arb, "_rt": _Runtime, "Iv": Iv}
+    exec(compile(source, f"<arb:{name}>", "exec"), scope)  # noqa: S102  (our own generated code)
+    fn = scope[name]
+    fn.source = source
+    return fn
+
+
 def compile_tree(exprs, variables, *, name: str = "tree"):
     """A function ``f(intervals) -> [Iv, ...]`` evaluating each expression of ``exprs`` exactly as written.
 
@@ -312,12 +322,7 @@ def compile_tree(exprs, variables, *, name: str = "tree"):
     lines = [f"def {name}(balls):"]
     lines += [f"    {nm} = balls[{i}]" for i, nm in enumerate(names.values())]
     lines.append(f"    return [{', '.join(printer(sp.sympify(e)) for e in exprs)}]")
-    source = "\n".join(lines)
-    scope = {"arb": arb, "_rt": _Runtime, "Iv": Iv}
-    exec(compile(source, f"<arb:{name}>", "exec"), scope)  # noqa: S102  (our own generated code)
-    fn = scope[name]
-    fn.source = source
-    return fn
+    return _load(lines, name)
 
 
 def compile_arb(expr, variables, *, name: str = "f", rewrite: bool = False):
@@ -353,9 +358,4 @@ def compile_arb(expr, variables, *, name: str = "f", rewrite: bool = False):
         lines.append(f"    {sym} = {code}")
     outs = [printer(e) for e in reduced]
     lines.append(f"    return [{', '.join(outs)}]" if many else f"    return {outs[0]}")
-    source = "\n".join(lines)
-    scope = {"arb": arb, "_rt": _Runtime, "Iv": Iv}
-    exec(compile(source, f"<arb:{name}>", "exec"), scope)  # noqa: S102  (our own generated code)
-    fn = scope[name]
-    fn.source = source
-    return fn
+    return _load(lines, name)
