@@ -15,8 +15,7 @@ from torch.nn import functional as F
 from ..validation import InvalidParameterError
 from .functional import BACKWARDS, SURROGATES, _as_float, heaviside, heaviside_htaf_grad, heaviside_ste, htaf, scaled_sigmoid
 
-__all__ = ["HTAF", "ScaledSigmoid", "Heaviside", "HeavisideSTE", "HTAFSpike", "htaf_spike", "binarize", "BinaryLinear",
-           "deployable_step"]
+__all__ = ["HTAF", "ScaledSigmoid", "Heaviside", "HeavisideSTE", "HTAFSpike", "htaf_spike", "binarize", "BinaryLinear"]
 
 
 # ---- modules ----------------------------------------------------------------------------------
@@ -319,31 +318,6 @@ class BinaryLinear(nn.Linear):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.linear(x, self.binary_weight(), self.bias)
-
-
-def deployable_step(a: float = 10.0, eps: float = 0.1, delta: float = 1.0) -> HTAFSpike:
-    """The exact step, trained with HTAF's h' as its surrogate gradient, at a wide window: what deployed a Heaviside
-    network as well as the best STE on MNIST-1D.
-
-    Returns ``HTAFSpike(a, b, spiking=True)`` with b = min_b(a, eps, delta) (``params.select``): the forward is H(x)
-    in training and at deployment (nothing is swapped), the backward h'(x). The defaults are the window the MNIST-1D
-    study supports (docs/reproduction.md, "Table 1 on MNIST-1D"; 10 seeds, paired 95% intervals against the best STE
-    of 9 candidates): a = 10, delta = 1 at eps = 0.1 (b = 0.2234) was not detectably different from STE on the 1-D conv
-    DHN, the BNN and the SNN, and trailed it by 1.4 points on the MLP DHN, where every method did; narrow windows
-    (delta = 0.1, Table 6's pairs) trailed STE by 5-10 points on every network but the SNN. Small networks, one
-    data set: a default to start from, not a guarantee.
-
-    Examples
-    --------
-    >>> act = deployable_step()
-    >>> act
-    HTAFSpike(a=10, b=0.223364, spiking=True)
-    >>> act(torch.tensor([-0.5, 0.0, 0.5]))
-    tensor([0., 1., 1.])
-    """
-    from ..params import select
-    p = select(eps, delta, a=a)
-    return HTAFSpike(p.a, p.b, spiking=True)
 
 
 def htaf_spike(a: float, b: float, spiking: bool = False) -> HTAFSpike:
