@@ -117,12 +117,18 @@ def test_a_paired_cell_needs_two_seeds():
     # the budget size runs seed 0 only: a table prints "- (n = 1)" there instead of failing
     from htaf_theory.figures.common import paired_text
 
-    def rec(seed, value):
-        return {"seed": seed, "results": {"metric": "accuracy", "metrics": {"test_binarized": value}}}
+    def rec(seed, value, dataset="mnist1d"):
+        return {"seed": seed, "config": {"dataset": dataset},
+                "results": {"metric": "accuracy", "metrics": {"test_binarized": value}}}
     assert paired_text([rec(0, 0.9)], [rec(0, 0.8)]) == ("- (n = 1)", None)
     text, c = paired_text([rec(0, 0.9), rec(1, 0.7), rec(2, 0.8)], [rec(0, 0.8), rec(1, 0.75), rec(2, 0.6)], scale=100,
                           digits=1)
-    assert c.n == 3 and text.startswith(f"{100 * c.mean:+.1f} [")
+    assert c.n == 3 and text.startswith(f"{100 * c.mean:+.1f} [") and c.method == "paired t, 95%"
+    # the digits are resplit per seed: the corrected resampled t, wider by sqrt(1 + n n_test/n_train)
+    _, wide = paired_text([rec(s, v, "digits") for s, v in enumerate((0.9, 0.7, 0.8))],
+                          [rec(s, v, "digits") for s, v in enumerate((0.8, 0.75, 0.6))])
+    assert wide.method.startswith("corrected resampled t")
+    assert (wide.high - wide.low) == pytest.approx((c.high - c.low) * (1 + 3 * (0.2 / 0.6)) ** 0.5)
 
 
 @pytest.mark.slow
