@@ -318,10 +318,30 @@ def compile_tree(exprs, variables, *, name: str = "tree"):
     if free:
         raise UnsupportedExpression(f"free symbols {sorted(map(str, free))} are not variables of the box "
                                     f"{list(map(str, variables))}")
-    printer = _Printer(names)
     lines = [f"def {name}(balls):"]
     lines += [f"    {nm} = balls[{i}]" for i, nm in enumerate(names.values())]
-    lines.append(f"    return [{', '.join(printer(sp.sympify(e)) for e in exprs)}]")
+    # a subtree that occurs more than once is evaluated once and named (equal trees have equal values: no sympy
+    # step is involved, the written nodes themselves are shared), in post-order so that names precede their uses
+    counts: dict = {}
+    order: list = []
+
+    def visit(e):
+        if e.is_Atom:
+            return
+        counts[e] = counts.get(e, 0) + 1
+        if counts[e] == 1:
+            for arg in e.args:
+                visit(arg)
+            order.append(e)
+    trees = [sp.sympify(e) for e in exprs]
+    for t in trees:
+        visit(t)
+    printer = _Printer(names)
+    for k, e in enumerate(e for e in order if counts[e] > 1):
+        code = printer(e)
+        names[e] = f"s{k}"
+        lines.append(f"    s{k} = {code}")
+    lines.append(f"    return [{', '.join(printer(t) for t in trees)}]")
     return _load(lines, name)
 
 
