@@ -6,7 +6,10 @@ of torch threads; throughput in cells per minute and the ratio. The sweeps run o
 torch thread: with 2 cores, both ways run two such processes side by side, so the 1-thread ratio is the speed-up
 of the study on 2 cores (``--threads 2`` shows a single process using both).
 
-Run: python benchmarks/bench_batched.py [--seeds 1,5,10] [--epochs 5] [--threads 1] [--repeats 3]
+The last line bounds what any stacking can give: a cell's time at width 8, where its arithmetic is nearly nothing,
+is the overhead S stacked cells share; the rest is arithmetic that stacking does not shorten.
+
+Run: python benchmarks/bench_batched.py [--seeds 1,5,10] [--epochs 5] [--threads 1] [--repeats 3] [--width 256]
 """
 from __future__ import annotations
 
@@ -21,12 +24,28 @@ from bench_activation import cpu_model
 from htaf_theory.data import load_mnist1d
 from htaf_theory.experiments.batched import run_seed_batch
 from htaf_theory.experiments.heaviside import HeavisideConfig, run_heaviside_cell
+from htaf_theory.experiments.memory import keep_freed_memory
 from htaf_theory.nn.subnormals import flushing_denormals
 
 
-def cells(seeds: int, epochs: int) -> list:
+def cells(seeds: int, epochs: int, width: int = 256) -> list:
     return [HeavisideConfig(dataset="mnist1d", net="mlp", method="htaf", a=10.0, b=0.224, epochs=epochs, seed=s,
-                            checkpoint_every=0, tag="bench") for s in range(seeds)]
+                            checkpoint_every=0, tag="bench", width=width) for s in range(seeds)]
+
+
+def overhead_bound(epochs: int, width: int, repeats: int) -> tuple[float, float, float]:
+    """The most stacking can give: one cell's time T at ``width`` and T8 at width 8 (where the arithmetic is ~0, so T8
+    is the per-cell overhead that stacking shares); if the stacked arithmetic were free of overhead and as fast, S
+    seeds would take S (T - T8), a speed-up of at most T / (T - T8)."""
+    times = {}
+    for w in (8, width):
+        runs = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            run_heaviside_cell(cells(1, epochs, w)[0])
+            runs.append(time.perf_counter() - started)
+        times[w] = statistics.median(runs)
+    return times[width], times[8], times[width] / max(times[width] - times[8], 1e-9)
 
 
 def main() -> None:
@@ -35,16 +54,18 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--width", type=int, default=256, help="hidden width of the MLP (the study's: 256)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    keep_freed_memory()                              # as the sweeps' workers do (runner.py)
     load_mnist1d()                                   # generated once, outside the timings
     print(f"CPU: {cpu_model()}; torch {torch.__version__}; {args.threads} thread(s); {args.epochs} epochs per cell; "
-          f"median of {args.repeats}")
+          f"median of {args.repeats}; width {args.width}")
     print(f"{'seeds':>5} {'one at a time s':>16} {'batched s':>10} {'cells/min one':>14} {'cells/min batched':>18} "
           f"{'speed-up':>9}")
     with flushing_denormals():
         for s in (int(v) for v in args.seeds.split(",")):
-            group = cells(s, args.epochs)
+            group = cells(s, args.epochs, args.width)
             single, batch = [], []
             for _ in range(args.repeats):            # interleaved: both see the same machine state
                 started = time.perf_counter()
@@ -56,6 +77,9 @@ def main() -> None:
                 batch.append(time.perf_counter() - started)
             one, many = statistics.median(single), statistics.median(batch)
             print(f"{s:>5} {one:>16.2f} {many:>10.2f} {60 * s / one:>14.1f} {60 * s / many:>18.1f} {one / many:>8.1f}x")
+        t, t8, bound = overhead_bound(args.epochs, args.width, args.repeats)
+        print(f"one cell: {t:.2f} s at width {args.width}, {t8:.2f} s at width 8 (its overhead): stacking can give at "
+              f"most {bound:.1f}x")
 
 
 if __name__ == "__main__":
