@@ -3,11 +3,10 @@
 figures/out holds, beside each table, the per-seed (or per-split) values its intervals were computed from:
 ``<name>_pairs.csv`` (every paired interval a figure printed, via ``figures.common.paired_text``) and, for the
 MNIST-1D study, ``mnist1d_study_per_seed.csv`` (every record's scores). These tests recompute each interval and mean
-from those files alone and find it in the committed table; the README's and docs' MNIST-1D numbers must be in those
+from those files alone and find it in the committed table; every interval the README and docs quote must be in those
 tables. A planted wrong number fails them.
 """
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -75,18 +74,49 @@ def test_a_planted_wrong_score_changes_the_study_tables(tmp_path):
     assert _study_cells(planted) != _study_cells(rows)
 
 
-@needs_study
-def test_the_readme_and_docs_quote_only_recomputed_study_numbers():
-    committed = "".join(p.read_text() for p in OUT.glob("mnist1d_study*.md"))
-    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
-        for line in doc.read_text().splitlines():
-            if "MNIST-1D" in line or "mnist1d" in line:
-                for quoted in INTERVAL.findall(line):
-                    assert quoted in committed, (doc.name, quoted)
+BRACKET = re.compile(r"\[[+-]\d+\.\d+, [+-]\d+\.\d+\]")
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+# Intervals the docs quote from tables printed before tables wrote their per-split values: each is excused only
+# while its table has no _pairs.csv; a full rerun of the table's sweep writes one, and the docs must then quote it.
+AWAITING_RERUN = {
+    "table8_tuned": {"[+0.002, +0.038]", "[-0.008, +0.048]", "[-0.031, +0.275]", "[-0.116, +0.360]",
+                     "[-0.000, +0.030]", "[-0.008, +0.038]", "[-0.055, +0.210]", "[-0.129, +0.284]"},
+    "deploy": {"[-0.229, +0.149]", "[-0.008, +0.020]", "[+0.008, +0.156]", "[-0.033, +0.197]", "[-0.003, +0.055]",
+               "[+0.022, +0.062]", "[+0.011, +0.073]", "[-0.180, +0.232]", "[+0.002, +0.038]", "[-0.008, +0.048]",
+               "[-0.031, +0.275]", "[+0.003, +0.026]", "[-0.003, +0.032]"},
+}
 
 
-def test_the_docs_check_would_find_a_planted_number(tmp_path):
+def _recomputed_tables() -> str:
+    """The committed tables whose every interval the tests above recompute from committed per-unit data."""
+    tables = [OUT / p.name.replace("_pairs.csv", ".md") for p in _pairs_files()]
+    tables += sorted(OUT.glob("mnist1d_study*.md")) if STUDY.exists() else []
+    return "".join(t.read_text() for t in tables)
+
+
+def _quoted(text: str) -> tuple[list, list]:
+    """(intervals with their mean, bare intervals) quoted in ``text``, line breaks read as spaces (prose wraps)."""
+    flat = re.sub(r"\s+", " ", text)
+    return INTERVAL.findall(flat), BRACKET.findall(flat)
+
+
+def _excused() -> set:
+    return set().union(*(v for name, v in AWAITING_RERUN.items() if not (OUT / f"{name}_pairs.csv").exists()))
+
+
+def test_every_interval_the_readme_and_docs_quote_is_in_a_recomputed_table():
+    committed, excused = _recomputed_tables(), _excused()
+    for doc in DOCS:
+        with_mean, bare = _quoted(doc.read_text())
+        for quoted in with_mean:
+            assert quoted in committed or quoted[quoted.index("["):] in excused, (doc.name, quoted)
+        for quoted in bare:
+            assert quoted in committed or quoted in excused, (doc.name, quoted)
+
+
+def test_the_docs_check_would_find_a_planted_number():
     committed = "+1.00 [+0.50, +1.50]: better"
-    line = "MNIST-1D: HTAF beats STE by +1.10 [+0.50, +1.50]"
-    assert any(q not in committed for q in INTERVAL.findall(line))
-    shutil.rmtree(tmp_path)
+    with_mean, bare = _quoted("HTAF beats STE by +1.10 [+0.50,\n  +1.50] and by [+0.40, +1.60]")
+    assert with_mean == ["+1.10 [+0.50, +1.50]"] and any(q not in committed for q in with_mean)
+    assert "[+0.40, +1.60]" in bare and "[+0.40, +1.60]" not in committed
