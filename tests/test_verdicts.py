@@ -115,6 +115,17 @@ def test_every_interval_the_readme_and_docs_quote_is_in_a_recomputed_table():
             assert quoted in committed or quoted in excused, (doc.name, quoted)
 
 
+MULTIPLICITY = re.compile(r"Multiplicity: (\d+) intervals, (\d+|none) labelled")
+
+
+def test_every_multiplicity_the_docs_state_is_a_committed_tables():
+    tables = set(re.findall(r"Multiplicity: (\d+) paired intervals on this page, (\d+) labelled", _recomputed_tables()))
+    stated = MULTIPLICITY.findall(re.sub(r"\s+", " ", (ROOT / "docs" / "reproduction.md").read_text()))
+    assert stated
+    for n, labelled in stated:
+        assert (n, "0" if labelled == "none" else labelled) in tables, (n, labelled)
+
+
 def test_the_docs_check_would_find_a_planted_number():
     committed = "+1.00 [+0.50, +1.50]: better"
     with_mean, bare = _quoted("HTAF beats STE by +1.10 [+0.50,\n  +1.50] and by [+0.40, +1.60]")
