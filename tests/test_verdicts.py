@@ -77,17 +77,6 @@ def test_a_planted_wrong_score_changes_the_study_tables(tmp_path):
 BRACKET = re.compile(r"\[[+-]\d+\.\d+, [+-]\d+\.\d+\]")
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
-# Intervals the docs quote from tables printed before tables wrote their per-split values: each is excused only
-# while its table has no _pairs.csv; a full rerun of the table's sweep writes one, and the docs must then quote it.
-AWAITING_RERUN = {
-    "table8_tuned": {"[+0.002, +0.038]", "[-0.008, +0.048]", "[-0.031, +0.275]", "[-0.116, +0.360]",
-                     "[-0.000, +0.030]", "[-0.008, +0.038]", "[-0.055, +0.210]", "[-0.129, +0.284]"},
-    "deploy": {"[-0.229, +0.149]", "[-0.008, +0.020]", "[+0.008, +0.156]", "[-0.033, +0.197]", "[-0.003, +0.055]",
-               "[+0.022, +0.062]", "[+0.011, +0.073]", "[-0.180, +0.232]", "[+0.002, +0.038]", "[-0.008, +0.048]",
-               "[-0.031, +0.275]", "[+0.003, +0.026]", "[-0.003, +0.032]"},
-}
-
-
 def _recomputed_tables() -> str:
     """The committed tables whose every interval the tests above recompute from committed per-unit data."""
     tables = [OUT / p.name.replace("_pairs.csv", ".md") for p in _pairs_files()]
@@ -101,18 +90,18 @@ def _quoted(text: str) -> tuple[list, list]:
     return INTERVAL.findall(flat), BRACKET.findall(flat)
 
 
-def _excused() -> set:
-    return set().union(*(v for name, v in AWAITING_RERUN.items() if not (OUT / f"{name}_pairs.csv").exists()))
-
-
 def test_every_interval_the_readme_and_docs_quote_is_in_a_recomputed_table():
-    committed, excused = _recomputed_tables(), _excused()
+    committed = _recomputed_tables()
     for doc in DOCS:
         with_mean, bare = _quoted(doc.read_text())
-        for quoted in with_mean:
-            assert quoted in committed or quoted[quoted.index("["):] in excused, (doc.name, quoted)
-        for quoted in bare:
-            assert quoted in committed or quoted in excused, (doc.name, quoted)
+        for quoted in with_mean + bare:
+            assert quoted in committed, (doc.name, quoted)
+
+
+def test_the_count_of_intervals_reproduction_md_states_is_its_own():
+    text = (ROOT / "docs" / "reproduction.md").read_text()
+    stated = re.search(r"This page quotes (\d+) distinct intervals", re.sub(r"\s+", " ", text))
+    assert stated and int(stated.group(1)) == len(set(_quoted(text)[1]))
 
 
 MULTIPLICITY = re.compile(r"Multiplicity: (\d+) intervals, (\d+|none) labelled")
