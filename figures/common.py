@@ -6,6 +6,7 @@ application that imports this keeps its own), and saving a PNG needs none.
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,16 +154,20 @@ def multiplicity_note(pairs: list) -> str:
             f"alone gives {chance_labels(len(texts)):g} such labels at 95%. Per-unit values: the _pairs.csv beside it.")
 
 
-def recompute_pairs(path: Path) -> dict:
-    """{comparison: (printed text, recomputed text)} from a ``<name>_pairs.csv``: what a reader checks."""
-    from htaf_theory.experiments.stats import paired_comparison
-
+def _pair_groups(path: Path) -> dict:
     groups: dict = {}
     with open(path, newline="") as fh:
         for row in csv.DictReader(fh):
             groups.setdefault(row["comparison"], []).append(row)
+    return groups
+
+
+def recompute_pairs(path: Path) -> dict:
+    """{comparison: (printed text, recomputed text)} from a ``<name>_pairs.csv``: what a reader checks."""
+    from htaf_theory.experiments.stats import paired_comparison
+
     out = {}
-    for ident, rows in groups.items():
+    for ident, rows in _pair_groups(path).items():
         r0 = rows[0]
         ratio = float(r0["test_train_ratio"]) if r0["test_train_ratio"] else None
         c = paired_comparison([float(r["a_value"]) for r in rows], [float(r["b_value"]) for r in rows],
@@ -170,6 +175,17 @@ def recompute_pairs(path: Path) -> dict:
                               design=r0["design"], test_train_ratio=ratio)
         scale, d = float(r0["scale"]), int(r0["digits"])
         out[ident] = (r0["text"], f"{scale * c.mean:+.{d}f} [{scale * c.low:+.{d}f}, {scale * c.high:+.{d}f}]: {c.label}")
+    return out
+
+
+def recompute_pair_means(path: Path) -> dict:
+    """{comparison: (A's mean, B's mean, digits)} over the units of a ``<name>_pairs.csv``, in the table's units
+    (``scale``): the mean scores a table prints beside its intervals, and the interval's number of decimals."""
+    out = {}
+    for ident, rows in _pair_groups(path).items():
+        scale = float(rows[0]["scale"])
+        means = (scale * math.fsum(float(r[k]) for r in rows) / len(rows) for k in ("a_value", "b_value"))
+        out[ident] = (*means, int(rows[0]["digits"]))
     return out
 
 

@@ -26,6 +26,7 @@ def test_interval_is_the_paired_t_interval_and_the_label_follows_it(pairs, lower
         assert r.label == ("better" if a_better else "worse")
     if len(set(d)) == 1:
         assert r.method.startswith("sign test")
+    assert r.mean_a == pytest.approx(sum(a) / len(a), abs=1e-12) and r.mean_b == pytest.approx(sum(b) / len(b), abs=1e-12)
 
 
 def test_an_unpaired_reading_would_give_another_verdict():

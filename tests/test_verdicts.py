@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from htaf_theory.figures import mnist1d_study
-from htaf_theory.figures.common import recompute_pairs
+from htaf_theory.figures.common import recompute_pair_means, recompute_pairs
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "figures" / "out"
@@ -31,6 +31,19 @@ def test_every_committed_interval_recomputes_from_its_pairs_file(path):
         assert printed in table, (ident, printed)
 
 
+def _printed(value: float, digits: int, table: str) -> bool:
+    """Whether ``value`` appears in ``table`` at the interval's precision, or one digit less as a percentage."""
+    return f"{value:.{digits}f}" in table or f"{value:.{digits - 1}f}%" in table
+
+
+@pytest.mark.parametrize("path", _pairs_files(), ids=lambda p: p.name)
+def test_every_compared_mean_recomputes_from_its_pairs_file(path):
+    table = (OUT / path.name.replace("_pairs.csv", ".md")).read_text()
+    for ident, (mean_a, mean_b, digits) in recompute_pair_means(path).items():
+        for m in (mean_a, mean_b):
+            assert _printed(m, digits, table), (ident, m)
+
+
 def test_a_planted_wrong_value_in_a_pairs_file_is_found(tmp_path):
     files = _pairs_files()
     if not files:
@@ -44,6 +57,8 @@ def test_a_planted_wrong_value_in_a_pairs_file_is_found(tmp_path):
     lines[1] = ",".join(fields)
     planted.write_text("\n".join(lines) + "\n")
     assert any(printed != again for printed, again in recompute_pairs(planted).values())
+    table = (OUT / files[0].name.replace("_pairs.csv", ".md")).read_text()
+    assert not all(_printed(m, d, table) for a, b, d in recompute_pair_means(planted).values() for m in (a, b))
 
 
 STUDY = OUT / "mnist1d_study_per_seed.csv"

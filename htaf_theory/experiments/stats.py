@@ -72,6 +72,8 @@ class PairedComparison:
     method: str = "paired t, 95%"
     p: float = 1.0                  # two-sided p-value of "mean difference 0" under ``method``
     holm_label: str | None = None   # the label after Holm's adjustment within its family (``holm``), else None
+    mean_a: float | None = None     # A's and B's mean scores over the pairs: what the difference compares
+    mean_b: float | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -152,7 +154,8 @@ def paired_comparison(a_scores, b_scores, *, lower_is_better: bool, a: str = "A"
             low = high = 0.0
     else:
         p = float(2 * stats.t.sf(abs(mean_u) / (sd_u * factor), n - 1))
-    return PairedComparison(a, b, n, mean, low, high, _label(low, high, n, lower_is_better), method, p)
+    return PairedComparison(a, b, n, mean, low, high, _label(low, high, n, lower_is_better), method, p,
+                            mean_a=math.fsum(x / n for x in a_scores), mean_b=math.fsum(y / n for y in b_scores))
 
 
 def resplit_interval(low: float, high: float, n: int, test_train_ratio: float) -> tuple[float, float, float]:
