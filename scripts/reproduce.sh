@@ -9,7 +9,7 @@ bash scripts/setup_env.sh
 export HTAF_DATA="${HTAF_DATA:-$(cd .. && pwd)/shared/data}"
 case " $* " in
   *" --size full "*|*" --size=full "*) echo "main job at --size full: every seed, many hours on 2 cores (resumable)";;
-  *) echo "main job (--size budget): about 75 minutes on a 2-core AMD EPYC, less on a 2-core Intel Xeon, set-up included (README)";;
+  *) echo "main job (--size budget): about 50 minutes on a 2-core Intel Xeon, 72-75 on a 2-core AMD EPYC, set-up included (README)";;
 esac
 status=0
 .venv/bin/htaf check --write --report-dir docs || status=$?
