@@ -9,7 +9,11 @@ of the study on 2 cores (``--threads 2`` shows a single process using both).
 The last line bounds what any stacking can give: a cell's time at width 8, where its arithmetic is nearly nothing,
 is the overhead S stacked cells share; the rest is arithmetic that stacking does not shorten.
 
+``--profile S`` instead prints where S stacked seeds spend their time (torch profiler, by operator and shape) beside
+the same matrix products timed alone, with their operands in cache and with a cache swept between calls.
+
 Run: python benchmarks/bench_batched.py [--seeds 1,5,10] [--epochs 5] [--threads 1] [--repeats 3] [--width 256]
+     python benchmarks/bench_batched.py --profile 10 [--epochs 3]
 """
 from __future__ import annotations
 
@@ -48,6 +52,35 @@ def overhead_bound(epochs: int, width: int, repeats: int) -> tuple[float, float,
     return times[width], times[8], times[width] / max(times[width] - times[8], 1e-9)
 
 
+def profile_stacked(seeds: int, epochs: int, width: int) -> None:
+    """Top operators of one stacked run, then its largest matrix products alone (hot and cold cache)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    run_seed_batch(cells(seeds, 1, width))                     # warm-up
+    with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
+        run_seed_batch(cells(seeds, epochs, width))
+    print(prof.key_averages(group_by_input_shape=True).table(sort_by="self_cpu_time_total", row_limit=8,
+                                                             max_name_column_width=16, max_shapes_column_width=50))
+    h, w, g = torch.randn(seeds, 64, width), torch.randn(seeds, width, width), torch.randn(seeds, 64, width)
+    sweep = torch.randn(8_000_000)                              # 32 MB: more than the caches hold
+
+    def per_call(f, n=100, cold=False):
+        for _ in range(10):
+            f()
+        started = time.perf_counter()
+        for _ in range(n):
+            if cold:
+                sweep.add_(1.0)
+            f()
+        return (time.perf_counter() - started) / n
+
+    sweep_time = per_call(lambda: None, cold=True)
+    for name, f in (("weight gradient", lambda: torch.bmm(h.transpose(1, 2), g)),
+                    ("input gradient", lambda: torch.bmm(g, w.transpose(1, 2)))):
+        print(f"{name} of the {width} x {width} layer alone: {1e3 * per_call(f):.2f} ms per call in cache, "
+              f"{1e3 * (per_call(f, cold=True) - sweep_time):.2f} ms after a cache sweep")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="1,5,10")
@@ -55,10 +88,16 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--width", type=int, default=256, help="hidden width of the MLP (the study's: 256)")
+    parser.add_argument("--profile", type=int, default=0, metavar="S", help="profile S stacked seeds instead")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     keep_freed_memory()                              # as the sweeps' workers do (runner.py)
     load_mnist1d()                                   # generated once, outside the timings
+    if args.profile:
+        print(f"CPU: {cpu_model()}; torch {torch.__version__}; {args.threads} thread(s); {args.epochs} epochs")
+        with flushing_denormals():
+            profile_stacked(args.profile, args.epochs, args.width)
+        return
     print(f"CPU: {cpu_model()}; torch {torch.__version__}; {args.threads} thread(s); {args.epochs} epochs per cell; "
           f"median of {args.repeats}; width {args.width}")
     print(f"{'seeds':>5} {'one at a time s':>16} {'batched s':>10} {'cells/min one':>14} {'cells/min batched':>18} "
