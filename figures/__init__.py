@@ -64,6 +64,9 @@ def run_figures(names=None, *, size: str = "full", out_dir=None, results_dir=Non
                 if table.exists():
                     with open(table, "a") as fh:
                         fh.write("\n" + multiplicity_note(fctx.pairs) + "\n")
+            if fctx.values:         # every printed mean's per-seed values
+                from .common import VALUES_HEADER, write_csv
+                paths.append(write_csv(fctx, f"{name}_values", VALUES_HEADER, fctx.values))
             paths = [Path(os.replace(p, out / p.name) or out / p.name) for p in paths]
         except MissingResultsError as err:
             print(f"{name}: results missing, nothing written: {err}", file=sys.stderr)

@@ -15,7 +15,8 @@ from matplotlib.figure import Figure
 from htaf_theory.experiments.sweeps import load_records
 
 __all__ = ["FigureContext", "new_figure", "save_png", "write_csv", "write_markdown", "load_records", "mean_se",
-           "pending_note", "paired_text", "recompute_pairs", "PAIRS_HEADER", "multiplicity_note"]
+           "pending_note", "paired_text", "recompute_pairs", "PAIRS_HEADER", "multiplicity_note", "mean_text",
+           "recompute_values", "recompute_pair_means", "VALUES_HEADER"]
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, **kwargs):
@@ -32,6 +33,8 @@ class FigureContext:
     #: every paired interval the figure printed, with its per-seed values (``paired_text``): written beside the
     #: figure as ``<name>_pairs.csv`` so that a reader recomputes each interval from committed data
     pairs: list = field(default_factory=list)
+    #: every mean the figure printed with ``mean_text``, with its per-seed values: ``<name>_values.csv``
+    values: list = field(default_factory=list)
 
     @property
     def quick(self) -> bool:
@@ -97,6 +100,39 @@ def mean_se(values) -> tuple[float, float]:
     return float(v.mean()), float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else 0.0
 
 
+VALUES_HEADER = ["quantity", "unit", "value", "scale", "fmt", "with_se", "suffix", "text"]
+
+
+def _mean_text(values, scale: float, fmt: str, with_se: bool, suffix: str) -> str:
+    mean, se = mean_se(values)
+    if mean != mean:
+        return "-"
+    return f"{scale * mean:{fmt}}{suffix}" + (f" ({scale * se:{fmt}})" if with_se else "")
+
+
+def mean_text(records: list[dict], get, fmt: str = ".3f", *, ctx: FigureContext | None, what: str, scale: float = 1.0,
+              with_se: bool = True, suffix: str = "") -> str:
+    """The printed mean (and s.e.) of ``get(record)`` over ``records`` (None skipped), times ``scale``, in ``fmt``
+    with ``suffix`` after the mean: "0.755 (0.011)", "98.5% (0.3)"; "-" if no record has a value. With ``ctx``, each
+    value is kept with its record's seed (or split) for ``<name>_values.csv``, from which a reader recomputes it."""
+    kept = [(r["seed"], v) for r in records if (v := get(r)) is not None]
+    text = _mean_text([v for _, v in kept], scale, fmt, with_se, suffix)
+    if ctx is not None and kept:
+        ident = f"#{len({row[0] for row in ctx.values}) + 1} {what}"
+        ctx.values += [[ident, repr(u), repr(float(v)), scale, fmt, with_se, suffix, text] for u, v in kept]
+    return text
+
+
+def recompute_values(path: Path) -> dict:
+    """{quantity: (printed text, recomputed text)} from a ``<name>_values.csv``."""
+    out = {}
+    for ident, rows in _pair_groups(path, key="quantity").items():
+        r0 = rows[0]
+        out[ident] = (r0["text"], _mean_text([float(r["value"]) for r in rows], float(r0["scale"]), r0["fmt"],
+                                             r0["with_se"] == "True", r0["suffix"]))
+    return out
+
+
 PAIRS_HEADER = ["comparison", "a", "b", "metric", "lower_is_better", "design", "test_train_ratio", "unit", "a_value",
                 "b_value", "scale", "digits", "text"]
 
@@ -154,11 +190,11 @@ def multiplicity_note(pairs: list) -> str:
             f"alone gives {chance_labels(len(texts)):g} such labels at 95%. Per-unit values: the _pairs.csv beside it.")
 
 
-def _pair_groups(path: Path) -> dict:
+def _pair_groups(path: Path, key: str = "comparison") -> dict:
     groups: dict = {}
     with open(path, newline="") as fh:
         for row in csv.DictReader(fh):
-            groups.setdefault(row["comparison"], []).append(row)
+            groups.setdefault(row[key], []).append(row)
     return groups
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from htaf_theory.experiments.sweeps import F3T_DATASETS
 
-from .common import FigureContext, mean_se, new_figure, paired_text, pending_note, save_png, write_csv, write_markdown
+from .common import FigureContext, mean_text, new_figure, paired_text, pending_note, save_png, write_csv, write_markdown
 
 NAME = "deploy"
 SWEEPS = ("f3deploy",)
@@ -25,14 +25,12 @@ def summarize(records: dict, ctx=None) -> tuple[list, list]:
             continue
         for method, schedule in ROWS:
             recs = records[(ds, method, schedule)]
-            res = [r["results"] for r in recs]
-            deployed, smooth = (mean_se([x["metrics"][k] for x in res]) for k in ("test_binarized", "test_smooth"))
-            swaps = [x["swap"] for x in res if x.get("swap")]
-            change = mean_se([s["prediction_change"] for s in swaps])[0] if swaps else None
-            bound = mean_se([s["c1_bound"] for s in swaps if s.get("c1_bound") is not None])[0] if swaps else None
-            row = [ds, method, schedule, len(recs), f"{smooth[0]:.3f} ({smooth[1]:.3f})",
-                   f"{deployed[0]:.3f} ({deployed[1]:.3f})",
-                   "-" if change is None else f"{change:.3g}", "-" if bound is None else f"{bound:.3g}"]
+            what = f"{ds} {method} {schedule}"
+            row = [ds, method, schedule, len(recs),
+                   *[mean_text(recs, lambda r, k=k: r["results"]["metrics"][k], ctx=ctx, what=f"{what} {k}")
+                     for k in ("test_smooth", "test_binarized")],
+                   *[mean_text(recs, lambda r, k=k: (r["results"].get("swap") or {}).get(k), ".3g", with_se=False,
+                               ctx=ctx, what=f"{what} {k}") for k in ("prediction_change", "c1_bound")]]
             for other, label in ((ste, "DHN+STE"), (records[(ds, method, "fixed")], f"{method} fixed")):
                 if recs is other or method == "DHN+STE":
                     row.append("-")

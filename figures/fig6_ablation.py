@@ -6,33 +6,50 @@ from collections import defaultdict
 
 import numpy as np
 
-from .common import FigureContext, mean_se, new_figure, save_png, write_csv, write_markdown
+from .common import FigureContext, mean_se, mean_text, new_figure, save_png, write_csv, write_markdown
 
 NAME = "fig6_ablation"
 SWEEPS = ("f1",)
 
 
+def _zone(rec):
+    swap = rec["results"].get("swap")
+    return float(np.mean([layer["zone_fraction"] for layer in swap["layers"]])) if swap else None
+
+
+def _log10_grad(rec):
+    g = rec["results"]["final_grad_norm"][0]      # null: not a finite number (a diverged cell), left out of the mean
+    return float(np.log10(max(g, 1e-300))) if g is not None else None
+
+
+#: each per-seed quantity of the table, from one record (None: left out of the mean)
+QUANTITIES = {
+    "auroc_smooth": lambda r: r["results"]["metrics"]["test_smooth"],
+    "auroc_binarized": lambda r: r["results"]["metrics"]["test_binarized"],
+    "binarity": lambda r: r["results"]["binarity"],
+    "log10_grad": _log10_grad,
+    "zone": _zone,
+    "swap_change": lambda r: (r["results"].get("swap") or {}).get("prediction_change"),
+}
+
+
+def by_a(records: list[dict]) -> dict:
+    """{a: records}, in increasing a."""
+    groups = defaultdict(list)
+    for rec in records:
+        groups[rec["config"]["a"]].append(rec)
+    return {a: groups[a] for a in sorted(groups)}
+
+
 def summarize(records: list[dict]) -> list[dict]:
     """Per a: mean (s.e.) over seeds of the test AUROCs, binarity, the first layer's final gradient norm (log10)
     and the swap cost (swap report: share of pre-activations with |z| < delta, mean |logit change|); diverged runs."""
-    by_a = defaultdict(list)
-    for rec in records:
-        by_a[rec["config"]["a"]].append(rec)
     out = []
-    for a in sorted(by_a):
-        recs = by_a[a]
-        res = [r["results"] for r in recs]
-        swap = [x.get("swap") for x in res if x.get("swap")]
-        row = {"a": a, "b": recs[0]["config"]["b"], "seeds": len(recs), "diverged": sum(x["diverged"] for x in res)}
-        for key, values in (("auroc_smooth", [x["metrics"]["test_smooth"] for x in res]),
-                            ("auroc_binarized", [x["metrics"]["test_binarized"] for x in res]),
-                            ("binarity", [x["binarity"] for x in res]),
-                            # null: not a finite number (a diverged cell): left out of the mean, as mean_se does
-                            ("log10_grad", [np.log10(max(g, 1e-300)) for x in res
-                                            if (g := x["final_grad_norm"][0]) is not None]),
-                            ("zone", [np.mean([layer["zone_fraction"] for layer in s["layers"]]) for s in swap]),
-                            ("swap_change", [s["prediction_change"] for s in swap])):
-            row[key], row[key + "_se"] = mean_se(values)
+    for a, recs in by_a(records).items():
+        row = {"a": a, "b": recs[0]["config"]["b"], "seeds": len(recs),
+               "diverged": sum(r["results"]["diverged"] for r in recs)}
+        for key, get in QUANTITIES.items():
+            row[key], row[key + "_se"] = mean_se([get(r) for r in recs])
         out.append(row)
     return out
 
@@ -52,8 +69,10 @@ def make(ctx: FigureContext) -> list:
     n = rows[0]["seeds"] if rows else 0
     fig.suptitle(f"F.1 reproduction (mean +- s.e. over {n} seeds)" + ctx.label)
     header = ["a", "b", "seeds", "diverged", "AUROC smooth", "AUROC binarized", "binarity"]
-    table = [[f"{r['a']:g}", f"{r['b']:g}", r["seeds"], r["diverged"], f"{r['auroc_smooth']:.4f} ({r['auroc_smooth_se']:.4f})",
-              f"{r['auroc_binarized']:.4f} ({r['auroc_binarized_se']:.4f})", f"{r['binarity']:.3f} ({r['binarity_se']:.3f})"]
-             for r in rows]
+    table = []
+    for a, recs in by_a(ctx.records("f1")).items():
+        table.append([f"{a:g}", f"{recs[0]['config']['b']:g}", len(recs), sum(r["results"]["diverged"] for r in recs),
+                      *[mean_text(recs, QUANTITIES[k], fmt, ctx=ctx, what=f"a={a:g} {k}")
+                        for k, fmt in (("auroc_smooth", ".4f"), ("auroc_binarized", ".4f"), ("binarity", ".3f"))]])
     return [save_png(fig, ctx, NAME), write_csv(ctx, NAME, header, table),
             write_markdown(ctx, NAME, "Fig. 6 numbers: Churn, mean (s.e.) over seeds", header, table)]

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import FigureContext, new_figure, paired_text, save_png, write_csv, write_markdown
-from .fig6_ablation import summarize
+from .common import FigureContext, mean_text, new_figure, paired_text, save_png, write_csv, write_markdown
+from .fig6_ablation import QUANTITIES, by_a, summarize
 
 NAME = "fig6_backward"
 SWEEPS = ("f1", "f1autograd")
@@ -34,12 +34,13 @@ def make(ctx: FigureContext) -> list:
         for ax, key in zip(axes, ("auroc_binarized", "binarity", "log10_grad")):
             ax.errorbar(a, [r[key] for r in rows], yerr=[r[key + "_se"] for r in rows], marker="o", capsize=3,
                         label=LABELS[sweep])
-        for r in rows:
-            table.append([LABELS[sweep], f"{r['a']:g}", f"{r['b']:g}", r["seeds"], r["diverged"],
-                          f"{r['auroc_binarized']:.4f} ({r['auroc_binarized_se']:.4f})",
-                          f"{r['auroc_smooth']:.4f} ({r['auroc_smooth_se']:.4f})",
-                          f"{r['binarity']:.3f} ({r['binarity_se']:.3f})",
-                          f"{r['log10_grad']:.2f} ({r['log10_grad_se']:.2f})", f"{r['zone']:.3f}", f"{r['swap_change']:.3g}"])
+        for a_value, recs in by_a(records[sweep]).items():
+            table.append([LABELS[sweep], f"{a_value:g}", f"{recs[0]['config']['b']:g}", len(recs),
+                          sum(r["results"]["diverged"] for r in recs),
+                          *[mean_text(recs, QUANTITIES[k], fmt, with_se=se, ctx=ctx, what=f"{sweep} a={a_value:g} {k}")
+                            for k, fmt, se in (("auroc_binarized", ".4f", True), ("auroc_smooth", ".4f", True),
+                                               ("binarity", ".3f", True), ("log10_grad", ".2f", True),
+                                               ("zone", ".3f", False), ("swap_change", ".3g", False))]])
     for ax, ylabel in zip(axes, ("test AUROC, Heaviside deployed", "binarity score", "log10 first-layer grad norm (end)")):
         ax.set(xscale="log", xlabel="a (b = min_b(a), Table 6)", ylabel=ylabel)
         ax.legend(fontsize=8)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from htaf_theory.experiments.heaviside import HeavisideConfig
 from htaf_theory.experiments.sweeps import T1DEPLOY_NETS
 
-from .common import FigureContext, mean_se, new_figure, paired_text, save_png, write_csv, write_markdown
+from .common import FigureContext, mean_text, new_figure, paired_text, save_png, write_csv, write_markdown
 
 NAME = "table1_deploy"
 SWEEPS = ("t1deploy",)
@@ -22,13 +22,13 @@ def summarize(records: dict, ctx=None) -> tuple[list, list]:
         ste = records[(net, "ste", "fixed")]
         for method, schedule in ROWS:
             recs = records[(net, method, schedule)]
-            metrics = [r["results"]["metrics"] for r in recs]
-            deployed, smooth = (mean_se([100 * m[k] for m in metrics]) for k in ("test_binarized", "test_smooth"))
-            swaps = [r["results"]["swap"] for r in recs if r["results"].get("swap")]
-            flips = mean_se([100 * s["decision_flips"] for s in swaps])[0] if swaps else None
             candidate = HeavisideConfig.from_dict(recs[0]["config"]).label()
-            row = [net, method, schedule, candidate, len(recs), f"{deployed[0]:.2f} ({deployed[1]:.2f})",
-                   f"{smooth[0]:.2f} ({smooth[1]:.2f})", "-" if flips is None else f"{flips:.2f}"]
+            what = f"{net} {method} {schedule}"
+            row = [net, method, schedule, candidate, len(recs),
+                   *[mean_text(recs, lambda r, k=k: r["results"]["metrics"][k], ".2f", scale=100, ctx=ctx,
+                               what=f"{what} {k}") for k in ("test_binarized", "test_smooth")],
+                   mean_text(recs, lambda r: (r["results"].get("swap") or {}).get("decision_flips"), ".2f", scale=100,
+                             with_se=False, ctx=ctx, what=f"{what} decision_flips")]
             for other, label in ((ste, "STE"), (records[(net, method, "fixed")], f"{method} fixed")):
                 if recs is other or method == "ste":
                     row.append("-")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from htaf_theory.experiments.heaviside import HeavisideConfig
 from htaf_theory.experiments.sweeps import T1_GRID, T1_NETS, t1_seeds
 
-from .common import FigureContext, mean_se, new_figure, paired_text, save_png, write_csv, write_markdown
+from .common import FigureContext, mean_se, mean_text, new_figure, paired_text, save_png, write_csv, write_markdown
 
 NAME = "table1_heaviside"
 SWEEPS = ("t1",)
@@ -57,9 +57,23 @@ def make(ctx: FigureContext) -> list:
             if method != "ste":
                 versus = paired_text(r["records"], rows_by[(net, "ste")]["records"], ctx=ctx, scale=100, digits=2, a=method,
                                      b="ste")[0]
-            table.append([net.upper(), method.upper(), r["label"], f"{100 * r['mean']:.1f}% ({100 * r['se']:.1f})",
-                          f"{100 * r['smooth']:.1f}%", f"{100 * r['flips']:.1f}%",
-                          "-" if r["zone"] != r["zone"] else f"{r['zone']:.3f}", versus,    # nan: STE swaps nothing
+            recs, what = r["records"], f"{net} {method}"
+
+            def swap(rec):
+                return rec["results"].get("swap") or None
+
+            def zone(rec):
+                s = swap(rec)
+                return sum(layer["zone_fraction"] for layer in s["layers"]) / len(s["layers"]) if s else None
+            table.append([net.upper(), method.upper(), r["label"],
+                          mean_text(recs, lambda x: x["results"]["metrics"]["test_binarized"], ".1f", scale=100,
+                                    suffix="%", ctx=ctx, what=f"{what} test_binarized"),
+                          mean_text(recs, lambda x: x["results"]["metrics"]["test_smooth"], ".1f", scale=100,
+                                    suffix="%", with_se=False, ctx=ctx, what=f"{what} test_smooth"),
+                          "0.0%" if method == "ste" else     # STE trains the step itself: the swap changes nothing
+                          mean_text(recs, lambda x: (swap(x) or {}).get("decision_flips"), ".1f", scale=100, suffix="%",
+                                    with_se=False, ctx=ctx, what=f"{what} decision_flips"),
+                          mean_text(recs, zone, ".3f", with_se=False, ctx=ctx, what=f"{what} zone share"), versus,
                           f"{paper['CIFAR-10'][i]:.1f}%", f"{paper['CIFAR-100'][i]:.1f}%"])
     fig, axes = new_figure(1, len(T1_NETS), figsize=(5 * len(T1_NETS), 3.8), squeeze=False)
     for ax, net in zip(axes[0], T1_NETS):

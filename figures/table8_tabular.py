@@ -5,7 +5,7 @@ from __future__ import annotations
 from htaf_theory.experiments.config import RunConfig
 from htaf_theory.experiments.sweeps import F3_GRID, f3_datasets
 
-from .common import FigureContext, mean_se, new_figure, paired_text, save_png, write_csv, write_markdown
+from .common import FigureContext, mean_se, mean_text, new_figure, paired_text, save_png, write_csv, write_markdown
 
 NAME = "table8_tabular"
 SWEEPS = ("f3",)
@@ -30,7 +30,7 @@ def make(ctx: FigureContext) -> list:
             key = "test_smooth" if method == "DNN" else "test_binarized"
             mean, se = mean_se([r["results"]["metrics"][key] for r in recs])
             summary[(ds, method)] = (mean, se)
-            ours.append(f"{mean:.3f} ({se:.3f})")
+            ours.append(mean_text(recs, lambda r, k=key: r["results"]["metrics"][k], ctx=ctx, what=f"{ds} {method} {key}"))
             picks.append(RunConfig.from_dict(recs[0]["config"]).label())
         paired = [paired_text(selected[(ds, m)], selected[(ds, "DHN+STE")], ctx=ctx, a=m, b="DHN+STE")[0] for m in PAIRED]
         rows.append([ds, metric, *ours, *[f"{v:.3f}" for v in PAPER_TABLE8[ds][1:]], "; ".join(picks), *paired])

@@ -8,7 +8,7 @@ from collections import Counter
 from htaf_theory.experiments.config import RunConfig
 from htaf_theory.experiments.sweeps import F3T_DATASETS, F3T_GRID, build_sweep, select_per_split
 
-from .common import FigureContext, mean_se, new_figure, paired_text, pending_note, save_png, write_csv, write_markdown
+from .common import FigureContext, mean_se, mean_text, new_figure, paired_text, pending_note, save_png, write_csv, write_markdown
 from .table8_tabular import PAPER_TABLE8
 
 NAME = "table8_tuned"
@@ -37,16 +37,19 @@ def make(ctx: FigureContext) -> list:
             key = "test_smooth" if method == "DNN" else "test_binarized"
             mean, se = mean_se([x["metrics"][key] for x in res])
             summary[(ds, method)] = (mean, se)
-            smooth = mean_se([x["metrics"]["test_smooth"] for x in res])[0]
-            swaps = [x["swap"]["prediction_change"] for x in res if x.get("swap")]
+            what = f"{ds} {method}"
             picks = Counter(f"{RunConfig.from_dict(r['config']).label()}, {r['config']['optimizer']} "
                             f"lr={r['config']['lr']:g}" for r in recs)
             ste = [rec for (d, m, _), rec in sorted(chosen.items()) if d == ds and m == "DHN+STE"]
             versus = "-"
             if method != "DHN+STE":
                 versus = paired_text(recs, ste, key, ctx=ctx, a=method, b="DHN+STE")[0]
-            rows.append([ds, method, f"{mean:.3f} ({se:.3f})", f"{smooth:.3f}",
-                         f"{mean_se(swaps)[0]:.3g}" if swaps else "-", versus, f"{metric} {PAPER_TABLE8[ds][1 + i]:.3f}",
+            rows.append([ds, method, mean_text(recs, lambda r, k=key: r["results"]["metrics"][k], ctx=ctx,
+                                               what=f"{what} {key}"),
+                         mean_text(recs, lambda r: r["results"]["metrics"]["test_smooth"], with_se=False, ctx=ctx,
+                                   what=f"{what} test_smooth"),
+                         mean_text(recs, lambda r: (r["results"].get("swap") or {}).get("prediction_change"), ".3g",
+                                   with_se=False, ctx=ctx, what=f"{what} swap change"), versus, f"{metric} {PAPER_TABLE8[ds][1 + i]:.3f}",
                          "; ".join(f"{k} x{v}" for k, v in picks.most_common(2)),
                          ", ".join(str(x["best_epoch"]) for x in res)])
     if "fico" not in datasets:

@@ -1,8 +1,9 @@
 """Every verdict a reader sees is recomputable from committed data.
 
 figures/out holds, beside each table, the per-seed (or per-split) values its intervals were computed from:
-``<name>_pairs.csv`` (every paired interval a figure printed, via ``figures.common.paired_text``) and, for the
-MNIST-1D study, ``mnist1d_study_per_seed.csv`` (every record's scores). These tests recompute each interval and mean
+``<name>_pairs.csv`` (every paired interval a figure printed, via ``figures.common.paired_text``),
+``<name>_values.csv`` (every mean it printed, via ``figures.common.mean_text``) and, for the MNIST-1D study,
+``mnist1d_study_per_seed.csv`` (every record's scores). These tests recompute each interval and mean
 from those files alone and find it in the committed table; every interval the README and docs quote must be in those
 tables. A planted wrong number fails them.
 """
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from htaf_theory.figures import mnist1d_study
-from htaf_theory.figures.common import recompute_pair_means, recompute_pairs
+from htaf_theory.figures.common import recompute_pair_means, recompute_pairs, recompute_values
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "figures" / "out"
@@ -42,6 +43,29 @@ def test_every_compared_mean_recomputes_from_its_pairs_file(path):
     for ident, (mean_a, mean_b, digits) in recompute_pair_means(path).items():
         for m in (mean_a, mean_b):
             assert _printed(m, digits, table), (ident, m)
+
+
+def _values_files():
+    return sorted(OUT.glob("*_values.csv"))
+
+
+@pytest.mark.parametrize("path", _values_files(), ids=lambda p: p.name)
+def test_every_printed_mean_recomputes_from_its_values_file(path):
+    table = (OUT / path.name.replace("_values.csv", ".md")).read_text()
+    for ident, (printed, again) in recompute_values(path).items():
+        assert printed == again, (ident, printed, again)
+        assert f"| {printed} |" in table, (ident, printed)
+
+
+def test_a_planted_wrong_value_in_a_values_file_is_found(tmp_path):
+    source = OUT / "table8_tuned_values.csv"
+    lines = source.read_text().splitlines()
+    i = lines[0].split(",").index("value")
+    fields = lines[1].split(",")
+    fields[i] = repr(float(fields[i]) + 0.05)
+    planted = tmp_path / source.name
+    planted.write_text("\n".join([lines[0], ",".join(fields), *lines[2:]]) + "\n")
+    assert any(printed != again for printed, again in recompute_values(planted).values())
 
 
 def test_a_planted_wrong_value_in_a_pairs_file_is_found(tmp_path):
