@@ -49,7 +49,8 @@ def make(ctx: FigureContext) -> list:
                          mean_text(recs, lambda r: r["results"]["metrics"]["test_smooth"], with_se=False, ctx=ctx,
                                    what=f"{what} test_smooth"),
                          mean_text(recs, lambda r: (r["results"].get("swap") or {}).get("prediction_change"), ".3g",
-                                   with_se=False, ctx=ctx, what=f"{what} swap change"), versus, f"{metric} {PAPER_TABLE8[ds][1 + i]:.3f}",
+                                   with_se=False, ctx=ctx, what=f"{what} swap change"), versus,
+                         f"{metric} {PAPER_TABLE8[ds][1 + i]:.3f}",
                          "; ".join(f"{k} x{v}" for k, v in picks.most_common(2)),
                          ", ".join(str(x["best_epoch"]) for x in res)])
     if "fico" not in datasets:
