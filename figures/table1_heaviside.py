@@ -30,16 +30,16 @@ def summary(ctx: FigureContext) -> dict:
     for net in T1_NETS:
         for method in METHODS:
             recs = [store.load(chosen[(net, method, s)]) for s in t1_seeds(ctx.size)]
-            m = [r["results"]["metrics"] for r in recs]
-            swaps = [r["results"]["swap"] for r in recs if r["results"].get("swap")]
-            mean, se = mean_se([x["test_binarized"] for x in m])
-            out[(net, method)] = {
-                "records": recs, "mean": mean, "se": se, "smooth": mean_se([x["test_smooth"] for x in m])[0],
-                "flips": mean_se([s["decision_flips"] for s in swaps])[0] if swaps else 0.0,
-                "zone": mean_se([sum(layer["zone_fraction"] for layer in s["layers"]) / len(s["layers"]) for s in swaps])[0]
-                if swaps else float("nan"),
-                "label": HeavisideConfig.from_dict(recs[0]["config"]).label(), "seeds": len(recs)}
+            mean, se = mean_se([r["results"]["metrics"]["test_binarized"] for r in recs])
+            out[(net, method)] = {"records": recs, "mean": mean, "se": se, "seeds": len(recs),
+                                  "label": HeavisideConfig.from_dict(recs[0]["config"]).label()}
     return out
+
+
+def _zone_share(record: dict) -> float | None:
+    """The swap report's share of pre-activations in the transition zone, averaged over layers (None: no swap)."""
+    swap = record["results"].get("swap")
+    return sum(layer["zone_fraction"] for layer in swap["layers"]) / len(swap["layers"]) if swap else None
 
 
 def make(ctx: FigureContext) -> list:
@@ -58,22 +58,15 @@ def make(ctx: FigureContext) -> list:
                 versus = paired_text(r["records"], rows_by[(net, "ste")]["records"], ctx=ctx, scale=100, digits=2, a=method,
                                      b="ste")[0]
             recs, what = r["records"], f"{net} {method}"
-
-            def swap(rec):
-                return rec["results"].get("swap") or None
-
-            def zone(rec):
-                s = swap(rec)
-                return sum(layer["zone_fraction"] for layer in s["layers"]) / len(s["layers"]) if s else None
             table.append([net.upper(), method.upper(), r["label"],
                           mean_text(recs, lambda x: x["results"]["metrics"]["test_binarized"], ".1f", scale=100,
                                     suffix="%", ctx=ctx, what=f"{what} test_binarized"),
                           mean_text(recs, lambda x: x["results"]["metrics"]["test_smooth"], ".1f", scale=100,
                                     suffix="%", with_se=False, ctx=ctx, what=f"{what} test_smooth"),
                           "0.0%" if method == "ste" else     # STE trains the step itself: the swap changes nothing
-                          mean_text(recs, lambda x: (swap(x) or {}).get("decision_flips"), ".1f", scale=100, suffix="%",
-                                    with_se=False, ctx=ctx, what=f"{what} decision_flips"),
-                          mean_text(recs, zone, ".3f", with_se=False, ctx=ctx, what=f"{what} zone share"), versus,
+                          mean_text(recs, lambda x: (x["results"].get("swap") or {}).get("decision_flips"), ".1f",
+                                    scale=100, suffix="%", with_se=False, ctx=ctx, what=f"{what} decision_flips"),
+                          mean_text(recs, _zone_share, ".3f", with_se=False, ctx=ctx, what=f"{what} zone share"), versus,
                           f"{paper['CIFAR-10'][i]:.1f}%", f"{paper['CIFAR-100'][i]:.1f}%"])
     fig, axes = new_figure(1, len(T1_NETS), figsize=(5 * len(T1_NETS), 3.8), squeeze=False)
     for ax, net in zip(axes[0], T1_NETS):
