@@ -126,7 +126,7 @@ def mean_text(records: list[dict], get, fmt: str = ".3f", *, ctx: FigureContext 
 def recompute_values(path: Path) -> dict:
     """{quantity: (printed text, recomputed text)} from a ``<name>_values.csv``."""
     out = {}
-    for ident, rows in _pair_groups(path, key="quantity").items():
+    for ident, rows in _csv_groups(path, key="quantity").items():
         r0 = rows[0]
         out[ident] = (r0["text"], _mean_text([float(r["value"]) for r in rows], float(r0["scale"]), r0["fmt"],
                                              r0["with_se"] == "True", r0["suffix"]))
@@ -190,7 +190,7 @@ def multiplicity_note(pairs: list) -> str:
             f"alone gives {chance_labels(len(texts)):g} such labels at 95%. Per-unit values: the _pairs.csv beside it.")
 
 
-def _pair_groups(path: Path, key: str = "comparison") -> dict:
+def _csv_groups(path: Path, key: str = "comparison") -> dict:
     groups: dict = {}
     with open(path, newline="") as fh:
         for row in csv.DictReader(fh):
@@ -203,7 +203,7 @@ def recompute_pairs(path: Path) -> dict:
     from htaf_theory.experiments.stats import paired_comparison
 
     out = {}
-    for ident, rows in _pair_groups(path).items():
+    for ident, rows in _csv_groups(path).items():
         r0 = rows[0]
         ratio = float(r0["test_train_ratio"]) if r0["test_train_ratio"] else None
         c = paired_comparison([float(r["a_value"]) for r in rows], [float(r["b_value"]) for r in rows],
@@ -218,7 +218,7 @@ def recompute_pair_means(path: Path) -> dict:
     """{comparison: (A's mean, B's mean, digits)} over the units of a ``<name>_pairs.csv``, in the table's units
     (``scale``): the mean scores a table prints beside its intervals, and the interval's number of decimals."""
     out = {}
-    for ident, rows in _pair_groups(path).items():
+    for ident, rows in _csv_groups(path).items():
         scale = float(rows[0]["scale"])
         means = (scale * math.fsum(float(r[k]) for r in rows) / len(rows) for k in ("a_value", "b_value"))
         out[ident] = (*means, int(rows[0]["digits"]))
