@@ -51,7 +51,7 @@ from flint import arb, ctx
 from htaf_theory.validation import InvalidParameterError
 
 from .arbcode import Iv, compile_arb, compile_tree
-from .statement import _endpoint, prepare
+from .statement import MAX_EXACT_BITS, _endpoint, check_name, exact_size_estimate, prepare
 
 __all__ = ["certify", "certify_parts", "replay", "Certificate", "Replay", "Problem", "ENGINE_VERSION", "prove_zero",
            "inequality_hash"]
@@ -67,7 +67,10 @@ MAX_LEVEL = 8                   # a leaf may use prec * 2^level bits, level <= M
 #: 128-bit leaves and at most 1.9 million bits in all)
 MAX_LEAF_BITS = 16384
 MAX_REPLAY_BITS = 2 ** 23
-MAX_TREE = 2_000_000
+MAX_TREE = 1 << 18
+#: deepest split a certificate may record (certify's ``max_depth`` at most, replay refuses deeper trees before any
+#: leaf is evaluated): a box at depth d has endpoints of d more bits, so the cost of a leaf grows with d
+MAX_DEPTH = 2048
 #: a box endpoint string in a certificate: an integer or p/q, at most 1300 digits each (2^4096 has 1234)
 _ENDPOINT_TEXT = re.compile(r"-?[0-9]{1,1300}(/[0-9]{1,1300})?")
 
@@ -84,6 +87,8 @@ def prove_zero(expr) -> str | None:
     >>> prove_zero(sp.tanh(sp.atanh(t)) - t) is not None, prove_zero(t - 1)
     (True, None)
     """
+    if expr is None:
+        return None
     expr = sp.sympify(expr)
     if expr == 0:
         return "identically 0 after substitution"
@@ -195,7 +200,7 @@ class Problem:
         for j in range(_MAX_ORDER):
             if j > 0:
                 derivs.append(sp.diff(derivs[-1], var))
-            proof = prove_zero(derivs[j].subs(var, face_value))
+            proof = prove_zero(self._on_face(derivs[j], var, face))
             if proof is None:
                 order = max(1, j)     # K = number of leading face terms proved 0 (the first one is checked by arb if not)
                 break
@@ -207,9 +212,19 @@ class Problem:
         sign = 1 if side == "lo" else -1
         # face terms not proved identically 0, each multiplied by sign^j: must be >= 0 on the face. (Those sympy
         # proves 0 are defined there: every leaf shows the margin's own tree defined and analytic on it.)
-        self.face_terms = [Bound(sign ** j * derivs[j].subs(var, face_value), self.variables, f"face{j}")
+        self.face_terms = [Bound(sign ** j * self._on_face(derivs[j], var, face, keep=True), self.variables, f"face{j}")
                            for j in range(len(proofs), order)]
         self.derivative = Bound(sign ** order * derivs[order], self.variables, f"d{order}")
+
+    @staticmethod
+    def _on_face(expr, var, face: Fraction, keep: bool = False):
+        """``expr`` with ``var`` = ``face`` substituted exactly, when the exact numbers that forms stay within
+        ``MAX_EXACT_BITS`` (x**n at x = 3 forms 3^n). Otherwise: ``expr`` itself when ``keep`` (the face terms are
+        evaluated on the face, so the arb enclosure is the same function), else None: no symbolic proof is
+        attempted (never a guess: the arb rules decide)."""
+        if exact_size_estimate(expr, {var: face}) > MAX_EXACT_BITS:
+            return expr if keep else None
+        return expr.subs(var, sp.Rational(face.numerator, face.denominator))
 
     # ---- the three acceptance rules ----------------------------------------------------------
     def margin_lower(self, box):
@@ -247,9 +262,13 @@ class Problem:
     def exact_margin_zero(self, point) -> bool:
         """Whether sympy proves the margin exactly 0 at the exact rational ``point`` (asked only where arb cannot
         tell the sign: an equality point of the statement)."""
-        subs = {v: sp.Rational(p.numerator, p.denominator) for v, p in zip(self.variables, point)}
-        lhs, rhs = (sp.sympify(side).subs(subs) for side in self.statement.written)
-        return prove_zero(lhs - rhs) is not None
+        # the margin with exact constants (the front end's exact_constants): substituting into the statement as
+        # written would let sympy evaluate 3.0*x at 53 bits and round a margin of -6e-61 to 0
+        values = dict(zip(self.variables, point))
+        if exact_size_estimate(self.margin_expr, values) > MAX_EXACT_BITS:
+            return False
+        subs = {v: sp.Rational(p.numerator, p.denominator) for v, p in values.items()}
+        return prove_zero(self.margin_expr.subs(subs)) is not None
 
     def classify(self, box) -> str | None:
         """'margin' | 'tight' | 'exact' | None at the current precision (the caller sets ctx.prec)."""
@@ -332,6 +351,17 @@ class Problem:
         return self.point_margin([(lo + hi) / 2 for lo, hi in box]).sign_undetermined()
 
 
+def _problem(inequality, box, tight) -> Problem:
+    """``Problem(...)``, with every failure of the symbolic steps as an InvalidParameterError naming it."""
+    try:
+        return Problem(inequality, box, tight)
+    except InvalidParameterError:
+        raise
+    except (RecursionError, SyntaxError, MemoryError, ValueError, OverflowError, TypeError) as err:
+        raise InvalidParameterError(f"cannot compile the statement: {type(err).__name__}: {str(err)[:200]} (limits: "
+                                    f"expression depth and constant size, see proofs_check.statement)") from None
+
+
 def _leaf_code(kind: str, level: int) -> int:
     if kind == "exact":             # one code after every margin and tight code (older certificates never use it)
         return -1 - (2 * MAX_LEVEL + 2)
@@ -392,6 +422,8 @@ class Certificate:
     tree: list[int] = field(default_factory=list, repr=False)
 
     def save(self, directory) -> Path:
+        """Write ``<directory>/<name>.json`` atomically; a name that is not a plain file name is refused."""
+        check_name(self.name)
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / f"{self.name}.json"
@@ -474,14 +506,15 @@ def certify(inequality, box: dict, *, tight=None, max_boxes: int = 200_000, max_
     ('verified', True)
     """
     start = time.time()
-    for label, value, low, high in (("max_boxes", max_boxes, 1, 10**9), ("max_depth", max_depth, 0, 100_000),
+    for label, value, low, high in (("max_boxes", max_boxes, 1, 10**9), ("max_depth", max_depth, 0, MAX_DEPTH),
                                     ("prec", prec, MIN_PREC, MAX_PREC), ("max_level", max_level, 0, MAX_LEVEL)):
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise InvalidParameterError(f"{label} must be an integer in [{low}, {high}]; got {value!r}")
     if prec << max_level > MAX_LEAF_BITS:
         raise InvalidParameterError(f"prec * 2^max_level = {prec << max_level} bits exceeds {MAX_LEAF_BITS}, the most a "
                                     f"leaf may use (a certificate asking for more is refused by replay)")
-    problem = Problem(inequality, box, tight)
+    check_name(name)
+    problem = _problem(inequality, box, tight)
     root = problem.box
     cert = Certificate(name=name, statement=str(problem.inequality), inequality_hash=inequality_hash(problem.inequality),
                        variables=[v.name for v in problem.variables], box=[[_fmt(lo), _fmt(hi)] for lo, hi in root],
@@ -560,6 +593,9 @@ def certify_parts(inequality, box: dict, equal_at: dict, **options) -> list[Cert
     >>> [c.outcome for c in certify_parts(sp.exp(x) >= 1 + x, {x: (-1, 1)}, {x: 0})]
     ['verified', 'verified']
     """
+    if "tight" in options:
+        raise InvalidParameterError("certify_parts sets the tight face of each part itself (at the equality point); "
+                                    "do not pass tight=")
     if not isinstance(equal_at, dict) or len(equal_at) != 1:
         raise InvalidParameterError(f"equal_at must name one variable and its value, {{v: c}}; got {equal_at!r}")
     (var, value), = equal_at.items()
@@ -598,17 +634,21 @@ class Replay:
     worst_margin: float | None = None       # smallest lower bound over margin leaves, as re-checked
     statement: str = ""                     # the inequality replayed (the caller's, exact constants)
     face_proofs: list[str] = field(default_factory=list)
+    box: dict = field(default_factory=dict)  # the box proved: the caller's, as exact "p/q" strings
+    tight: list | None = None               # the tight face used: [variable, side] or None
 
     def __bool__(self) -> bool:
         return self.ok
 
     def summary(self, prec: int) -> str:
-        """What the replay showed, in words (``prec``: the certificate's base precision)."""
+        """What the replay showed, in words (``prec``: the certificate's base precision), the box first."""
         if not self.ok:
             return f"refused: {self.reason}"
         worst = "" if self.worst_margin is None else f", worst margin-leaf bound {self.worst_margin:.3g}"
-        return (f"{self.leaves} leaves re-checked ({self.tight_leaves} on the tight face), depth {self.max_depth}, "
-                f"precision up to {prec << self.max_level} bits{worst}")
+        box = ", ".join(f"{v} in [{lo}, {hi}]" for v, (lo, hi) in self.box.items())
+        face = "" if self.tight is None else f", tight face {self.tight[0]} = {self.tight[1]}"
+        return (f"proved on {box}{face}: {self.leaves} leaves re-checked ({self.tight_leaves} on the tight face), "
+                f"depth {self.max_depth}, precision up to {prec << self.max_level} bits{worst}")
 
 
 def _certificate_fields(cert) -> str | None:
@@ -643,13 +683,30 @@ def _certificate_fields(cert) -> str | None:
 
 
 def replay(cert: Certificate, inequality, box: dict | None = None, tight=None) -> Replay:
-    """Re-check every leaf of ``cert`` for ``inequality`` (on ``box`` and ``tight``, if given), without searching.
+    """Re-check every leaf of ``cert`` for ``inequality`` on ``box``, without searching.
 
-    Refuses (``ok`` False, with the reason; never an exception): a field out of range or of the wrong type,
-    another engine version, a verdict other than "verified", an input the front end refuses, an inequality
-    whose canonical form differs (hash), a box or tight face other than the one given, a tree that is
-    truncated or has trailing entries or invalid codes, and any leaf that fails its rule.
+    The box is the caller's claim and must be given: a certificate proves its statement on the box it was made
+    for, and only a replay on the box the caller names says anything about the caller's claim. ``tight`` (the
+    face the Taylor rule used) defaults to the certificate's own; it is a method of proof, not part of the
+    statement. The result names the box and face it proved (``Replay.box``, ``Replay.tight``, ``summary``).
+
+    Refuses (``ok`` False, with the reason; never an exception): no box, a field out of range or of the wrong
+    type, another engine version, a verdict other than "verified", an input the front end refuses, an inequality
+    whose canonical form differs (hash), a box or tight face other than the certificate's, a tree that is
+    truncated, too deep, has trailing entries or invalid codes or splits a side of width 0, and any leaf that
+    fails its rule.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> c = certify(sp.Ge(x - 2, 0, evaluate=False), {x: (2, 3)}, tight=(x, "lo"))
+    >>> bool(replay(c, sp.Ge(x - 2, 0, evaluate=False), {x: (2, 3)})), replay(c, x - 2 >= 0).reason[:22]
+    (True, 'no box given: replay n')
+    >>> bool(replay(c, sp.Ge(x - 2, 0, evaluate=False), {x: (0, 3)}))
+    False
     """
+    if box is None:
+        return Replay(False, "no box given: replay needs the box the statement is claimed on (a certificate only "
+                             "proves it on the box it was made for)")
     why = _certificate_fields(cert)
     if why is not None:
         return Replay(False, f"malformed certificate: {why}")
@@ -661,10 +718,10 @@ def replay(cert: Certificate, inequality, box: dict | None = None, tight=None) -
         stored_box = {v: (Fraction(lo), Fraction(hi)) for v, (lo, hi) in zip(cert.variables, cert.box)}
     except (TypeError, ValueError, ZeroDivisionError) as err:
         return Replay(False, f"malformed box: {err}")
-    problem_box = box if box is not None else stored_box
+    problem_box = box
     try:
-        problem = Problem(inequality, problem_box, None if tight is None and cert.tight is None else
-                          (tight if tight is not None else (cert.tight[0], cert.tight[1])))
+        problem = _problem(inequality, problem_box, None if tight is None and cert.tight is None else
+                           (tight if tight is not None else (cert.tight[0], cert.tight[1])))
     except ValueError as err:
         return Replay(False, f"cannot set up the problem: {err}")
     if cert.inequality_hash != inequality_hash(problem.inequality):
@@ -674,13 +731,35 @@ def replay(cert: Certificate, inequality, box: dict | None = None, tight=None) -
     expected_tight = _tight_field(problem)
     if expected_tight != cert.tight:
         return Replay(False, f"tight face {cert.tight} differs from the claim's {expected_tight}")
+    depth = _tree_depth(cert.tree, len(problem.variables))
+    if depth > MAX_DEPTH:
+        return Replay(False, f"the tree is {depth} splits deep, more than {MAX_DEPTH}")
     old = ctx.prec
     try:
-        return _replay_tree(problem, cert.tree, cert.prec)
+        result = _replay_tree(problem, cert.tree, cert.prec)
+        result.box = {v.name: [_fmt(lo), _fmt(hi)] for v, (lo, hi) in zip(problem.variables, problem.box)}
+        result.tight = None if cert.tight is None else cert.tight[:2]
+        return result
     except Exception as err:  # noqa: BLE001  (a replay that cannot finish has not shown anything: refuse, never crash)
         return Replay(False, f"replay stopped: {type(err).__name__}: {err}")
     finally:
         ctx.prec = old
+
+
+def _tree_depth(tree: list, nvars: int) -> int:
+    """The deepest split of a preorder tree (codes >= 0 split, < 0 are leaves), in one pass without boxes; a tree
+    that is malformed in other ways is refused later, while it is replayed."""
+    deepest, stack = 0, [0]
+    for code in tree:
+        if not stack:
+            break
+        depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            break
+        if 0 <= code < nvars:
+            stack += [depth + 1, depth + 1]
+    return deepest
 
 
 def _replay_tree(problem: Problem, tree: list, prec: int) -> Replay:
@@ -700,6 +779,10 @@ def _replay_tree(problem: Problem, tree: list, prec: int) -> Replay:
             result.reason = f"invalid tree code {code!r} at {pos - 1}"
             return result
         if code >= 0:
+            if current[code][0] == current[code][1]:
+                # halves of a side of width 0 are the box itself: such a split proves nothing and only costs
+                result.reason = f"tree code {code} at {pos - 1} splits a side of width 0"
+                return result
             left, right = _halves(current, code)
             stack.append((right, depth + 1))
             stack.append((left, depth + 1))

@@ -22,9 +22,11 @@ is discharged here, and refused with the reason when it cannot be:
    refused; two distinct symbols with one name are refused (a certificate stores names).
 6. **Strict and tight.** A strict inequality cannot hold on a face where lhs = rhs: ``>``/``<`` with a
    tight face is refused (certify the non-strict form instead).
-7. **Bounded numbers.** Every integer and rational constant of the inequality and every box endpoint has a
-   numerator and denominator of at most ``MAX_CONSTANT_BITS`` bits (``Rational(1, 10**5000)``, ``x**(10**5000)``
-   are refused by name), so no later step's cost is unbounded.
+7. **Bounded numbers.** Every integer, rational and Float constant of the inequality and every box endpoint has a
+   numerator and denominator of at most ``MAX_CONSTANT_BITS`` bits (``Rational(1, 10**5000)``, ``x**(10**5000)``,
+   ``Float('1e300000')`` are refused by name, a Float before its exact value is formed), and the expression trees
+   are at most ``MAX_EXPRESSION_DEPTH`` deep (checked without recursion), so no later step's cost is unbounded and
+   no step runs out of stack.
 8. **The statement as written.** ``Statement.written`` keeps lhs and rhs exactly as the caller built them (no
    Float replaced, nothing re-evaluated): the certifier requires every sub-term of both to be finite on every leaf
    (``arbcode.compile_tree``), so a term that is undefined somewhere in the box cannot be cancelled away by sympy
@@ -51,13 +53,21 @@ import sympy as sp
 from htaf_theory.validation import InvalidParameterError
 
 __all__ = ["Statement", "prepare", "exact_constants", "float_fraction", "MAX_ENDPOINT", "ALLOWED_ASSUMPTIONS",
-           "MAX_CONSTANT_BITS"]
+           "MAX_CONSTANT_BITS", "MAX_EXPRESSION_DEPTH", "MAX_EXACT_BITS", "exact_size_estimate", "check_name"]
 
 #: largest |endpoint| a box may have: far beyond any claim's range, and every float conversion stays finite
 MAX_ENDPOINT = Fraction(2) ** 1000
 
 #: largest size (bits of numerator and of denominator) of a constant or a box endpoint
 MAX_CONSTANT_BITS = 4096
+
+#: deepest expression tree (nested function calls, sums, products) a statement may have: sympy's and the arb
+#: compiler's recursion stay far inside Python's stack (150 nested tanh already exhausted it)
+MAX_EXPRESSION_DEPTH = 60
+
+#: largest estimated size, in bits, of an exact number sympy may be asked to form by substituting an exact point
+#: into the statement (x**n at x = 3 forms 3^n); beyond it the symbolic step is skipped and arb decides alone
+MAX_EXACT_BITS = 1 << 16
 
 #: assumptions a symbol may be declared with; each is checked against the box (commutative is sympy's default)
 ALLOWED_ASSUMPTIONS = ("real", "finite", "positive", "negative", "nonnegative", "nonpositive", "nonzero", "commutative")
@@ -95,6 +105,12 @@ def float_fraction(value: sp.Float) -> Fraction:
     if not value.is_finite:
         raise InvalidParameterError(f"constant {value} is not a finite number")
     sign, man, exp, _ = value._mpf_
+    # mpf keeps the mantissa odd: the value's numerator has bits(man) + max(exp, 0) bits, its denominator 2^max(-exp, 0)
+    if man.bit_length() + max(exp, 0) > MAX_CONSTANT_BITS or -exp > MAX_CONSTANT_BITS:
+        # checked on the stored exponent, before 2**exp is formed (Float((0, 1, 10**12, 1)) would need terabytes)
+        raise InvalidParameterError(f"Float constant with binary exponent {exp} and a {man.bit_length()}-bit mantissa "
+                                    f"is not a number of at most {MAX_CONSTANT_BITS} bits (valid: numerator and "
+                                    f"denominator of at most {MAX_CONSTANT_BITS} bits each)")
     frac = Fraction(man) * Fraction(2) ** exp
     return -frac if sign else frac
 
@@ -115,6 +131,90 @@ def exact_constants(expr):
         frac = float_fraction(f)
         exact[f] = sp.Rational(frac.numerator, frac.denominator)
     return expr.xreplace(exact)
+
+
+def _depth_and_atoms(expr) -> tuple[int, list]:
+    """(depth of the tree, its number atoms), walked with an explicit stack: safe on any depth."""
+    deepest, numbers_seen, stack = 0, [], [(expr, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_EXPRESSION_DEPTH:
+            return deepest, numbers_seen
+        if isinstance(node, sp.Number):
+            numbers_seen.append(node)
+        args = getattr(node, "args", ())
+        stack.extend((arg, depth + 1) for arg in args if isinstance(arg, sp.Basic))
+    return deepest, numbers_seen
+
+
+def exact_size_estimate(expr, values: dict) -> int:
+    """An upper estimate of the bits of the largest exact number sympy forms when ``values`` (symbol -> Fraction)
+    are substituted into ``expr``: a power c**n of a b-bit number costs |n| * b bits, a product the sum of its
+    factors, a sum one bit more than its largest term; a function of a number stays symbolic (exp(3)). Used to skip
+    a symbolic step (a zero proof at an exact point) whose cost would be unbounded; the arb rules, whose cost does
+    not depend on the exponent's size, still apply.
+
+    >>> x = sp.Symbol("x")
+    >>> exact_size_estimate(x**3 + 1, {x: Fraction(3)}), exact_size_estimate(x**(2**20), {x: Fraction(3)})
+    (7, 2097152)
+    """
+    expr = sp.sympify(expr)
+    fixed = set(values)
+    sizes: dict = {}
+    stack = [(expr, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if node in sizes:
+            continue
+        if node.is_Symbol:
+            v = values.get(node)
+            sizes[node] = 0 if v is None else max(abs(v.numerator).bit_length(), v.denominator.bit_length(), 1)
+            continue
+        if node.is_Rational:
+            sizes[node] = max(abs(int(node.p)).bit_length(), int(node.q).bit_length(), 1)
+            continue
+        if node.is_Atom:
+            sizes[node] = 0
+            continue
+        if not expanded:
+            stack.append((node, True))
+            stack.extend((arg, False) for arg in node.args)
+            continue
+        parts = [sizes[arg] for arg in node.args]
+        if isinstance(node, sp.Pow):
+            base, ex = node.args
+            numeric_base = not (base.free_symbols - fixed)
+            if not numeric_base:
+                sizes[node] = max(parts)                 # stays a power of a symbol
+            elif ex.is_Rational:
+                sizes[node] = sizes[base] * max(abs(int(ex.p)), 1) * int(ex.q)
+            elif ex.free_symbols & fixed and not ex.free_symbols - fixed and sizes[ex] <= 64:
+                value = ex.subs({k: sp.Rational(v.numerator, v.denominator) for k, v in values.items()})
+                bound = abs(value.p) * value.q if value.is_Rational else None
+                sizes[node] = MAX_EXACT_BITS + 1 if bound is None else sizes[base] * max(int(bound), 1)
+            elif ex.free_symbols & fixed:
+                sizes[node] = MAX_EXACT_BITS + 1          # an exponent of unknown size becomes a number
+            else:
+                sizes[node] = max(parts)
+        elif isinstance(node, sp.Mul):
+            sizes[node] = sum(parts)
+        else:
+            sizes[node] = max(parts, default=0) + 1
+    return sizes[expr]
+
+
+def check_name(name) -> str:
+    """A certificate's name: a plain file name (letters, digits, ``._-``, no path separator, not ``.``/``..``).
+
+    >>> check_name("thm32b_max")
+    'thm32b_max'
+    """
+    if (not isinstance(name, str) or not 1 <= len(name) <= 128 or name in (".", "..")
+            or not all(c.isascii() and (c.isalnum() or c in "._-") for c in name) or name.startswith(".")):
+        raise InvalidParameterError(f"name {name!r} must be a plain file name: 1 to 128 ASCII letters, digits, '.', "
+                                    f"'_' or '-', not starting with '.' (no path separators)")
+    return name
 
 
 def _endpoint(key, value) -> Fraction:
@@ -176,9 +276,18 @@ def _relational(inequality):
         raise InvalidParameterError(f"inequality is already decided: {how}; pass an unevaluated relational, "
                                     f"e.g. sp.Ge(lhs, rhs, evaluate=False), with symbols declared only real")
     if not isinstance(inequality, sp.core.relational.Relational) or isinstance(inequality, (sp.Eq, sp.Ne)):
-        raise InvalidParameterError(f"inequality must be a sympy relational lhs >= rhs, <=, > or <; got {inequality!r}")
+        raise InvalidParameterError(f"inequality must be a sympy relational lhs >= rhs, <=, > or <; got {type(inequality).__name__}")
     for side in (inequality.lhs, inequality.rhs):
-        for atom in side.atoms(sp.Rational):
+        depth, constants = _depth_and_atoms(side)
+        if depth > MAX_EXPRESSION_DEPTH:
+            raise InvalidParameterError(f"the inequality's expression tree is more than {MAX_EXPRESSION_DEPTH} levels deep "
+                                        f"(valid: at most {MAX_EXPRESSION_DEPTH}; name repeated parts with a variable)")
+        for atom in constants:
+            if isinstance(atom, sp.Float):
+                float_fraction(atom)            # refuses a Float beyond the bit limit before its value is formed
+                continue
+            if not isinstance(atom, sp.Rational):
+                continue
             bits = max(abs(int(atom.p)).bit_length(), int(atom.q).bit_length())
             if bits > MAX_CONSTANT_BITS:
                 shown = f"of about {int(bits * 0.30103)} digits"      # str() of it would itself exceed Python's limit

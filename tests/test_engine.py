@@ -1,6 +1,7 @@
 """The certificate engine (proofs_check.engine): false statements are never certified, true ones are,
 and replay refuses any certificate that does not prove today's definition on today's box."""
 import dataclasses
+import functools
 from fractions import Fraction
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from htaf_theory import symbolic as S
+from htaf_theory.validation import InvalidParameterError
 from proofs_check import certified
 from proofs_check import engine as certify_mod
 from proofs_check.arbcode import Iv, UnsupportedExpression, compile_arb
@@ -62,7 +64,7 @@ def test_false_statements_are_never_certified(case):
 def test_true_statements_with_tight_faces_verify(ineq, box, tight):
     cert = certify(ineq, box, tight=tight, max_boxes=50_000)
     assert cert.outcome == "verified", cert.summary()
-    assert replay(cert, ineq)
+    assert replay(cert, ineq, box)
 
 
 def test_tight_face_on_the_upper_end():
@@ -124,7 +126,9 @@ def small_certificate():
 
 def test_replay_accepts_the_certificate(small_certificate):
     ineq, cert = small_certificate
-    assert replay(cert, ineq)
+    result = replay(cert, ineq, {x: (0, 10)})
+    assert result and result.box == {"x": ["0", "10"]} and result.tight == ["x", "lo"]
+    assert "proved on x in [0, 10], tight face x = lo" in result.summary(cert.prec)
 
 
 @pytest.mark.parametrize("tamper, why", [
@@ -132,7 +136,7 @@ def test_replay_accepts_the_certificate(small_certificate):
     (lambda c: dataclasses.replace(c, tree=c.tree + [-1]), "trailing"),
     (lambda c: dataclasses.replace(c, tree=[-2]), "fails"),                              # one tight leaf for the whole box
     (lambda c: dataclasses.replace(c, tree=[-1 if t == -2 else t for t in c.tree]), "fails"),
-    (lambda c: dataclasses.replace(c, box=[["0", "20"]]), "fails"),       # doubled box: leaves no longer cover it
+    (lambda c: dataclasses.replace(c, box=[["0", "20"]]), "box differs"),      # another box than the caller's
     (lambda c: dataclasses.replace(c, engine="1.0"), "engine"),
     (lambda c: dataclasses.replace(c, outcome="undecided"), "outcome"),
     (lambda c: dataclasses.replace(c, inequality_hash="0" * 64), "hash"),
@@ -140,20 +144,20 @@ def test_replay_accepts_the_certificate(small_certificate):
 ])
 def test_replay_refuses_tampered_certificates(small_certificate, tamper, why):
     ineq, cert = small_certificate
-    result = replay(tamper(cert), ineq)
+    result = replay(tamper(cert), ineq, {x: (0, 10)})
     assert not result and why in result.reason, result.reason
 
 
 def test_replay_refuses_another_inequality(small_certificate):
     ineq, cert = small_certificate
-    assert not replay(cert, x * (2 + sp.cos(3 * x)) >= x / 2)
+    assert not replay(cert, x * (2 + sp.cos(3 * x)) >= x / 2, {x: (0, 10)})
     assert not replay(cert, ineq, box={x: (0, 20)})
 
 
 def test_certificate_round_trips_through_json(small_certificate, tmp_path):
     ineq, cert = small_certificate
     loaded = Certificate.load(cert.save(tmp_path))
-    assert loaded == cert and replay(loaded, ineq)
+    assert loaded == cert and replay(loaded, ineq, {x: (0, 10)})
 
 
 # ---- the committed certificates -------------------------------------------------------------------
@@ -210,7 +214,7 @@ def test_usage_example_of_certify():
     box = {S.a_pos: (sp.Rational(1, 10), 50), q: (0, 1)}
     cert = certify(claim, box, tight=(q, "lo"))
     assert cert.outcome == "verified" and cert.tight[2] == 2
-    assert replay(cert, claim)
+    assert replay(cert, claim, box)
     wrong = certify(grad.subs(S.x, sp.atanh(q) / S.b_pos) / grad.subs(S.x, 0) <= sp.Rational(99, 100), box)
     assert wrong.outcome == "counterexample"
 
@@ -251,7 +255,7 @@ def test_a_forged_certificate_of_an_undefined_statement_does_not_replay():
     ineq = sp.Ge(sp.Mul(0, sp.log(_r), evaluate=False) + 1, _HALF, evaluate=False)
     forged = dataclasses.replace(good, inequality_hash=certify_mod.inequality_hash(
         certify_mod.Problem(ineq, {_r: (-1, 1)}).inequality), statement=str(ineq))
-    assert not replay(forged, ineq)
+    assert not replay(forged, ineq, {_r: (-1, 1)})
 
 
 def test_the_definedness_tree_is_the_statement_as_written_not_cses():
@@ -269,7 +273,7 @@ def test_the_definedness_tree_is_the_statement_as_written_not_cses():
 def test_faces_with_more_vanishing_derivatives_are_settled(ineq, tight, order):
     cert = certify(ineq, {_r: (0, 1)}, tight=tight)
     assert cert.outcome == "verified" and cert.tight[2] == order
-    assert replay(cert, ineq)
+    assert replay(cert, ineq, {_r: (0, 1)})
     wrong = type(ineq)(ineq.lhs, ineq.rhs + _r ** order / 10)      # the margin is x^K/K! + ...: x^K/10 exceeds it
     assert certify(wrong, {_r: (0, 1)}, tight=tight, max_boxes=2000).outcome != "verified"
 
@@ -282,7 +286,7 @@ def test_equality_at_a_named_interior_point_is_proved_part_by_part(ineq, box, at
     assert certify(ineq, box, max_boxes=400).outcome == "undecided"          # one box: the equality point defeats it
     parts = certify_mod.certify_parts(ineq, box, at)
     assert [c.outcome for c in parts] == ["verified", "verified"]
-    assert all(replay(c, ineq) for c in parts)
+    assert all(replay(c, ineq, {_r: tuple(map(Fraction, c.box[0]))}) for c in parts)
     shifted = type(ineq)(ineq.lhs, ineq.rhs + sp.Rational(1, 10**6)) if isinstance(ineq, sp.GreaterThan) else \
         type(ineq)(ineq.lhs + sp.Rational(1, 10**6), ineq.rhs)
     assert "counterexample" in [c.outcome for c in certify_mod.certify_parts(shifted, box, at, max_boxes=2000)]
@@ -296,7 +300,7 @@ def test_sqrt_at_zero_is_defined_not_undefined():
 def test_a_degenerate_box_is_decided_at_its_point():
     third = sp.Rational(1, 3)
     cert = certify(sp.Ge(_r, third, evaluate=False), {_r: (third, third)})
-    assert cert.outcome == "verified" and cert.leaves == 1 and replay(cert, sp.Ge(_r, third, evaluate=False))
+    assert cert.outcome == "verified" and cert.leaves == 1 and replay(cert, sp.Ge(_r, third, evaluate=False), {_r: (third, third)})
     assert certify(sp.Ge(_r, 2 * third, evaluate=False), {_r: (third, third)}).outcome == "counterexample"
 
 
@@ -308,10 +312,10 @@ def test_a_strict_inequality_that_fails_with_equality_gets_its_point(ineq, box):
     assert cert.counterexample["margin"].startswith("0 (exactly")
 
 
-def test_a_statement_over_a_dummy_replays_without_a_box():
+def test_a_statement_over_a_dummy_replays_on_its_box():
     d = sp.Dummy("x", real=True)
     cert = certify(sp.exp(d) >= 1 + d, {d: (0, 1)}, tight=(d, "lo"))
-    assert cert.variables == ["x"] and replay(cert, sp.exp(d) >= 1 + d)
+    assert cert.variables == ["x"] and replay(cert, sp.exp(d) >= 1 + d, {d: (0, 1)})
 
 
 # ---- replay's cost is bounded by its input ------------------------------------------------------------------
@@ -326,7 +330,7 @@ def test_box_strings_are_parsed_with_a_bound_first(box):
     import time
     cert = dataclasses.replace(_committed("fig2_limit"), box=box)
     started = time.time()
-    result = replay(cert, fig2.CERTIFIED[0].inequality)
+    result = replay(cert, fig2.CERTIFIED[0].inequality, fig2.CERTIFIED[0].box())
     assert not result and time.time() - started < 2.0, result.reason
 
 
@@ -334,7 +338,7 @@ def test_a_certificate_asking_for_too_much_precision_is_refused_before_any_leaf(
     import time
     cert = dataclasses.replace(_committed("fig2_limit"), prec=4096, tree=[0, 0, -17, -17, 0, -17, 0, -17, -17])
     started = time.time()
-    result = replay(cert, fig2.CERTIFIED[0].inequality)
+    result = replay(cert, fig2.CERTIFIED[0].inequality, fig2.CERTIFIED[0].box())
     assert not result and "bits" in result.reason and time.time() - started < 2.0
 
 
@@ -348,3 +352,109 @@ def test_huge_numbers_are_refused_by_name(make, match):
     from htaf_theory.validation import InvalidParameterError
     with pytest.raises(InvalidParameterError, match=match):
         make()
+
+
+# ---- exact points are decided in exact arithmetic; every cost is bounded before the work ---------------------
+
+@pytest.mark.parametrize("ineq, point", [
+    (3.0 * _r >= 1 + sp.Rational(1, 2 ** 200), sp.Rational(1, 3)),            # margin -6.2e-61 at 1/3
+    (sp.Le(0.1 * _r, sp.Rational(1, 10), evaluate=False), sp.Integer(1)),      # 0.1 stores more than 1/10
+    (sp.Ge(_r, sp.Add(sp.Float(1.0), sp.Rational(1, 2 ** 2000), evaluate=False), evaluate=False), sp.Integer(1)),
+])
+def test_a_float_never_rounds_a_false_point_statement_to_verified(ineq, point):
+    cert = certify(ineq, {_r: (point, point)})
+    assert cert.outcome in ("counterexample", "undecided"), cert.summary()
+    # a forged exact leaf for it does not replay either
+    forged = dataclasses.replace(cert, outcome="verified", tree=[certify_mod._leaf_code("exact", 0)])
+    assert not replay(forged, ineq, {_r: (point, point)})
+
+
+def test_a_true_point_statement_with_floats_is_still_verified_exactly():
+    # 0.5 is exact in binary: 2.0 * 0.5 >= 1 holds with equality at the point
+    cert = certify(sp.Ge(2.0 * _r, 1, evaluate=False), {_r: (0.5, 0.5)})
+    assert cert.outcome == "verified" and replay(cert, sp.Ge(2.0 * _r, 1, evaluate=False), {_r: (0.5, 0.5)})
+
+
+@pytest.mark.parametrize("ineq, box", [
+    (3.0 * _r > 1 - sp.Rational(1, 2 ** 2000), {_r: (sp.Rational(1, 3), sp.Rational(2, 3))}),
+    (10.0 * _r > 1 - sp.Rational(1, 2 ** 300), {_r: (sp.Rational(1, 10), sp.Rational(1, 5))}),
+])
+def test_a_true_strict_statement_gets_no_rounded_counterexample(ineq, box):
+    cert = certify(ineq, box, max_boxes=300)
+    assert cert.outcome != "counterexample", cert.counterexample
+
+
+def test_replay_without_a_box_is_refused_and_a_replay_names_its_box():
+    cert = certify(sp.Ge(_r - 2, 0, evaluate=False), {_r: (2, 3)}, tight=(_r, "lo"))
+    ineq = sp.Ge(_r - 2, 0, evaluate=False)
+    assert not replay(cert, ineq) and "no box" in replay(cert, ineq).reason
+    assert not replay(cert, ineq, {_r: (0, 3)})                  # false there: never ok for another box
+    ok = replay(cert, ineq, {_r: (2, 3)})
+    assert ok and ok.box == {"r": ["2", "3"]} and "proved on r in [2, 3]" in ok.summary(cert.prec)
+
+
+@pytest.mark.parametrize("n", [2 ** 20, 2 ** 24, 3 ** 15])
+def test_a_huge_power_at_a_tight_face_costs_no_exact_power(n):
+    import time
+    started = time.time()
+    cert = certify(sp.Ge(_r ** n, 0, evaluate=False), {_r: (3, 4)}, tight=(_r, "lo"))
+    assert cert.outcome == "verified" and time.time() - started < 5
+
+
+@pytest.mark.parametrize("constant", [sp.Float("1e300000"), sp.Float((0, 1, 10 ** 12, 1)), sp.Float((0, 1, -10 ** 9, 1))])
+def test_float_constants_have_the_endpoints_bit_limit(constant):
+    with pytest.raises(InvalidParameterError, match="Float constant"):
+        certify(sp.Ge(_r, constant, evaluate=False), {_r: (0, 1)})
+
+
+@pytest.mark.parametrize("build", [
+    lambda: functools.reduce(lambda e, _: sp.Add(e, 1, evaluate=False), range(3000), _r),
+    lambda: functools.reduce(lambda e, _: sp.tanh(e), range(150), _r),
+    lambda: functools.reduce(lambda e, _: sp.tanh(e), range(300), _r),
+    lambda: functools.reduce(lambda e, _: sp.exp(e) / 4, range(100), _r),
+])
+def test_deep_expressions_are_refused_by_name(build):
+    with pytest.raises(InvalidParameterError, match="levels deep"):
+        certify(sp.Ge(build(), -10, evaluate=False), {_r: (0, 1)})
+
+
+@pytest.mark.parametrize("tree", [[0] * 32000 + [-1] * 32001, [0] * 3000 + [-1] * 3001])
+def test_a_deep_chain_tree_is_refused_before_any_leaf(tree):
+    import time
+    cert = dataclasses.replace(_committed("fig2_limit"), tree=tree)
+    started = time.time()
+    result = replay(cert, fig2.CERTIFIED[0].inequality, fig2.CERTIFIED[0].box())
+    assert not result and "deep" in result.reason and time.time() - started < 2.0
+
+
+@pytest.mark.parametrize("splits", [1, 19])
+def test_a_point_box_split_into_identical_halves_is_refused(splits):
+    import time
+    third = sp.Rational(1, 3)
+    ineq = sp.Ge(_r, third, evaluate=False)
+    cert = certify(ineq, {_r: (third, third)})
+    exact = certify_mod._leaf_code("exact", 0)
+    forged = dataclasses.replace(cert, tree=[0] * splits + [exact] * (splits + 1))
+    started = time.time()
+    result = replay(forged, ineq, {_r: (third, third)})
+    assert not result and "width 0" in result.reason and time.time() - started < 2.0
+
+
+@pytest.mark.parametrize("name", ["../escaped_cert", "a/b", "..", "", ".hidden", "x" * 200, 5])
+def test_a_certificate_name_is_a_plain_file_name(name, tmp_path):
+    with pytest.raises(InvalidParameterError, match="plain file name"):
+        certify(sp.Ge(_r, 0, evaluate=False), {_r: (0, 1)}, name=name)
+    cert = dataclasses.replace(certify(sp.Ge(_r, 0, evaluate=False), {_r: (0, 1)}), name=name)
+    with pytest.raises(InvalidParameterError, match="plain file name"):
+        cert.save(tmp_path / "inside")
+    assert not any(tmp_path.iterdir())
+
+
+def test_certify_parts_refuses_a_tight_face_by_name():
+    with pytest.raises(InvalidParameterError, match="tight"):
+        certify_mod.certify_parts(sp.exp(_r) >= 1 + _r, {_r: (-1, 1)}, {_r: 0}, tight=(_r, "lo"))
+
+
+def test_max_depth_is_bounded():
+    with pytest.raises(InvalidParameterError, match="max_depth"):
+        certify(sp.Ge(_r, 0, evaluate=False), {_r: (0, 1)}, max_depth=certify_mod.MAX_DEPTH + 1)

@@ -246,21 +246,21 @@ def small():
 ])
 def test_replay_refuses_out_of_range_fields_without_crashing(small, field, value):
     ineq, cert = small
-    result = replay(dataclasses.replace(cert, **{field: value}), ineq)
+    result = replay(dataclasses.replace(cert, **{field: value}), ineq, {"z": (0, 10)})
     assert not result and result.reason
 
 
 def test_replay_refuses_what_is_not_a_certificate(small):
     ineq, _ = small
-    assert not replay({"tree": []}, ineq)
-    assert not replay(None, ineq)
+    assert not replay({"tree": []}, ineq, {"z": (0, 10)})
+    assert not replay(None, ineq, {"z": (0, 10)})
 
 
 def test_cosmetic_fields_are_not_evidence(small):
     ineq, cert = small
     edited = dataclasses.replace(cert, statement="FAKE STATEMENT", worst_margin=1e9, face_proofs=["FAKE PROOF"],
                                  leaves=10**9, tight_leaves=7, max_depth=0, boxes=1, seconds=-1.0)
-    result = replay(edited, ineq)
+    result = replay(edited, ineq, {"z": (0, 10)})
     assert result.ok and result.leaves == cert.leaves and result.tight_leaves == cert.tight_leaves
     text = f"{result.summary(edited.prec)} {result.statement} {result.face_proofs}"
     assert "FAKE" not in text and "1e+09" not in text
