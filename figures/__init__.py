@@ -16,11 +16,12 @@ from pathlib import Path
 from htaf_theory.validation import InvalidParameterError
 
 from . import (appF1_astar, deploy, fig1_shape, fig2_bounds, fig6_ablation, fig6_backward, fig7_vanishing, fig8_depth,
-               mnist1d_study, table1_deploy, table1_heaviside, table6, table8_tabular, table8_tuned)
+               mnist1d_fair, mnist1d_study, table1_deploy, table1_heaviside, table6, table8_tabular, table8_tuned)
 from .common import FigureContext
 
 FIGURES = {m.NAME: m for m in (fig1_shape, fig2_bounds, table6, appF1_astar, fig6_ablation, fig6_backward, fig7_vanishing,
-                               fig8_depth, table8_tabular, table8_tuned, table1_heaviside, deploy, table1_deploy, mnist1d_study)}
+                               fig8_depth, table8_tabular, table8_tuned, table1_heaviside, deploy, table1_deploy, mnist1d_study,
+                               mnist1d_fair)}
 
 __all__ = ["FIGURES", "run_figures", "out_dir_for"]
 

@@ -18,12 +18,16 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from .validation import as_float_array, check_positive, scalar_or_array
+from .validation import InvalidParameterError, as_float_array, check_positive, scalar_or_array
 
 __all__ = [
     "htaf", "htaf_complement", "htaf_grad", "htaf_grad2", "log_htaf_grad",
     "heaviside", "scaled_sigmoid", "scaled_sigmoid_grad", "log_scaled_sigmoid_grad",
+    "ste_surrogate_grad", "STE_SURROGATES",
 ]
+
+#: the straight-through surrogates (App. D.4: sigmoid', tanh' and rectangular, each with a slope k)
+STE_SURROGATES = ("sigmoid", "tanh", "rect")
 
 _LOG4 = float(np.log(4.0))
 
@@ -227,3 +231,30 @@ def scaled_sigmoid_grad(x, gamma):
     """
     with np.errstate(under="ignore"):
         return scalar_or_array(np.exp(np.asarray(log_scaled_sigmoid_grad(x, gamma))))
+
+
+def ste_surrogate_grad(x, surrogate, slope):
+    """The surrogate derivative a straight-through step uses for H'(x) (App. D.4), slope k > 0:
+
+    * ``"sigmoid"``: d/dx sigma(k x) = s'_k(x), peak k/4;
+    * ``"tanh"``: d/dx (1 + tanh(k x))/2 = (k/2) sech^2(k x) = s'_{2k}(x), peak k/2;
+    * ``"rect"``: d/dx clip(k x + 1/2, 0, 1) = k on |x| < 1/(2k), else 0.
+
+    The torch layer's ``heaviside_ste`` backward computes the same functions (tested against this one).
+
+    Examples
+    --------
+    >>> [float(ste_surrogate_grad(0.0, s, 4.0)) for s in STE_SURROGATES]
+    [1.0, 2.0, 4.0]
+    """
+    if surrogate not in STE_SURROGATES:
+        raise InvalidParameterError(f"surrogate must be one of {STE_SURROGATES}; got surrogate={surrogate!r}")
+    if surrogate == "sigmoid":
+        return scaled_sigmoid_grad(x, slope)
+    if surrogate == "tanh":
+        return scaled_sigmoid_grad(x, 2.0 * check_positive("slope", slope))
+    x = as_float_array("x", x)
+    k = check_positive("slope", slope)
+    with np.errstate(over="ignore", invalid="ignore"):
+        inside = np.abs(k * x) < 0.5
+    return scalar_or_array(np.where(np.isnan(x), np.nan, np.where(inside, k * np.ones_like(x), 0.0)))

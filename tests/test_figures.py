@@ -28,6 +28,8 @@ EXPECTED = {
     "deploy": ["deploy.png", "deploy.csv", "deploy.md"],
     "table1_deploy": ["table1_deploy.png", "table1_deploy.csv", "table1_deploy.md"],
     "mnist1d_study": ["mnist1d_study.png", "mnist1d_study_per_seed.csv", "mnist1d_study.md"],
+    "mnist1d_fair": ["mnist1d_fair.png", "mnist1d_fair_per_seed.csv", "mnist1d_fair.md", "mnist1d_fair_tail.md",
+                     "mnist1d_fair_batchnorm.md", "mnist1d_fair_versus.md", "mnist1d_fair_ladder.md"],
 }
 
 

@@ -556,3 +556,70 @@ def test_a_module_added_inside_a_binarize_block_computes_the_step():
         assert net[2].binary
     assert set(out.unique().tolist()) <= {0.0, 1.0}
     assert not net[1].binary and not net[2].binary          # both put back
+
+
+# ---- the matched sigmoid and batch norm after the swap -------------------------------------------------------
+
+def test_matched_sigmoid_trains_the_step_with_htafs_peak():
+    from htaf_theory.nn import matched_sigmoid
+    from htaf_theory.widths import htaf_width
+    m = matched_sigmoid(10.0, 0.2234)
+    x = torch.tensor([0.0, 0.5, -2.0], dtype=torch.float64, requires_grad=True)
+    y = m(x)
+    assert y.tolist() == [1.0, 1.0, 0.0]
+    y.sum().backward()
+    assert float(x.grad[0]) == pytest.approx(htaf_width(10.0, 0.2234).peak, rel=1e-12)
+    assert "amplitude" in repr(m)
+
+
+def test_ste_amplitude_scales_the_gradient_only():
+    x = torch.linspace(-2, 2, 9, dtype=torch.float64, requires_grad=True)
+    base = torch.autograd.grad(hnn.heaviside_ste(x, "tanh", 3.0).sum(), x)[0]
+    scaled_out = hnn.heaviside_ste(x, "tanh", 3.0, amplitude=0.25)
+    scaled = torch.autograd.grad(scaled_out.sum(), x)[0]
+    assert torch.equal(scaled_out, hnn.heaviside(x.detach())) and torch.allclose(scaled, 0.25 * base)
+    with pytest.raises(InvalidParameterError, match="amplitude"):
+        hnn.HeavisideSTE("tanh", 1.0, amplitude=-1.0)
+
+
+def _bn_net():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.BatchNorm1d(8), hnn.HTAF(5.0, 1.0),
+                               torch.nn.Dropout(0.5), torch.nn.Linear(8, 8), torch.nn.BatchNorm1d(8), hnn.HTAF(5.0, 1.0))
+
+
+def test_recalibrate_batchnorm_equals_a_hand_written_cumulative_pass():
+    net = _bn_net()
+    batches = [torch.randn(16, 5) for _ in range(4)]
+    net.train()
+    hnn.recalibrate_batchnorm(net, batches)
+    # by hand: the step in place, each layer's mean and unbiased variance averaged over the batches
+    with torch.no_grad(), hnn.binarize(net):
+        h1 = [net[0](b) for b in batches]
+        z2 = []
+        for h in h1:
+            m, v = h.mean(0), h.var(0, unbiased=False)
+            s = hnn.heaviside((h - m) / torch.sqrt(v + net[1].eps) * net[1].weight + net[1].bias)
+            z2.append(net[4](s))
+    expect_mean1 = torch.stack([h.mean(0) for h in h1]).mean(0)
+    expect_var2 = torch.stack([z.var(0, unbiased=True) for z in z2]).mean(0)
+    assert torch.allclose(net[1].running_mean, expect_mean1, atol=1e-6)
+    assert torch.allclose(net[5].running_var, expect_var2, atol=1e-5)
+    assert int(net[1].num_batches_tracked) == 4 and net[1].momentum == 0.1
+
+
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_recalibrate_batchnorm_restores_modes_and_needs_no_gradient(mode):
+    net = _bn_net()
+    getattr(net, mode)()
+    before = {name: m.training for name, m in net.named_modules()}
+    with torch.no_grad():
+        hnn.recalibrate_batchnorm(net, [torch.randn(16, 5)])
+    assert {name: m.training for name, m in net.named_modules()} == before
+    assert all(not p.grad_fn and p.grad is None for p in net.parameters())
+    assert all(not m.binary for m in net.modules() if isinstance(m, hnn.HTAF))
+
+
+def test_recalibrate_batchnorm_refuses_no_batches():
+    with pytest.raises(InvalidParameterError, match="at least one batch"):
+        hnn.recalibrate_batchnorm(_bn_net(), [])

@@ -36,6 +36,7 @@ adds Thm C.1's zone penalty to the loss.
 """
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +63,7 @@ class HeavisideConfig(CellConfig):
 
     _TUPLE_FIELDS = ("channels",)
     _HASH_OMIT_AT_DEFAULT = {"schedule": "fixed", "frontier_eps": 0.1, "delta0": 0.1, "delta1": 0.01, "zone_lam": 1.0,
-                             "mode": "smooth", "width": 256}
+                             "mode": "smooth", "width": 256, "amplitude": 1.0, "depth": 3, "batchnorm": True}
 
     dataset: str = "digits"            # digits (scikit-learn's 8x8, bundled) | mnist1d (generated locally)
     net: str = "dhn"                   # digits: dhn | snn; mnist1d: mlp | conv | bnn | snn
@@ -86,6 +87,9 @@ class HeavisideConfig(CellConfig):
     zone_lam: float = 1.0              # zone: weight of the sech^2(z/delta) penalty added to the loss
     mode: str = "smooth"               # HTAF: smooth (train h, deploy the step) | surrogate (step forward, h' backward)
     width: int = 256                   # MNIST-1D nets: hidden width
+    amplitude: float = 1.0             # STE: factor on the surrogate gradient (the matched sigmoid: widths.py)
+    depth: int = 3                     # MNIST-1D MLP / BNN: hidden layers (each Linear -> [BN] -> step)
+    batchnorm: bool = True             # MNIST-1D MLP / BNN: batch norm before each step
     tag: str = "t1"
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
@@ -101,13 +105,19 @@ class HeavisideConfig(CellConfig):
             raise InvalidParameterError(f"mode={self.mode!r} applies to method 'htaf' only; got method={self.method!r}")
         if self.width < 1:
             raise InvalidParameterError(f"width must be an integer >= 1; got width={self.width!r}")
+        if not 1 <= self.depth <= 64:
+            raise InvalidParameterError(f"depth must be an integer in [1, 64]; got depth={self.depth!r}")
+        if (self.depth != 3 or not self.batchnorm) and (self.dataset, self.net) not in (("mnist1d", "mlp"), ("mnist1d", "bnn")):
+            raise InvalidParameterError(f"depth and batchnorm apply to the MNIST-1D mlp and bnn; got net={self.net!r}")
+        if self.amplitude != 1.0 and self.method != "ste":
+            raise InvalidParameterError(f"amplitude applies to method 'ste' only; got method={self.method!r}")
         if self.method not in METHODS:
             raise InvalidParameterError(f"method must be one of {METHODS}; got method={self.method!r}")
         needs = {"htaf": ("a", "b"), "ss": ("gamma",), "ste": ("surrogate", "slope")}[self.method]
         for name in needs:
             if getattr(self, name) is None:
                 raise InvalidParameterError(f"method={self.method!r} needs {name}; got {name}=None")
-        for name in ("a", "b", "gamma", "slope", "lr"):
+        for name in ("a", "b", "gamma", "slope", "lr", "amplitude"):
             v = getattr(self, name)
             if v is not None and not (isinstance(v, (int, float)) and 0 < v < float("inf")):
                 raise InvalidParameterError(f"{name} must be a finite number > 0 (valid range: (0, inf)); got {name}={v!r}")
@@ -122,10 +132,15 @@ class HeavisideConfig(CellConfig):
             return f"HTAF a={self.a:g} b={self.b:g}" + (" surrogate" if self.mode == "surrogate" else "") + schedule_label(self)
         if self.method == "ss":
             return f"SS gamma={self.gamma:g}" + schedule_label(self)
-        return f"STE {self.surrogate} k={self.slope:g}"
+        return f"STE {self.surrogate} k={self.slope:g}" + (f" c={self.amplitude:g}" if self.amplitude != 1.0 else "")
 
     def name(self) -> str:
-        return f"{self.tag}-{self.dataset}-{self.net}-{self.label().replace(' ', '_')}-s{self.seed}"
+        net = self.net + (f"{self.depth}" if self.depth != 3 else "") + ("-nobn" if not self.batchnorm else "")
+        return f"{self.tag}-{self.dataset}-{net}-{self.label().replace(' ', '_')}-s{self.seed}"
+
+    def swapped(self) -> bool:
+        """Whether deployment swaps a smooth training activation for the step (HTAF smooth, SS)."""
+        return self.method == "ss" or (self.method == "htaf" and self.mode == "smooth")
 
     def run(self, data_home=None, checkpoint_path=None) -> dict:
         from ..nn.subnormals import flushing_denormals_for_cells   # torch is imported lazily in this module
@@ -165,7 +180,7 @@ def _activation(cfg: HeavisideConfig):
         return hnn.HTAFSpike(cfg.a, cfg.b) if cfg.net == "snn" else hnn.HTAF(cfg.a, cfg.b)
     if cfg.method == "ss":
         return hnn.ScaledSigmoid(cfg.gamma)
-    return hnn.HeavisideSTE(cfg.surrogate, cfg.slope)
+    return hnn.HeavisideSTE(cfg.surrogate, cfg.slope, cfg.amplitude)
 
 
 def build_net(cfg: HeavisideConfig):
@@ -225,9 +240,11 @@ def _mnist1d_net(cfg: HeavisideConfig):
     from ..nn import BinaryLinear
     hidden = BinaryLinear if cfg.net == "bnn" else nn.Linear
     if cfg.net != "snn":
-        return nn.Sequential(nn.Linear(40, w), nn.BatchNorm1d(w), _activation(cfg),
-                             hidden(w, w), nn.BatchNorm1d(w), _activation(cfg),
-                             hidden(w, w), nn.BatchNorm1d(w), _activation(cfg), nn.Linear(w, 10))
+        layers = []
+        for i in range(cfg.depth):
+            layers += [nn.Linear(40, w) if i == 0 else hidden(w, w)] + ([nn.BatchNorm1d(w)] if cfg.batchnorm else [])
+            layers.append(_activation(cfg))
+        return nn.Sequential(*layers, nn.Linear(w, 10))
 
     class SpikingMLP(nn.Module):
         def __init__(self):
@@ -261,7 +278,7 @@ def run_heaviside_cell(cfg: HeavisideConfig, checkpoint_path=None) -> dict:
     import torch
 
     from ..diagnostics import swap_report
-    from ..nn import binarize
+    from ..nn import binarize, recalibrate_batchnorm
     from .loop import EpochLoop, Parts
     from .train import SWAP_EPS, deployment_training, make_optimizer, make_record
 
@@ -274,6 +291,10 @@ def run_heaviside_cell(cfg: HeavisideConfig, checkpoint_path=None) -> dict:
         return Parts(model, make_optimizer(model.parameters(), "adam", cfg.lr), *deployment_training(cfg, model))
 
     history = {"epoch": [], "loss": [], "val_binarized": [], "test_binarized": [], "val_smooth": [], "test_smooth": []}
+    # a swapped network is also scored with its batch-norm statistics re-estimated under the step (on a copy)
+    recal = cfg.swapped() and cfg.dataset == "mnist1d" and cfg.batchnorm
+    if recal:
+        history.update(val_binarized_recal=[], test_binarized_recal=[])
     if cfg.schedule == "sharpen":
         history["delta"] = []
     loop = EpochLoop(build, epochs=cfg.epochs, history=history, select=True,
@@ -302,6 +323,11 @@ def run_heaviside_cell(cfg: HeavisideConfig, checkpoint_path=None) -> dict:
                            ("test_binarized", test_bin), ("val_smooth", _accuracy(model, Xva, yva)),
                            ("test_smooth", _accuracy(model, Xte, yte))):
             history[key].append(value)
+        if recal:
+            deployed = recalibrate_batchnorm(copy.deepcopy(model), Xtr.split(256))
+            with binarize(deployed):
+                history["val_binarized_recal"].append(_accuracy(deployed, Xva, yva))
+                history["test_binarized_recal"].append(_accuracy(deployed, Xte, yte))
         loop.offer(val_bin, epoch)
         if loop.parts.sharpening is not None:
             history["delta"].append(loop.parts.sharpening.delta)   # the half-width this epoch trained and was scored at
@@ -314,6 +340,12 @@ def run_heaviside_cell(cfg: HeavisideConfig, checkpoint_path=None) -> dict:
     metrics = {k: (history[k][i] if history[k] else None) for k in ("val_binarized", "test_binarized", "val_smooth",
                                                                     "test_smooth")}
     metrics["best_epoch"] = best_epoch
+    if recal and history["val_binarized_recal"]:
+        # the re-estimated variant keeps its own best deployed-validation epoch (the first on ties, as offer does)
+        j = int(np.argmax(history["val_binarized_recal"]))
+        metrics.update(val_binarized_recal=history["val_binarized_recal"][j],
+                       test_binarized_recal=history["test_binarized_recal"][j], best_epoch_recal=history["epoch"][j],
+                       test_smooth_recal_epoch=history["test_smooth"][j])
     model = loop.parts.model
     swap = swap_report(model, Xte, eps=SWAP_EPS, decision="argmax").as_dict() if cfg.method != "ste" else None
     return make_record(cfg, started, result.train_seconds, result.start_epoch, {

@@ -46,7 +46,11 @@ from scipy import stats
 from ..validation import InvalidParameterError
 
 __all__ = ["PairedComparison", "paired_comparison", "compare_records", "holm", "chance_labels", "CONFIDENCE",
-           "DESIGNS", "LOWER_IS_BETTER", "resplit_interval"]
+           "DESIGNS", "LOWER_IS_BETTER", "resplit_interval", "Equivalence", "equivalence", "EQUIVALENCE_MARGIN",
+           "holm_equivalence"]
+
+#: the equivalence margin of the MNIST-1D studies, fixed before their runs: one accuracy point
+EQUIVALENCE_MARGIN = 0.01
 
 #: the confidence of every interval a verdict rests on
 CONFIDENCE = 0.95
@@ -260,3 +264,60 @@ def compare_records(a_records: list[dict], b_records: list[dict], metric: str = 
     lower = LOWER_IS_BETTER[kinds.pop()] if kinds else True
     return paired_comparison([x for x, _ in scores], [y for _, y in scores], lower_is_better=lower, a=a, b=b,
                              design=design, test_train_ratio=test_train_ratio)
+
+
+@dataclass(frozen=True)
+class Equivalence:
+    """Two one-sided tests (TOST) of |mean difference| < margin on paired scores (seeds on one fixed test set)."""
+
+    n: int
+    mean: float
+    low90: float          #: the 90% paired t interval: equivalence at 5% iff it lies inside (-margin, margin)
+    high90: float
+    margin: float
+    p: float              #: max of the two one-sided p-values
+    label: str            #: "equivalent within +-margin" | "not shown equivalent at n = N"
+    holm_label: str | None = None
+
+
+def equivalence(a_scores, b_scores, margin: float = EQUIVALENCE_MARGIN) -> Equivalence:
+    """TOST on paired differences a - b: H0 |mean| >= margin against |mean| < margin, each one-sided test at 5%.
+
+    "Equivalent" (within +-margin) only when both one-sided tests reject: the 90% paired t interval lies inside
+    (-margin, margin). Otherwise "not shown equivalent" (which is not evidence of a difference).
+
+    >>> e = equivalence([0.80, 0.81, 0.79, 0.80, 0.805], [0.801, 0.809, 0.792, 0.80, 0.804], margin=0.01)
+    >>> e.label, round(e.p, 4)
+    ('equivalent within +-0.01', 0.0)
+    """
+    if isinstance(margin, bool) or not isinstance(margin, numbers.Real) or not 0 < margin < math.inf:
+        raise InvalidParameterError(f"margin must be a finite number > 0; got margin={margin!r}")
+    a_scores, b_scores = _finite_scores("a", a_scores), _finite_scores("b", b_scores)
+    if len(a_scores) != len(b_scores) or len(a_scores) < 2:
+        raise InvalidParameterError(f"equivalence needs at least 2 paired scores; got {len(a_scores)} and {len(b_scores)}")
+    d = [x - y for x, y in zip(a_scores, b_scores)]
+    n = len(d)
+    mean = math.fsum(d) / n
+    sd = math.sqrt(math.fsum((v - mean) ** 2 for v in d) / (n - 1))
+    se = sd / math.sqrt(n)
+    if se == 0:
+        p = 0.0 if abs(mean) < margin else 1.0
+        low = high = mean
+    else:
+        p = float(max(stats.t.sf((mean + margin) / se, n - 1), stats.t.cdf((mean - margin) / se, n - 1)))
+        half = stats.t.ppf(0.95, n - 1) * se
+        low, high = mean - half, mean + half
+    label = f"equivalent within +-{margin:g}" if p < 1 - CONFIDENCE else f"not shown equivalent at n = {n}"
+    return Equivalence(n, mean, low, high, float(margin), p, label)
+
+
+def holm_equivalence(tests: list[Equivalence]) -> list[Equivalence]:
+    """Holm's step-down adjustment of a table's TOST p-values: "equivalent" survives only at adjusted p < 0.05."""
+    m = len(tests)
+    order = sorted(range(m), key=lambda i: tests[i].p)
+    adjusted, running = [1.0] * m, 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * tests[i].p))
+        adjusted[i] = running
+    return [replace(t, holm_label=t.label if (t.p < 1 - CONFIDENCE and q < 1 - CONFIDENCE)
+                    else f"not shown equivalent at n = {t.n}") for t, q in zip(tests, adjusted)]

@@ -37,7 +37,7 @@ from ..params import min_b, table6
 from ..validation import InvalidParameterError
 from .config import RunConfig
 from .runner import run_cells
-from . import study
+from . import fairstudy, study
 from .staging import select_on_validation, staged_plan
 from .store import ResultStore
 
@@ -382,6 +382,8 @@ SWEEPS = {
     "f3deploy": Sweep(_f3tuned, f3deploy_plan), "t1deploy": Sweep(_t1deploy, t1deploy_plan, own_quick=True),
     # the MNIST-1D deployment study (experiments/study.py): windows x training modes, Table 1's three rows
     "m1d": Sweep(study.study_cells, study.study_plan, own_quick=True, budget=study.study_budget),
+    # the width-matched study (experiments/fairstudy.py): one width ladder, the tail against a matched sigmoid
+    "m1dfair": Sweep(fairstudy.fair_cells, fairstudy.fair_plan, own_quick=True, budget=fairstudy.budget_cells),
 }
 #: the staged sweeps' plans (stage 2 depends on stage 1's results)
 STAGED = {name: sweep.plan for name, sweep in SWEEPS.items() if sweep.plan is not None}

@@ -246,9 +246,9 @@ def _surrogate_refused(name: str):
 
 class _STEFunction(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x, surrogate, slope):
+    def forward(ctx, x, surrogate, slope, amplitude):
         ctx.save_for_backward(x)
-        ctx.surrogate, ctx.slope = surrogate, slope
+        ctx.surrogate, ctx.slope, ctx.amplitude = surrogate, slope, amplitude
         return heaviside(x)
 
     @staticmethod
@@ -258,7 +258,9 @@ class _STEFunction(torch.autograd.Function):
         (x,) = ctx.saved_tensors
         dt = _compute_dtype(x)
         xc = x.to(dt)
-        return _run(f"ste_{ctx.surrogate}_bwd", xc, grad.to(dt), _scalar(ctx.slope, xc)).to(x.dtype), None, None
+        if ctx.amplitude != 1.0:
+            grad = grad * ctx.amplitude
+        return _run(f"ste_{ctx.surrogate}_bwd", xc, grad.to(dt), _scalar(ctx.slope, xc)).to(x.dtype), None, None, None
 
 
 class _StepHTAFGradFunction(torch.autograd.Function):
@@ -349,13 +351,15 @@ def heaviside(x: torch.Tensor) -> torch.Tensor:
     return _run("step_fwd", x)
 
 
-def heaviside_ste(x: torch.Tensor, surrogate: str = "sigmoid", slope: float = 4.0) -> torch.Tensor:
-    """Exact step forward; backward uses the surrogate derivative (``SURROGATES``) with ``slope`` k."""
+def heaviside_ste(x: torch.Tensor, surrogate: str = "sigmoid", slope: float = 4.0, amplitude: float = 1.0) -> torch.Tensor:
+    """Exact step forward; backward ``amplitude`` times the surrogate derivative (``SURROGATES``, the functions of
+    ``htaf_theory.core.ste_surrogate_grad``) with slope k. An amplitude other than 1 gives the surrogate a peak of
+    its own (the matched sigmoid of ``htaf_theory.widths``)."""
     if surrogate not in SURROGATES:
         raise InvalidParameterError(f"surrogate must be one of {SURROGATES}; got surrogate={surrogate!r}")
-    x, slope = _as_input(x), _as_float("slope", slope)
-    _check_gain_range(x, slope=slope)
-    return _STEFunction.apply(x, surrogate, slope)
+    x, slope, amplitude = _as_input(x), _as_float("slope", slope), _as_float("amplitude", amplitude)
+    _check_gain_range(x, slope=slope, amplitude=amplitude)
+    return _STEFunction.apply(x, surrogate, slope, amplitude)
 
 
 def heaviside_htaf_grad(x: torch.Tensor, a, b) -> torch.Tensor:

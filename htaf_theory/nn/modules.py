@@ -191,22 +191,97 @@ class Heaviside(nn.Module):
 class HeavisideSTE(nn.Module):
     """Exact step forward, surrogate gradient backward (straight-through estimator, App. D.4).
 
+    Args:
+        surrogate: "sigmoid", "tanh" or "rect" (``htaf_theory.core.ste_surrogate_grad``).
+        slope: the surrogate's slope k > 0 (its width is 1/k up to a constant: ``htaf_theory.widths.ste_width``).
+        amplitude: a factor on the surrogate gradient (default 1); ``matched_sigmoid`` sets it.
+
+    Shape:
+        - Input: (*), any shape; Output: (*), the same shape, values 0 and 1.
+
     >>> HeavisideSTE("tanh", slope=2.0)
     HeavisideSTE(surrogate='tanh', slope=2)
     """
 
-    def __init__(self, surrogate: str = "sigmoid", slope: float = 4.0):
+    def __init__(self, surrogate: str = "sigmoid", slope: float = 4.0, amplitude: float = 1.0):
         super().__init__()
         if surrogate not in SURROGATES:
             raise InvalidParameterError(f"surrogate must be one of {SURROGATES}; got surrogate={surrogate!r}")
         self.surrogate = surrogate
         self.slope = _as_float("slope", slope)
+        self.amplitude = _as_float("amplitude", amplitude)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return heaviside_ste(x, self.surrogate, self.slope)
+        return heaviside_ste(x, self.surrogate, self.slope, self.amplitude)
 
     def extra_repr(self) -> str:
-        return f"surrogate={self.surrogate!r}, slope={self.slope:.6g}"
+        return (f"surrogate={self.surrogate!r}, slope={self.slope:.6g}"
+                + (f", amplitude={self.amplitude:.6g}" if self.amplitude != 1.0 else ""))
+
+
+def matched_sigmoid(a: float, b: float) -> HeavisideSTE:
+    """The exact step trained with the sigmoid surrogate that has h'_{a,b}'s peak and half-width at half maximum.
+
+    ``HTAFSpike(a, b, spiking=True)`` and ``matched_sigmoid(a, b)`` train the same step with surrogates that agree
+    at the centre and differ in the tail (h' is heavier for a > 2): their difference in a network is what HTAF's
+    heavy tail does (``htaf_theory.widths.matched_sigmoid_params``).
+
+    >>> matched_sigmoid(10.0, 0.2234)
+    HeavisideSTE(surrogate='sigmoid', slope=2.26647, amplitude=0.985519)
+    """
+    from ..widths import matched_sigmoid_params
+    slope, amplitude = matched_sigmoid_params(a, b)
+    return HeavisideSTE("sigmoid", slope, amplitude)
+
+
+def recalibrate_batchnorm(model: nn.Module, batches, binarized: bool = True) -> nn.Module:
+    """Re-estimate every batch-norm layer's running mean and variance with the exact step in place.
+
+    Statistics collected while the network trained with a smooth activation describe the smooth network's
+    pre-activations; after the step is swapped in, the inputs of later layers change, and so should their
+    statistics (the usual practice when deploying a binarized network). Each batch-norm layer's statistics are
+    reset and re-estimated as the cumulative average over ``batches`` (``momentum=None``), without gradient, with
+    every HTAF / ScaledSigmoid / HTAFSpike computing the step (``binarize``) unless ``binarized=False``. Only the
+    batch-norm layers run in training mode meanwhile (dropout stays off); every module's mode and momentum are
+    restored. The model is changed in place and returned.
+
+    Args:
+        model: a ``torch.nn.Module``.
+        batches: an iterable of input tensors (or (input, target) pairs: the first element is used), e.g. the
+            training set in chunks; at least one batch.
+        binarized: run the batches through the deployed (step) network (default) or the model as it is.
+
+    >>> import torch
+    >>> net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), HTAF(10.0, 2.0))
+    >>> _ = net.eval(); _ = recalibrate_batchnorm(net, [torch.randn(8, 3)])
+    >>> net.training, int(net[1].num_batches_tracked)
+    (False, 1)
+    """
+    if not isinstance(model, nn.Module):
+        raise InvalidParameterError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    modes = {m: m.training for m in model.modules()}
+    momenta = {m: m.momentum for m in norms}
+    seen = 0
+    try:
+        model.eval()
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None
+            m.train()
+        with torch.no_grad(), (binarize(model, strict=False) if binarized else contextlib.nullcontext()):
+            for batch in batches:
+                x = batch[0] if isinstance(batch, (tuple, list)) else batch
+                model(x)
+                seen += 1
+    finally:
+        for m, momentum in momenta.items():
+            m.momentum = momentum
+        for m, mode in modes.items():
+            m.training = mode
+    if seen == 0:
+        raise InvalidParameterError("batches must hold at least one batch; got none (the statistics were reset)")
+    return model
 
 
 class HTAFSpike(nn.Module):
