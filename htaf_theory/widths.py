@@ -2,7 +2,7 @@
 network trains with.
 
 Near 0 HTAF's derivative is a sigmoid surrogate of slope a b, h'(x) = a b s'(a b x) (1 + O((bx)^2)) (s the logistic
-function; checked as the claim ``width.near0``), so comparing HTAF with a straight-through estimator (STE) or the
+function; checked as the claim ``sec3.2.width``), so comparing HTAF with a straight-through estimator (STE) or the
 scaled sigmoid (SS) is first a comparison of widths. This module puts every family on one axis:
 
     peak = g(0),    HWHM = the x > 0 with g(x) = g(0) / 2,

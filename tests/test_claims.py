@@ -22,7 +22,7 @@ ALL_CHECKS = [(cid, check) for cid in proofs_check.CLAIM_ORDER for check in proo
 
 def test_every_claim_is_registered_with_checks():
     assert set(proofs_check.CLAIM_ORDER) == set(proofs_check.CLAIMS)
-    assert len(proofs_check.CLAIMS) == 17
+    assert len(proofs_check.CLAIMS) == 18
     for cid, claim in proofs_check.CLAIMS.items():
         assert bool(claim.checks) != bool(claim.not_checkable), cid
     rigorous = {cid for cid, c in ALL_CHECKS if c.method == "rigorous"}

@@ -15,6 +15,7 @@ torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
 
 from htaf_theory.nn import HTAFSpike, binarize, htaf_spike  # noqa: E402
+from htaf_theory.validation import InvalidParameterError  # noqa: E402
 
 T, FEATURES, HIDDEN = 4, 8, 32
 
@@ -140,3 +141,27 @@ def test_snntorch_binarized_spikes_are_binary_trains_and_pickles():
     assert smooth > 0.8 and binary > 0.8, (smooth, binary)
     clone = pickle.loads(pickle.dumps(net))
     assert isinstance(clone.lif.spike_grad, HTAFSpike) and clone.lif.spike_grad.a == 7.0
+
+
+def test_the_default_spike_function_spikes_in_both_libraries():
+    # the drop-in default emits binary spikes (and trains through h'): SpikingJelly and snnTorch alike
+    sj = pytest.importorskip("spikingjelly.activation_based.neuron")
+    from spikingjelly.activation_based import functional
+    lif = sj.LIFNode(tau=2.0, surrogate_function=HTAFSpike(7.03, 3.24))
+    x = (torch.randn(32, 8) * 3).requires_grad_()
+    out = torch.stack([lif(x) for _ in range(4)])
+    assert set(torch.unique(out).tolist()) <= {0.0, 1.0} and out.sum() > 0
+    out.sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+    functional.reset_net(lif)
+    snn = pytest.importorskip("snntorch")
+    leaky = snn.Leaky(beta=0.9, spike_grad=htaf_spike(7.03, 3.24))
+    mem = leaky.init_leaky()
+    spk, mem = leaky(torch.randn(32, 8) * 3, mem)
+    assert set(torch.unique(spk.detach()).tolist()) <= {0.0, 1.0} and spk.sum() > 0
+
+
+@pytest.mark.parametrize("value", ["False", 0, 1, None, [0]])
+def test_spike_flags_are_true_or_false(value):
+    with pytest.raises(InvalidParameterError, match="must be True or False"):
+        HTAFSpike(2.0, 3.0, spiking=value)

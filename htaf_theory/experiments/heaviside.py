@@ -177,7 +177,7 @@ def _activation(cfg: HeavisideConfig):
     if cfg.method == "htaf":
         if cfg.mode == "surrogate":           # the exact step forward, h' backward (heaviside_htaf_grad)
             return hnn.HTAFSpike(cfg.a, cfg.b, spiking=True)
-        return hnn.HTAFSpike(cfg.a, cfg.b) if cfg.net == "snn" else hnn.HTAF(cfg.a, cfg.b)
+        return hnn.HTAFSpike(cfg.a, cfg.b, spiking=False) if cfg.net == "snn" else hnn.HTAF(cfg.a, cfg.b)
     if cfg.method == "ss":
         return hnn.ScaledSigmoid(cfg.gamma)
     return hnn.HeavisideSTE(cfg.surrogate, cfg.slope, cfg.amplitude)

@@ -38,6 +38,13 @@ def _learnable_raw(name: str, value: float) -> torch.Tensor:
     return raw
 
 
+def _as_flag(name: str, value) -> bool:
+    """A True/False argument; a string, number or list is refused by name ("False" is truthy in Python)."""
+    if not isinstance(value, bool):
+        raise InvalidParameterError(f"{name} must be True or False; got {name}={value!r}")
+    return value
+
+
 def _checked_state(module: nn.Module, state, gains: tuple, flags: tuple = ("binary",)) -> dict:
     """A module's extra state checked whole before any of it is used: a dict holding every gain in ``gains`` (a
     finite number > 0) and, optionally, the truth values in ``flags``; anything else is an InvalidParameterError
@@ -90,8 +97,8 @@ class HTAF(nn.Module):
         a, b = _as_float("a", a), _as_float("b", b)
         if backward not in BACKWARDS:
             raise InvalidParameterError(f"backward must be one of {BACKWARDS}; got backward={backward!r}")
-        self.learnable = learnable
-        self.binary = binary
+        self.learnable = _as_flag("learnable", learnable)
+        self.binary = _as_flag("binary", binary)
         self.backward = backward
         if learnable:
             self.a_raw = nn.Parameter(_learnable_raw("a", a))
@@ -157,7 +164,7 @@ class ScaledSigmoid(nn.Module):
         self.gamma = _as_float("gamma", gamma)
         if backward not in ("exact", "double"):
             raise InvalidParameterError(f"backward must be 'exact' or 'double'; got backward={backward!r}")
-        self.binary = binary
+        self.binary = _as_flag("binary", binary)
         self.backward = backward
 
     def set_gamma(self, gamma: float) -> None:
@@ -290,11 +297,14 @@ class HTAFSpike(nn.Module):
     It is applied to v - threshold, as SpikingJelly's ``surrogate_function=`` (``neuron.LIFNode``,
     ``neuron.IFNode``, ...) and snnTorch's ``spike_grad=`` (``snntorch.Leaky``) are:
 
-    * ``spiking=False`` (default, the paper's HTAF): the smooth h(v), with its exact gradient, no
-      surrogate mismatch; train like this, then deploy with ``binary=True`` (or ``binarize(model)``);
-    * ``spiking=True`` (the surrogate-gradient variant, SpikingJelly's convention): the exact step
-      forward and h'(v) backward;
+    * ``spiking=True`` (default, SpikingJelly's and snnTorch's convention): the exact step forward (binary
+      spikes) and h'(v) as its surrogate gradient backward;
+    * ``spiking=False`` (the paper's smooth protocol): the smooth h(v), with its exact gradient; train like this,
+      then deploy with ``binary=True`` (or ``binarize(model)``);
     * ``binary=True``: the exact step, for inference.
+
+    Shape:
+        - Input: (*), the membrane potential minus the threshold; Output: (*), the same shape.
 
     Parameters
     ----------
@@ -304,17 +314,17 @@ class HTAFSpike(nn.Module):
     Examples
     --------
     >>> HTAFSpike(7.0, 3.2)
-    HTAFSpike(a=7, b=3.2, spiking=False)
+    HTAFSpike(a=7, b=3.2, spiking=True)
     >>> import torch
-    >>> HTAFSpike(7.0, 3.2, spiking=True)(torch.tensor([-0.1, 0.0, 0.3]))
+    >>> HTAFSpike(7.0, 3.2)(torch.tensor([-0.1, 0.0, 0.3]))
     tensor([0., 1., 1.])
     """
 
-    def __init__(self, a: float, b: float, spiking: bool = False, binary: bool = False):
+    def __init__(self, a: float, b: float, spiking: bool = True, binary: bool = False):
         super().__init__()
         self._a, self._b = _as_float("a", a), _as_float("b", b)
-        self.spiking = spiking
-        self.binary = binary
+        self.spiking = _as_flag("spiking", spiking)
+        self.binary = _as_flag("binary", binary)
 
     @property
     def a(self) -> float:
@@ -330,7 +340,7 @@ class HTAFSpike(nn.Module):
 
     def set_spiking_mode(self, spiking: bool) -> None:
         """SpikingJelly's switch between the step (``True``) and the smooth function (``False``)."""
-        self.spiking = spiking
+        self.spiking = _as_flag("spiking", spiking)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.binary:
@@ -395,8 +405,9 @@ class BinaryLinear(nn.Linear):
         return F.linear(x, self.binary_weight(), self.bias)
 
 
-def htaf_spike(a: float, b: float, spiking: bool = False) -> HTAFSpike:
-    """snnTorch's convention, a callable to pass as ``spike_grad=``: ``snntorch.Leaky(beta, spike_grad=htaf_spike(7, 3.2))``."""
+def htaf_spike(a: float, b: float, spiking: bool = True) -> HTAFSpike:
+    """snnTorch's convention, a callable to pass as ``spike_grad=``: ``snntorch.Leaky(beta, spike_grad=htaf_spike(7, 3.2))``
+    (binary spikes forward, h' backward; ``spiking=False`` gives the smooth h)."""
     return HTAFSpike(a, b, spiking=spiking)
 
 
