@@ -63,10 +63,6 @@ class CellConfig:
     _TUPLE_FIELDS: tuple[str, ...] = ()
     _HASH_OMIT_AT_DEFAULT: dict = {}
 
-    def run(self, data_home=None, checkpoint_path=None) -> dict:   # pragma: no cover - every subclass defines it
-        """Train or simulate this cell and return its result record (``train.make_record``)."""
-        raise NotImplementedError
-
     def validate_results(self, results: dict) -> str:
         """'' if a stored record's ``results`` hold what this kind of cell's readers need, else what is wrong (the
         fields every record has are checked by ``store.validate_record``)."""
@@ -208,11 +204,6 @@ class RunConfig(CellConfig):
             raise InvalidParameterError(f"monitor_every must be an integer >= 0; got monitor_every={self.monitor_every!r}")
         if self.surrogate is not None and self.surrogate not in ("sigmoid", "tanh", "rect"):
             raise InvalidParameterError(f"surrogate must be one of ('sigmoid', 'tanh', 'rect'); got surrogate={self.surrogate!r}")
-
-    def run(self, data_home=None, checkpoint_path=None) -> dict:
-        """Train this cell (``train.run_cell``, imported lazily: configs sit below the trainers) and return its record."""
-        from .train import run_cell
-        return run_cell(self, data_home, checkpoint_path)
 
     def validate_results(self, results: dict) -> str:
         """'' if a stored record's ``results`` hold what every trainer record holds and the figures read, else what

@@ -23,7 +23,11 @@ from .store import ResultStore
 
 
 def run_one(cfg, data_home=None, checkpoint_path=None) -> dict:
-    """Run one cell: every cell config carries its own ``run`` (``RunConfig.run`` trains with ``train.run_cell``)."""
+    """Run one cell with its trainer: ``train.run_cell`` for a ``RunConfig`` (configs are data and import no
+    trainer); a config defined beside its own trainer (``HeavisideConfig``, ``B3Config``) runs through its ``run``."""
+    if isinstance(cfg, RunConfig):
+        from .train import run_cell
+        return run_cell(cfg, data_home, checkpoint_path)
     return cfg.run(data_home, checkpoint_path)
 
 __all__ = ["run_cells", "InlineExecutor"]
