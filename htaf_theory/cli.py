@@ -77,7 +77,8 @@ def _cmd_params(args) -> int:
         labels += [("radius", p.radius), ("log h'(radius)", p.log_grad_at_radius)]
     width = max(len(k) for k, _ in labels)
     for k, v in labels:
-        print(f"{k:<{width}}  {_fmt(v) if k != 'b (inner slope)' else f'{v:.10g}'}")
+        # a and b exactly as selected (shortest round-trip digits): a shortened a or b may break the stated bound
+        print(f"{k:<{width}}  {repr(float(v)) if k in ('a (outer gain)', 'b (inner slope)') else _fmt(v)}")
     return 0
 
 
@@ -227,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     except OverflowError as err:
         print(f"htaf {args.command}: error: an argument is too extreme for float64 ({err})", file=sys.stderr)
         return 2
+    except BrokenPipeError:                 # the reader closed the pipe (``htaf params | head``): nothing to report
+        sys.stderr.close()
+        return 0
     except OSError as err:
         if err.filename is None:
             raise

@@ -377,8 +377,14 @@ def table6(eps=0.1, delta=0.1, a_values=(5, 10, 20, 30, 40, 50, 100, 500, 1000, 
             raise InvalidParameterError(f"delta={delta!r} is so small that min_b(a={a}) = {b!r} is not a finite float64 "
                                         "table entry (valid range of delta: about (1e-300, inf))")
         d = _PAPER_DECIMALS.get(a, 3)
-        # round(.., 9) first so that an exact decimal is not pushed up by float noise
-        up = math.ceil(round(b * 10**d, 9)) / 10**d
+        # round(.., 9) first so that an exact decimal is not pushed up by float noise; then the printed value
+        # itself must be admissible (the rounding may have pulled it just below min_b): else the next decimal up
+        k = math.ceil(round(b * 10**d, 9))
+        if not _exactly_admissible(float(a), k / 10**d, float(delta), float(eps)):
+            k = math.ceil(_least_admissible_float_b(float(a), b, float(eps), float(delta)) * 10**d)
+            while not _exactly_admissible(float(a), k / 10**d, float(delta), float(eps)):
+                k += 1                              # one step at most: k / 10^d rounds to within an ulp
+        up = k / 10**d
         rows.append(Table6Row(a=float(a), b_exact=b, decimals=d, b_rounded_up=up,
                               b_paper=PAPER_TABLE6.get(a) if paper else None))
     return rows

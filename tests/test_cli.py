@@ -166,3 +166,13 @@ def test_a_figure_whose_inputs_are_missing_writes_nothing(monkeypatch, tmp_path,
     assert figs.run_figures(["fake"], size="quick", out_dir=tmp_path / "out", results_dir=tmp_path / "res") == 1
     assert list((tmp_path / "out").iterdir()) == []
     assert "nothing written" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [["--radius", "2"], [], ["--eps", "0.05", "--delta", "0.3"], ["--delta", "1", "--a", "2.2"]])
+def test_the_printed_pair_keeps_its_bound(args, capsys):
+    from htaf_theory.params import approx_error
+    assert main(["params", *args]) == 0
+    out = dict(line.rsplit(None, 1) for line in capsys.readouterr().out.splitlines() if line.strip())
+    a, b = float(out["a (outer gain)"]), float(out["b (inner slope)"])
+    eps, delta = float(out["eps"]), float(out["delta"])
+    assert float(approx_error(a, b, delta)) <= eps

@@ -223,3 +223,11 @@ def test_select_names_an_array_argument(kwargs, name):
     args = {"eps": 0.1, "delta": 0.1, "a": 10.0} | kwargs
     with pytest.raises(ValueError, match=f"{name} must be a single number"):
         params.select(args["eps"], args["delta"], a=args["a"])
+
+
+@pytest.mark.parametrize("scale", [2.24 + 3e-12, 2.24 + 1e-11, 1.11 + 2e-12])
+def test_table6_rounds_up_to_an_admissible_printed_value(scale):
+    d = float(params.min_b(10.0, 0.1, 1.0)) / scale
+    row = params.table6(eps=0.1, delta=d, a_values=(10,))[0]
+    assert row.b_rounded_up >= row.b_exact
+    assert float(params.approx_error(10.0, row.b_rounded_up, d)) <= 0.1
