@@ -302,6 +302,11 @@ def log_tail_constant_mp(a, b, dps: int | None = None):
         return mpmath.log(4 * a * b) - a - 2 * mpmath.log1p(mpmath.exp(-a))
 
 
+def _cancel_digits(a) -> int:
+    """Guard digits for a difference of two logarithms of size about a (log h' ~ -a far from 0 for a large a)."""
+    return int(max(mpmath.log10(abs(mpf(a))), 0)) + 10
+
+
 @_honours_precision
 def tail_ratio_mp(x, a, b, dps: int | None = None):
     """h'(x) / (C e^{-2b|x|}), in log space.
@@ -309,8 +314,11 @@ def tail_ratio_mp(x, a, b, dps: int | None = None):
     >>> print(mpmath.nstr(tail_ratio_mp(10, 11, 2), 12))
     1.0
     """
+    # log h' and log C are both about -a (sech^2(a/2)): their difference needs log10(a) more digits than the result
+    with mp.workdps(dps + _cancel_digits(a)):
+        log_ratio = _log_grad_parts(x, a, b) - log_tail_constant_mp(a, b, dps=mp.dps) + 2 * mpf(b) * abs(mpf(x))
     with mp.workdps(dps):
-        return mpmath.exp(_log_grad_parts(x, a, b) - log_tail_constant_mp(a, b, dps=dps) + 2 * mpf(b) * abs(mpf(x)))
+        return mpmath.exp(log_ratio)
 
 
 @_honours_precision
@@ -390,9 +398,10 @@ def tail_rate_mp(a, b, dps: int | None = None):
     >>> print(mpmath.nstr(tail_rate_mp(11, 2), 15))
     4.0
     """
-    with mp.workdps(dps + 20):
+    with mp.workdps(dps + 20 + _cancel_digits(a)):
         a_, b_ = mpf(a), mpf(b)
-        x1 = (mpmath.log(2 * a_) + 60) / (2 * b_)
+        # the tail starts near log(2a)/(2b) for a large a and near 0 for a small one (then only (1 + u)^-2 matters)
+        x1 = (max(mpmath.log(2 * a_), 0) + 60) / (2 * b_)
         x2 = x1 + 1 / b_
         rate = -(_log_grad_parts(x2, a, b) - _log_grad_parts(x1, a, b)) / (x2 - x1)
     with mp.workdps(dps):

@@ -57,3 +57,14 @@ def test_arb_functions_take_plain_numbers():
     assert precise.htaf_arb(1, 10, 2).overlaps(arb(str(precise.htaf_mp(1, 10, 2, dps=40))))
     with pytest.raises(InvalidParameterError, match="x must be an arb ball"):
         precise.htaf_arb(None, 10, 2)
+
+
+@pytest.mark.parametrize("a, b", [(1e-30, 1.0), (1e-10, 3.0), (1e60, 1.0), (1e200, 0.5)])
+def test_tail_rate_is_2b_at_extreme_gains(a, b):
+    assert float(precise.tail_rate_mp(a, b)) == pytest.approx(2 * b, rel=1e-12)
+
+
+@pytest.mark.parametrize("x, a, b", [(200.0, 1e80, 1.0), (400.0, 1e150, 1.0), (50.0, 1e20, 2.0)])
+def test_tail_ratio_does_not_depend_on_the_precision_at_huge_gains(x, a, b):
+    low, high = precise.tail_ratio_mp(x, a, b), precise.tail_ratio_mp(x, a, b, dps=600)
+    assert float(low) == pytest.approx(float(high), rel=1e-12) and float(high) == pytest.approx(1.0, rel=1e-9)
