@@ -92,13 +92,14 @@ def _output_gap(out: torch.Tensor, ref: torch.Tensor) -> float:
 
 def swap_report(model: nn.Module, X: torch.Tensor, eps: float = 0.01, decision: str | None = None,
                 reset=None) -> SwapReport:
-    """Measure, on inputs ``X``, what swapping every HTAF-like layer of ``model`` for the exact step changes.
+    """Measure, on inputs ``X``, what swapping every HTAF-like layer of ``model`` for the exact step changes (in eval
+    mode: batch norm uses its running statistics, dropout is off; every module's mode is restored afterwards).
 
     For each HTAF / ScaledSigmoid / HTAFSpike module (in call order): its transition half-width delta at
     ``eps``, the share of pre-activations inside |z| < delta, the share of outputs not eps-close to 0 or 1,
     the mean gap |H(z) - h(z)| beside Theorem C.1's per-unit bound eps + P(|z| < delta), how much the layer's
     output moves when every layer is swapped, and how much the prediction moves when this layer alone is.
-    When the last such layer feeds a final ``nn.Linear`` (weights beta), ``c1_bound`` is
+    When the last such layer feeds a final ``nn.Linear`` (weights beta) whose output is the model's, ``c1_bound`` is
     mean_k sum_j |beta_kj| (eps + P(|z_j| < delta)), which bounds that layer's ``alone_prediction_change``
     (Theorem C.1 on the empirical measure; for a one-hidden-layer network it bounds ``prediction_change``).
 
@@ -135,11 +136,15 @@ def swap_report(model: nn.Module, X: torch.Tensor, eps: float = 0.01, decision: 
     """
     if decision not in (None, "sign", "argmax"):
         raise InvalidParameterError(f"decision must be None, 'sign' or 'argmax'; got decision={decision!r}")
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.floating, np.integer)):
+        raise InvalidParameterError(f"eps must be a number in (0, 1/2); got eps={eps!r}")
     eps = float(check_eps(eps))
     if not isinstance(model, nn.Module):
         raise InvalidParameterError(f"model must be a torch.nn.Module; got {type(model).__name__}")
     if not isinstance(X, torch.Tensor):
         raise InvalidParameterError(f"X must be a torch.Tensor; got {type(X).__name__}")
+    if not X.is_floating_point():
+        raise InvalidParameterError(f"X must be a floating-point tensor (the network's inputs); got dtype {X.dtype}")
     if X.dim() == 0 or X.shape[0] == 0:
         raise InvalidParameterError(f"X must hold at least one sample, batch first; got shape {tuple(X.shape)}")
     if X.is_floating_point() and not bool(torch.isfinite(X).all()):
@@ -157,8 +162,11 @@ def swap_report(model: nn.Module, X: torch.Tensor, eps: float = 0.01, decision: 
     calls: list[nn.Module] = []
     seen: dict[nn.Module, list[tuple[torch.Tensor, torch.Tensor]]] = {}
 
+    outputs: list = []
+
     def hook(module, inputs, output):
         calls.append(module)
+        outputs[:] = [output]                     # the last leaf's output: the head's, if the model returns it
         if module in seen:
             seen[module].append((inputs[0].detach(), output.detach()))
 
@@ -177,10 +185,19 @@ def swap_report(model: nn.Module, X: torch.Tensor, eps: float = 0.01, decision: 
         finally:
             for m, flag in before.items():
                 m.binary = flag
+        if not isinstance(out, torch.Tensor):
+            raise InvalidParameterError(f"model(X) must return a tensor; got {type(out).__name__} (wrap the model so "
+                                        f"that it returns the output to compare)")
+        head_is_output.append(bool(outputs) and isinstance(outputs[0], torch.Tensor) and outputs[0].shape == out.shape
+                              and bool(torch.equal(outputs[0].detach(), out.detach())))
         return out.detach(), {m: (torch.cat([z.reshape(-1) for z, _ in v]), torch.cat([y.reshape(-1) for _, y in v]))
                               for m, v in seen.items()}
 
+    head_is_output: list[bool] = []
     handles = [m.register_forward_hook(hook) for m in leaves]
+    # a diagnostic leaves the model as it found it: eval mode while measuring (no batch-norm update, no dropout)
+    modes = {m: m.training for m in model.modules()}
+    model.eval()
     try:
         f_smooth, smooth = run(set())
         order = [m for m in dict.fromkeys(calls) if m in seen]
@@ -190,6 +207,8 @@ def swap_report(model: nn.Module, X: torch.Tensor, eps: float = 0.01, decision: 
     finally:
         for h in handles:
             h.remove()
+        for m, mode in modes.items():
+            m.training = mode
     if any(smooth[m][0].numel() == 0 for m in layers):
         unused = [names[m] for m in layers if smooth[m][0].numel() == 0]
         raise InvalidParameterError(f"model(X) never called the HTAF-like layer(s) {unused}; nothing to measure there")
@@ -214,6 +233,9 @@ def swap_report(model: nn.Module, X: torch.Tensor, eps: float = 0.01, decision: 
     if repeated:
         report.c1_note = (f"Thm C.1 bound not computed: layer(s) {repeated} run more than once per forward (a recurrent or "
                           "spiking net, whose state depends on the swapped outputs); the theorem is for f = beta^T H(z)")
+    elif not head_is_output[0]:
+        report.c1_note = ("Thm C.1 bound not computed: the model's output is not its last layer's output (it is "
+                          "transformed after the head), and the theorem is for f = beta^T H(z)")
     else:
         _c1_head_bound(report, order[-1], called, smooth, eps)
     return report

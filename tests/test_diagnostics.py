@@ -118,3 +118,48 @@ def test_a_nan_input_row_is_warned_about():
     X = torch.tensor([[0.5], [float("nan")], [1.0]])
     with pytest.warns(RuntimeWarning, match="1 of 3 samples"):
         swap_report(net, X, eps=0.1)
+
+
+def test_swap_report_measures_in_eval_mode_and_restores_the_mode():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.BatchNorm1d(8), HTAF(10.0, 2.0), torch.nn.Dropout(0.5),
+                              torch.nn.Linear(8, 2))
+    net.train()
+    X = torch.randn(64, 3)
+    stats = net[1].running_mean.clone()
+    reports = [swap_report(net, X, eps=0.1).prediction_change for _ in range(3)]
+    assert len(set(reports)) == 1                                  # dropout off: the same report every time
+    assert torch.equal(net[1].running_mean, stats)                 # batch norm not updated
+    assert all(m.training for m in net.modules())
+
+
+def test_no_c1_bound_where_the_output_is_not_the_heads():
+    class Scaled(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = torch.nn.Sequential(torch.nn.Linear(1, 4), HTAF(10.0, 2.0), torch.nn.Linear(4, 1))
+
+        def forward(self, x):
+            return 100.0 * self.body(x)
+
+    rep = swap_report(Scaled(), torch.linspace(-1, 1, 50)[:, None], eps=0.1)
+    assert rep.c1_bound is None and "not its last layer's output" in rep.c1_note
+
+
+@pytest.mark.parametrize("kwargs, match", [({"eps": [0.1]}, "eps"), ({"X": torch.arange(4)[:, None]}, "floating"),
+                                           ({"model": "tuple"}, "must return a tensor")])
+def test_swap_report_refuses_bad_input_by_name(kwargs, match):
+    class Pair(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = torch.nn.Sequential(torch.nn.Linear(1, 4), HTAF(10.0, 2.0), torch.nn.Linear(4, 1))
+
+        def forward(self, x):
+            return self.body(x), x
+
+    args = {"model": torch.nn.Sequential(torch.nn.Linear(1, 4), HTAF(10.0, 2.0)), "X": torch.randn(5, 1), "eps": 0.1}
+    args.update(kwargs)
+    if args["model"] == "tuple":
+        args["model"] = Pair()
+    with pytest.raises(InvalidParameterError, match=match):
+        swap_report(args["model"], args["X"], eps=args["eps"])
