@@ -253,3 +253,35 @@ def test_zone_penalty_keeps_only_the_latest_forward_pass():
     alive = sum(r() is not None for r in refs)
     assert alive <= 1, alive                  # the latest pass only (50 were retained before)
     assert len(zone._inputs) == 2             # its two HTAF layers' inputs
+
+
+@pytest.mark.parametrize("a", [2.0, 1.0, 2.19])
+def test_zone_penalty_refuses_a_layer_without_a_zone(a):
+    net = torch.nn.Sequential(torch.nn.Linear(2, 3), HTAF(a, 3.0))
+    with pytest.raises(InvalidParameterError, match="never 0.1-close"):
+        ZonePenalty(net, eps=0.1, lam=1.0)
+
+
+def test_zone_penalty_refuses_gains_lowered_after_construction():
+    layer = HTAF(5.0, 3.0)
+    net = torch.nn.Sequential(torch.nn.Linear(2, 3), layer)
+    zone = ZonePenalty(net, eps=0.1, lam=1.0)
+    layer.set_gains(1.0, 3.0)
+    net(torch.randn(4, 2))
+    with pytest.raises(InvalidParameterError, match="never 0.1-close"):
+        zone.penalty()
+
+
+def test_a_no_grad_forward_keeps_the_training_pass_for_the_penalty():
+    net = torch.nn.Sequential(torch.nn.Linear(2, 3), HTAF(5.0, 3.0))
+    zone = ZonePenalty(net, eps=0.1, lam=1.0)
+    net(torch.randn(4, 2))
+    with torch.no_grad():
+        net(torch.randn(4, 2))
+    value = zone.penalty()
+    assert float(value) > 0 and value.requires_grad
+
+
+def test_zone_penalty_refuses_what_is_not_a_model():
+    with pytest.raises(InvalidParameterError, match="torch.nn.Module"):
+        ZonePenalty("net", eps=0.1, lam=1.0)

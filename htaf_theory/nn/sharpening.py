@@ -241,11 +241,15 @@ class ZonePenalty:
     """
 
     def __init__(self, model: nn.Module, eps: float, lam: float):
+        if not isinstance(model, nn.Module):
+            raise InvalidParameterError(f"model must be a torch.nn.Module; got {type(model).__name__}")
         self.eps = float(check_eps(as_scalar("eps", eps)))
         self.lam = float(check_positive("lam", as_scalar("lam", lam)))
         self.layers = frontier_layers(model)
         if not self.layers:
             raise InvalidParameterError("model has no HTAF, HTAFSpike or ScaledSigmoid layer to penalise")
+        for name, m in self.layers:
+            self._delta(name, m)
         self._inputs: list[torch.Tensor] = []
         # a new forward of the whole model starts a new pass: the inputs of earlier passes whose penalty was never
         # asked for are dropped, so they do not keep their graphs alive
@@ -253,8 +257,21 @@ class ZonePenalty:
         self._handles += [m.register_forward_pre_hook(self._keep) for _, m in self.layers]
         self.last = None
 
+    def _delta(self, name: str, module: nn.Module) -> float:
+        """The layer's half-width at eps; a layer that is never eps-close to the step (a <= min_a(eps)) has none, and
+        its penalty would be a constant 1 with no gradient: refused by name."""
+        delta = layer_delta(module, self.eps)
+        if not math.isfinite(delta):
+            raise InvalidParameterError(
+                f"layer {name!r} ({module!r}) is never {self.eps:g}-close to the step (its outer gain is at or below "
+                f"min_a(eps) = {float(min_a(self.eps)):.6g}), so it has no zone to penalise: raise a above min_a(eps)")
+        return delta
+
     def _new_pass(self, module, inputs) -> None:
-        self._inputs.clear()
+        # a forward without gradient (an evaluation between the training forward and ``penalty()``) keeps the
+        # training pass's inputs
+        if torch.is_grad_enabled():
+            self._inputs.clear()
 
     def _keep(self, module, inputs) -> None:
         if torch.is_grad_enabled():
@@ -262,7 +279,8 @@ class ZonePenalty:
 
     def penalty(self) -> torch.Tensor:
         """The penalty of the model's latest forward pass (then forgotten); 0 if there was none or it had no inputs."""
-        terms = [_sech2(z / layer_delta(m, self.eps)).mean() for m, z in self._inputs if z.numel() > 0]
+        names = {m: n for n, m in self.layers}
+        terms = [_sech2(z / self._delta(names.get(m, "?"), m)).mean() for m, z in self._inputs if z.numel() > 0]
         self._inputs.clear()
         if not terms:
             return torch.zeros(())
