@@ -92,3 +92,54 @@ def test_a_checkpoint_that_does_not_fit_is_set_aside_for_either_kind(kind, chang
     assert record["timings"]["resumed_from_epoch"] == 0
     assert (tmp_path / "c.pt.invalid").exists()
     assert record["results"]["history"]["loss"] == pytest.approx(fresh["results"]["history"]["loss"], rel=1e-6)
+
+
+FIXED = HeavisideConfig(net="dhn", method="htaf", a=5.0, b=4.72, epochs=4, checkpoint_every=1, channels=(4, 8))
+KINDS_FIXED = {**KINDS, "heaviside-fixed": (FIXED, KINDS["heaviside"][1])}
+
+
+def _activation_key(state, field):
+    return next(k for k, v in state["model"].items() if isinstance(v, dict) and field in v)
+
+
+def _gains(state):
+    key = _activation_key(state, "a")
+    state["model"][key] = {**state["model"][key], "a": 1e30, "b": 1e-30}
+
+
+def _binary(state):
+    key = _activation_key(state, "binary")
+    state["model"][key] = {**state["model"][key], "binary": True}
+
+
+def _nan_weight(state):
+    key = next(k for k, v in state["model"].items() if isinstance(v, torch.Tensor) and v.is_floating_point())
+    state["model"][key] = state["model"][key].clone().fill_(float("nan"))
+
+
+def _adam_step(state):
+    first = next(iter(state["opt"]["state"].values()))
+    first["step"] = torch.tensor(-3.0)
+
+
+TAMPERED = {"gains": _gains, "binary": _binary, "lr": lambda s: s["opt"]["param_groups"][0].update(lr=1e6),
+            "adam-step": _adam_step, "nan-weights": _nan_weight,
+            "best-without-state": lambda s: s["best"].update(score=2.0, state=None),
+            "best-score-text": lambda s: s["best"].update(score="abc"),
+            "short-history": lambda s: s["history"]["loss"].pop()}
+
+
+@pytest.mark.parametrize("change", TAMPERED)
+def test_a_tampered_checkpoint_is_set_aside_not_used(change, data_home, tmp_path, monkeypatch):
+    kind = "heaviside-fixed"
+    monkeypatch.setitem(KINDS, kind, KINDS_FIXED[kind])
+    cfg, run = KINDS_FIXED[kind]
+    fresh = run(cfg, data_home)
+    cfg, run, ckpt = _interrupted_checkpoint(kind, data_home, tmp_path, monkeypatch)
+    state = torch.load(ckpt, weights_only=False)
+    TAMPERED[change](state)
+    torch.save(state, ckpt)
+    with pytest.warns(RuntimeWarning, match="ignoring checkpoint"):
+        record = run(cfg, data_home, ckpt)
+    assert record["timings"]["resumed_from_epoch"] == 0 and (tmp_path / "c.pt.invalid").exists()
+    assert record["results"]["history"]["loss"] == pytest.approx(fresh["results"]["history"]["loss"], rel=1e-6)

@@ -19,6 +19,7 @@ planted in a results folder cannot run code when it is loaded.
 from __future__ import annotations
 
 import copy
+import math
 import os
 import time
 import warnings
@@ -103,12 +104,73 @@ def _same_entry(kept, current) -> bool:
     return type(kept) is type(current)
 
 
+def _finite_tensors(entries: dict) -> bool:
+    return all(bool(torch.isfinite(v).all()) for v in entries.values() if isinstance(v, torch.Tensor) and v.is_floating_point())
+
+
+def _checked_contents(state: dict, parts: Parts) -> str:
+    """Why the checkpoint's values (not only its shapes) cannot be this cell's, or ''.
+
+    The freshly built parts are the reference: every non-tensor entry of the model's state (an activation's gains
+    and ``binary`` flag) must equal the fresh model's unless a schedule moves the gains (then the Sharpening state
+    is checked separately); the optimizer's hyper-parameters must equal the fresh optimizer's; every weight is
+    finite; Adam's step counts are >= 0; the history's ``epoch`` list is 0..epoch-1 and every per-epoch list as
+    long; a kept best epoch has a finite score, an epoch before the checkpoint's and a state."""
+    fresh = parts.model.state_dict()
+    model = state["model"]
+    if not isinstance(model, dict) or not _finite_tensors(model):
+        return "its model state is not finite (NaN or infinite weights)"
+    if parts.sharpening is None:
+        for key, value in fresh.items():
+            if not isinstance(value, torch.Tensor) and key in model and model[key] != value:
+                return f"its model state {key!r} = {model[key]!r} is not the cell's {value!r}"
+    opt = state["opt"]
+    fresh_groups = parts.opt.state_dict()["param_groups"]
+    groups = opt.get("param_groups") if isinstance(opt, dict) else None
+    if not isinstance(groups, list) or len(groups) != len(fresh_groups):
+        return "its optimizer state is not this cell's"
+    for group, fresh_group in zip(groups, fresh_groups):
+        for key, value in fresh_group.items():
+            if key != "params" and (not isinstance(group, dict) or group.get(key) != value):
+                return f"its optimizer setting {key!r} = {group.get(key) if isinstance(group, dict) else group!r} is not the cell's {value!r}"
+    for entries in (opt.get("state") or {}).values():
+        step = entries.get("step") if isinstance(entries, dict) else None
+        if step is not None and not (float(step) >= 0 and math.isfinite(float(step))):
+            return f"its optimizer step count {float(step)!r} is not a count"
+        if isinstance(entries, dict) and not _finite_tensors(entries):
+            return "its optimizer state is not finite"
+    epoch, history = state["epoch"], state["history"]
+    if "epoch" in history and history["epoch"] != list(range(epoch)):
+        return f"its history lists epochs {history['epoch'][:6]!r}..., not 0..{epoch - 1}"
+    for key in ("loss", "val_binarized", "test_binarized"):
+        if key in history and isinstance(history[key], list) and len(history[key]) != epoch:
+            return f"its history {key!r} has {len(history[key])} entries for {epoch} epochs"
+    best = state.get("best")
+    if isinstance(best, dict):
+        score, kept, at = best.get("score"), best.get("state"), best.get("epoch")
+        if score is not None:
+            if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+                return f"its best-epoch score {score!r} is not a finite number"
+            if not isinstance(kept, dict) or not _finite_tensors(kept):
+                return "its best-epoch score has no (finite) state"
+            if isinstance(at, bool) or not isinstance(at, int) or not 0 <= at < epoch:
+                return f"its best epoch {at!r} is not one of the epochs run (0..{epoch - 1})"
+            if parts.sharpening is None:
+                for key, value in fresh.items():
+                    if not isinstance(value, torch.Tensor) and key in kept and kept[key] != value:
+                        return f"its best-epoch state {key!r} = {kept[key]!r} is not the cell's {value!r}"
+    return ""
+
+
 def restore(state: dict, parts: Parts, history: dict, select: bool) -> str:
     """Load a checkpoint into ``parts``; '' on success, else why it does not fit (another architecture, an empty or
     partial model state, optimizer state of other shapes or types, another history, a best-epoch state of another
     model, a missing or out-of-step Sharpening state). On failure ``parts`` may be half loaded: rebuild them."""
     if select and not isinstance(state.get("best"), dict):
         return "it has no best-epoch state, which this cell's selection needs"
+    why = _checked_contents(state, parts)
+    if why:
+        return why
     try:
         parts.model.load_state_dict(state["model"])          # strict: every key, every shape
         parts.opt.load_state_dict(state["opt"])
