@@ -6,7 +6,8 @@ Near 0 HTAF's h' is a sigmoid surrogate of slope a b (``htaf_theory.widths``), s
 SS is first a comparison of widths. Here every family's candidates are placed on one axis, the half-width at half
 maximum (HWHM) of the derivative the network trains with:
 
-* **ladder**: ``LADDER`` = 6 HWHM rungs from 0.1 to 3 in equal log steps, the same for every family;
+* **ladder**: ``LADDER`` = 8 HWHM rungs from 0.026 to 3 in equal log steps, the same for every family (planned
+  as 6 from 0.1 to 3; widened at the narrow end since the SNN's best sat on the 0.1 edge);
 * **htaf-surrogate**: the exact step forward, h' backward, at gains ``GAINS`` (b from the rung:
   ``widths.htaf_b_for_width``); **htaf-smooth**: h trained, the step swapped in (the paper's protocol), same pairs;
 * **matched**: for every htaf-surrogate candidate, the sigmoid surrogate with the same peak and HWHM
@@ -37,7 +38,11 @@ from .staging import select_on_validation
 __all__ = ["LADDER", "GAINS", "FAIR_NETS", "FAIR_FAMILIES", "EVAL_SEEDS", "DEPTHS", "EPOCHS", "candidates",
            "fair_cells", "fair_plan", "fair_family", "rung_of", "cell_width", "TAG", "budget_cells"]
 
-LADDER = width_ladder(0.1, 3.0, 6)
+_BASE = width_ladder(0.1, 3.0, 6)
+_STEP = _BASE[1] / _BASE[0]
+#: 8 HWHM rungs in equal log steps, 0.026 to 3: the planned 6 from 0.1 to 3, widened by two at the narrow end
+#: because the SNN's best sat on the 0.1 edge (HTAF-surrogate and STE)
+LADDER = (_BASE[0] / _STEP ** 2, _BASE[0] / _STEP, *_BASE)
 GAINS = (5.0, 30.0)
 FAIR_NETS = ("mlp", "conv", "bnn", "snn")
 #: the families each net chooses one candidate of on seed 0's validation split
@@ -47,7 +52,7 @@ DEPTHS = (2, 4, 8)
 EPOCHS = 20
 STE_KINDS = ("sigmoid", "tanh", "rect")
 TAG = "m1dfair"
-_QUICK = dict(ladder=(LADDER[2], LADDER[4]), gains=(5.0,), seeds=(1, 2), depths=(2,), epochs=2)
+_QUICK = dict(ladder=(_BASE[2], _BASE[4]), gains=(5.0,), seeds=(1, 2), depths=(2,), epochs=2)
 
 
 def _sig(value: float) -> float:
@@ -128,9 +133,9 @@ def fair_cells(quick: bool) -> list[HeavisideConfig]:
 
 
 def budget_cells(cells: list[HeavisideConfig]) -> list[HeavisideConfig]:
-    """The main job's slice: on the MLP, seed 0, the rung nearest 0.77 (``LADDER[3]``) of HTAF in both modes at
-    a = 5, its matched sigmoid, STE sigmoid and SS: 5 cells."""
-    w = LADDER[3]
+    """The main job's slice: on the MLP, seed 0, the rung nearest 0.77 of HTAF in both modes at a = 5, its matched
+    sigmoid, STE sigmoid and SS: 5 cells."""
+    w = _BASE[3]
     htaf = dict(method="htaf", a=5.0, b=_sig(htaf_b_for_width(5.0, w)))
     keep = {_cell("mlp", 0, False, mode="surrogate", **htaf), _cell("mlp", 0, False, mode="smooth", **htaf),
             _cell("mlp", 0, False, method="ste", surrogate="sigmoid", slope=_sig(ste_slope_for_width("sigmoid", w))),
