@@ -35,7 +35,7 @@ from htaf_theory.experiments.config import RunConfig
 from htaf_theory.experiments.memory import keep_freed_memory
 from htaf_theory.experiments.model import MLP, make_activation
 from htaf_theory.nn.subnormals import flushing_denormals
-from htaf_theory.experiments.throughput import epoch_matmuls, matmul_gflops
+from throughput import epoch_matmuls, matmul_gflops
 from htaf_theory.experiments.train import grad_norms, make_optimizer
 
 HIDDEN = (256, 256, 128)

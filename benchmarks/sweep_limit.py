@@ -2,7 +2,7 @@
 the core-time the cells really took (their records hold it).
 
 For each sweep with records in the results folder: the FLOPs of every matmul (and, for t1, convolution) the
-cells performed (training: forward, weight and input gradients, ``experiments.throughput.epoch_matmuls``;
+cells performed (training: forward, weight and input gradients, ``benchmarks/throughput.py``: ``epoch_matmuls``;
 evaluation: the forward passes on every split, smooth and deployed, and the swap report's), divided by the fp32
 matmul throughput at the cell's own shapes with one torch thread (the sweeps run one thread per worker). That
 throughput is the one the cell's worker measured right after training it (``timings.matmul_gflops``: same core,
@@ -23,7 +23,7 @@ from collections import defaultdict
 import torch
 
 from bench_activation import cpu_model
-from htaf_theory.experiments.throughput import epoch_matmuls, matmul_gflops
+from throughput import epoch_matmuls, matmul_gflops
 
 
 def mlp_flops(record: dict) -> tuple[float, list]:

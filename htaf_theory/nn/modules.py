@@ -15,7 +15,8 @@ from torch.nn import functional as F
 from ..validation import InvalidParameterError
 from .functional import BACKWARDS, SURROGATES, _as_float, heaviside, heaviside_htaf_grad, heaviside_ste, htaf, scaled_sigmoid
 
-__all__ = ["HTAF", "ScaledSigmoid", "Heaviside", "HeavisideSTE", "HTAFSpike", "htaf_spike", "binarize", "BinaryLinear"]
+__all__ = ["HTAF", "ScaledSigmoid", "Heaviside", "HeavisideSTE", "HTAFSpike", "htaf_spike", "binarize", "BinaryLinear",
+           "matched_sigmoid", "recalibrate_batchnorm"]
 
 
 # ---- modules ----------------------------------------------------------------------------------
@@ -198,10 +199,14 @@ class Heaviside(nn.Module):
 class HeavisideSTE(nn.Module):
     """Exact step forward, surrogate gradient backward (straight-through estimator, App. D.4).
 
-    Args:
-        surrogate: "sigmoid", "tanh" or "rect" (``htaf_theory.core.ste_surrogate_grad``).
-        slope: the surrogate's slope k > 0 (its width is 1/k up to a constant: ``htaf_theory.widths.ste_width``).
-        amplitude: a factor on the surrogate gradient (default 1); ``matched_sigmoid`` sets it.
+    Parameters
+    ----------
+    surrogate : {"sigmoid", "tanh", "rect"}
+        The surrogate derivative (``htaf_theory.core.ste_surrogate_grad``).
+    slope : float
+        Its slope k > 0 (the width is 1/k up to a constant: ``htaf_theory.widths.ste_width``).
+    amplitude : float
+        A factor on the surrogate gradient (default 1); ``matched_sigmoid`` sets it.
 
     Shape:
         - Input: (*), any shape; Output: (*), the same shape, values 0 and 1.
@@ -252,11 +257,15 @@ def recalibrate_batchnorm(model: nn.Module, batches, binarized: bool = True) -> 
     batch-norm layers run in training mode meanwhile (dropout stays off); every module's mode and momentum are
     restored. The model is changed in place and returned.
 
-    Args:
-        model: a ``torch.nn.Module``.
-        batches: an iterable of input tensors (or (input, target) pairs: the first element is used), e.g. the
-            training set in chunks; at least one batch.
-        binarized: run the batches through the deployed (step) network (default) or the model as it is.
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The network; changed in place and returned.
+    batches : iterable
+        Input tensors (or (input, target) pairs: the first element is used), e.g. the training set in chunks; at
+        least one batch.
+    binarized : bool
+        Run the batches through the deployed (step) network (default) or through the model as it is.
 
     >>> import torch
     >>> net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), HTAF(10.0, 2.0))

@@ -1,9 +1,13 @@
-"""Tests for htaf_theory.experiments.throughput: the matmul yardstick of the sweep limit."""
+"""Tests for benchmarks/throughput.py: the matmul yardstick of the benchmark scripts."""
+import sys
+from pathlib import Path
+
 import pytest
 
 torch = pytest.importorskip("torch")
 
-from htaf_theory.experiments.throughput import epoch_matmuls, matmul_gflops  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from throughput import epoch_matmuls, matmul_gflops  # noqa: E402
 
 
 def test_epoch_matmuls_count_the_flops_of_one_epoch():

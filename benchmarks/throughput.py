@@ -1,10 +1,8 @@
-"""The machine's fp32 matmul throughput at a full-batch MLP's own shapes: the yardstick of the trainer's limits.
+"""The machine's fp32 matmul throughput at a full-batch MLP's own shapes: the yardstick of the benchmarks' limits.
 
 ``epoch_matmuls`` lists the matmuls of one training epoch (forward, weight and input gradients); ``matmul_gflops``
-times exactly that sequence. ``run_cell`` measures it once per cell, in the worker, right after training (the
-record's ``timings.matmul_gflops``), so that ``benchmarks/sweep_limit.py`` divides each cell's matmul FLOPs by the
-throughput of the same core at the same time: measured later, on a shared machine, the figure can move by 1.5x,
-and the ratio with it.
+times exactly that sequence. ``sweep_limit.py``, ``bench_training.py`` and ``bench_epoch_parts.py`` divide matmul
+FLOPs by it (a helper of the benchmark scripts, which run from this folder; not part of the package).
 """
 from __future__ import annotations
 
