@@ -92,7 +92,7 @@ def _cmd_check(args) -> int:
             raise NotADirectoryError(20, "not a directory", str(folder))
         folder.mkdir(parents=True, exist_ok=True)
     return run_report(include_slow=args.slow, write_docs=write, mutants=args.mutants or None,
-                      report_dir=args.report_dir, progress=sys.stderr)
+                      report_dir=args.report_dir, progress=sys.stderr, claims=args.claims or None)
 
 
 def _executor(args):
@@ -167,6 +167,8 @@ def _add_size(parser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="htaf", description="HTAF h(x) = sigmoid(a tanh(b x)): theory, checks, experiments")
+    from . import __version__
+    parser.add_argument("--version", action="version", version=f"htaf {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("params", help="choose (a, b) from eps and delta (Proposition 3.1)")
@@ -180,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_params)
 
     c = sub.add_parser("check", help="verify every claim of the paper and print the report (--write: also claims.md)")
+    c.add_argument("claims", nargs="*", metavar="CLAIM_ID",
+                   help="check only these claims (e.g. thm3.2.a prop3.1.suff; default: every claim)")
     c.add_argument("--slow", action="store_true", help="also rerun every rigorous search from scratch (minutes)")
     c.add_argument("--mutants", action="store_true", help="also run the mutation tests (always when writing the report)")
     c.add_argument("--write", action="store_true",

@@ -176,3 +176,23 @@ def test_the_printed_pair_keeps_its_bound(args, capsys):
     a, b = float(out["a (outer gain)"]), float(out["b (inner slope)"])
     eps, delta = float(out["eps"]), float(out["delta"])
     assert float(approx_error(a, b, delta)) <= eps
+
+
+def test_version(capsys):
+    import htaf_theory
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.strip() == f"htaf {htaf_theory.__version__}"
+
+
+def test_check_runs_the_claims_named(capsys):
+    assert main(["check", "thm3.2.b", "sec3.2.width"]) == 0
+    out = capsys.readouterr().out
+    assert "2 claims: 2 verified" in out and "prop3.1.suff" not in out
+    assert max(len(line) for line in out.splitlines()) <= 120
+
+
+def test_check_refuses_an_unknown_claim_and_a_partial_report(capsys):
+    assert main(["check", "thm9.9"]) == 2
+    assert "unknown claim id(s) ['thm9.9']" in capsys.readouterr().err
+    assert main(["check", "thm3.2.b", "--write"]) == 2
