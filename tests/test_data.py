@@ -250,3 +250,13 @@ def test_a_field_beyond_the_csv_limit_is_a_data_error_naming_the_file(data_home,
     (tmp_path / "winequality-white.csv").write_text("\n".join(lines) + "\n")
     with pytest.raises(data.DataError, match="winequality-white.csv: not a readable CSV file"):
         data.load_dataset("wine", tmp_path, allow_modified=True)
+
+
+def test_load_mnist1d_returns_copies_a_caller_may_change():
+    pytest.importorskip("mnist1d")
+    from htaf_theory.data import load_mnist1d
+    first = load_mnist1d()
+    first["train"][0][:] = 0.0
+    first["test"] = None
+    again = load_mnist1d()
+    assert again["test"] is not None and float(abs(again["train"][0]).sum()) > 0
