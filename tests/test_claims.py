@@ -118,7 +118,7 @@ def test_report_exit_status_and_markdown(tmp_path, monkeypatch):
         assert f"`{cid}`" in text
     assert "git" in text and "python-flint" in text
     failing = proofs_check.CheckResult("basic", "precise", "-", "counterexample", "", "x")
-    monkeypatch.setattr(report, "run_all", lambda include_slow=False, progress=None: [failing])
+    monkeypatch.setattr(report, "run_all", lambda include_slow=False, progress=None, claims=None: [failing])
     assert report.run_report(stream=io.StringIO(), write_docs=False) == 1
 
 

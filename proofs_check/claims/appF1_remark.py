@@ -91,13 +91,13 @@ CLAIM = Claim(
     "decreases (to a finite limit as a -> inf); params.select(radius=R) returns a*(R)",
     "App. F.1 remark (corrected)", "eps = delta = 0.1, R > delta",
     [Check("numerical", remark_precise)],
-    note="The paper says increasing a and decreasing b gives larger tail gradients. Along the frontier that holds only "
-         "up to a*(R), and a*(R) depends on the radius: log10 h'(1) is -4.30 at a = 5, -3.90 at a = 7.03 (the peak), "
-         "-4.24 at a = 10, -6.07 at a = 20, -8.20 at a = 5000 (eps = delta = 0.1). Far enough out the order reverses for "
-         "any two pairs (Thm 3.2(a): the smaller b decays slower), so no a is best at every radius.",
-    target="corrected",
-    correction="holds only if a < a*(R), at a fixed radius R: a*(R) = 5.46, 7.03, 11.7, 21.1 for R = 0.5, 1, 3, 10 "
-               "(eps = delta = 0.1), and h'(R) at a = 20 over h'(R) at a = 7.03 is 0.0068 at R = 1 but 7.6e12 at R = 10")
+    note="The paper says increasing a and decreasing b gives larger gradients in the tail region; far enough out that "
+         "holds for any two frontier pairs (Thm 3.2(a): the smaller b decays slower). Our addition is the fixed-radius "
+         "picture: along the frontier h'(R) increases in a only up to a*(R), and a*(R) depends on the radius: a*(R) = "
+         "5.46, 7.03, 11.7, 21.1 for R = 0.5, 1, 3, 10 (eps = delta = 0.1); log10 h'(1) is -4.30 at a = 5, -3.90 at "
+         "a = 7.03 (the peak), -4.24 at a = 10, -6.07 at a = 20, -8.20 at a = 5000; h'(R) at a = 20 over h'(R) at "
+         "a = 7.03 is 0.0068 at R = 1 and 7.3e12 at R = 10.",
+    target="addition")
 
 
 #: a deliberately wrong variant (the paper's literal remark): its checks must reject it with a counterexample

@@ -68,12 +68,11 @@ CLAIM = Claim("fig1c.ss-ratio",
               "has heavier tails than SS (same slope at 0) iff a > 2",
                "Fig. 1(c); the a > 2 criterion is ours", "a, b > 0",
                [Check("symbolic", ss_symbolic), Check("precise", ss_precise)],
-               note="The paper presents HTAF's tails as heavier than SS's without condition. That holds only for a > 2: "
-                    "at a = 2 both decay at rate a b, and for a < 2 HTAF's tail is lighter. App. F.2.1's printed pair "
+               note="The paper's statement is about Fig. 1(c), at parameters lost in extraction. The a > 2 criterion is "
+                    "our addition: at a = 2 both decay at rate a b, and for a < 2 HTAF's tail is lighter. App. F.2.1's printed pair "
                     "'(2, 11)' is a = 11, b = 2 under our (b, a) reading of its pairs (docs/reproduction.md, Fig. 7); "
                     "read as (a, b) it would sit exactly at a = 2.",
-               target="corrected",
-               correction="holds only if a > 2: at a = 2 both tails decay at rate a b, below it HTAF's is lighter")
+               target="addition")
 
 
 #: a deliberately wrong variant ('heavier iff a > 1'): its checks must reject it with a counterexample

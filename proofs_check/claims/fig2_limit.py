@@ -3,8 +3,8 @@
 With a = L (1 + r) and z = 1/(1 + r) = L/a: a min_b(a) delta = L artanh(z)/z, and
 d/da [a min_b(a)] < 0  <=>  N(z) = z/(1 - z^2) - artanh(z) > 0, where
 N(z)/z^3 = sum_{k>=1} (2k/(2k+1)) z^{2k-2} >= 2/3 (all coefficients positive, so N/z^3 increases in z).
-Hence a b > L/delta is necessary but not sufficient: (a, b) = (2, 11) has a b = 22 > log(9)/0.1 = 21.97,
-yet a = 2 < L(0.1), so its error sigma(-2 tanh(1.1)) = 0.1678 exceeds 0.1.
+Hence a b > L/delta is necessary but not sufficient: (a, b) = (5, 4.4) has a > L(0.1) and a b = 22 > log(9)/0.1 =
+21.97, yet b < min_b(5) = 4.72, so its error sigma(-5 tanh(0.44)) = 0.1122 exceeds 0.1.
 """
 
 from __future__ import annotations
@@ -50,12 +50,13 @@ def precise(impl=None) -> CheckResult:
     grid = [(e, d) for e in (1e-6, 1e-3, 0.1, 0.3, 0.49) for d in (1e-3, 0.1, 10.0)]
     for eps, delta in grid:
         bad += point(eps, delta, impl)
-    ab = 2.0 * 11.0
-    err = float(impl.approx_error(2.0, 11.0, 0.1))
-    if not (ab > math.log(9) / 0.1 and err > 0.1):
-        bad.append(f"(a, b) = (2, 11): a b = {ab}, error {err!r}: expected a b > L/delta and error > eps")
-    domain = "eps in {1e-6..0.49}, delta in {1e-3, 0.1, 10}, 60 a each; (2, 11) shows a b > L/delta is not sufficient"
-    return from_violations("fig2.limit", "precise", domain, bad, f"(2, 11): error {err:.4f} > 0.1", f"{len(grid)} (eps, delta)")
+    # a counterexample with a > L: a b above the limit, and still not 0.1-close (a < L would fail for every b)
+    ab = 5.0 * 4.4
+    err = float(impl.approx_error(5.0, 4.4, 0.1))
+    if not (ab > math.log(9) / 0.1 and 5.0 > float(impl.min_a(0.1)) and err > 0.1):
+        bad.append(f"(a, b) = (5, 4.4): a b = {ab}, error {err!r}: expected a > L, a b > L/delta and error > eps")
+    domain = "eps in {1e-6..0.49}, delta in {1e-3, 0.1, 10}, 60 a each; (5, 4.4) shows a b > L/delta is not sufficient"
+    return from_violations("fig2.limit", "precise", domain, bad, f"(5, 4.4): error {err:.4f} > 0.1", f"{len(grid)} (eps, delta)")
 
 
 @timed
@@ -90,12 +91,11 @@ CLAIM = Claim(
     "Sec. 3.2, Fig. 2", "eps in (0, 1/2), delta > 0, a > L(eps)",
     [Check("symbolic", symbolic, covers="step"), Check("precise", precise), CERTIFIED[0].replay_check(),
      CERTIFIED[0].search_check()],
-    note="The paper says a min_b(a) 'converges to 22' (eps = delta = 0.1): the limit is log(9)/0.1 = 21.97, approached "
-         "from above, and a b >= 22 alone does not make h 0.1-close: (a, b) = (2, 11) has error 0.1678.",
-    target="corrected",
-    correction="counterexample to our reading of a condition lost in extraction ('a b -> 22 suffices'): the limit is "
-               "L/delta = 21.97, approached from above, so a b > 21.97 is necessary, not sufficient; (a, b) = (2, 11) "
-               "has a b = 22 and error 0.1678 > 0.1")
+    note="The paper's visible text, a min_b(a) 'converges to 22' (eps = delta = 0.1), is right: the limit is "
+         "log(9)/0.1 = 21.97, approached from above. The condition that followed was lost in extraction; our "
+         "reconstruction is that a b > 21.97 is necessary, not sufficient: (a, b) = (5, 4.4) has a > L(0.1), a b = 22 "
+         "and error 0.1122 > 0.1; the (b, a) reading of the paper's pair (11, 2) has error 0.1024.",
+    target="reconstruction")
 
 
 #: a deliberately wrong variant (the b bound without artanh): its checks must reject it with a counterexample

@@ -93,8 +93,9 @@ def basic_symbolic(impl=None) -> CheckResult:
 
 
 CLAIM = Claim("sec3.2.basic", "h is smooth, strictly increasing, h(0) = 1/2, h(-x) = 1 - h(x), range (sigma(-a), sigma(a))",
-               "Sec. 3.2", "a, b > 0", [Check("symbolic", basic_symbolic), Check("precise", basic_precise)],
-               full_domain=True)
+               "Sec. 3.2 (Eq. 1)", "a, b > 0", [Check("symbolic", basic_symbolic), Check("precise", basic_precise)],
+               full_domain=True, target="addition",
+               note="Properties of Eq. 1 the paper uses without stating them; ours to check.")
 
 
 #: a deliberately wrong variant (h shifted by 1e-3): its checks must reject it with a counterexample
