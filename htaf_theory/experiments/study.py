@@ -15,7 +15,7 @@ SS); each family's choice on the validation split runs on seeds 0-9 (stage 2). I
 HTAF window runs in both modes on seeds 0-9 (the decomposition: swap cost = smooth - surrogate at the same (a, b),
 gradient cost = surrogate - best STE). Seeds vary the initialisation and the batch order; the test set is fixed.
 
-Sizes: ``full`` as above (about 780 cells); ``budget`` (the main job's slice) the MLP's four candidates nearest the
+Sizes: ``full`` as above (864 cells); ``budget`` (the main job's slice) the MLP's four candidates nearest the
 package's choices on seed 0; ``quick`` 2 epochs on the MLP (CI).
 """
 from __future__ import annotations
