@@ -201,3 +201,25 @@ def test_every_figure_and_table_of_the_inventory_is_one_the_paper_has():
     assert "WideResNet" in by_name["Table 9"].out_of_scope                                   # App. G.4
     assert "Fig. 2" in by_name and not any(i.item.startswith("docs/") for i in INVENTORY)
     assert "does not consistently improve" in by_name["App. F.2.2 remark"].what              # the paper's own words
+
+
+def test_the_committed_claims_report_was_generated_from_this_code():
+    from pathlib import Path
+
+    from proofs_check.report import source_hash
+    text = (Path(__file__).resolve().parent.parent / "docs" / "claims.md").read_text()
+    assert f"Sources: {source_hash()} " in text, "docs/claims.md is stale: run `htaf check --write`"
+
+
+def test_the_source_hash_sees_a_change(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from proofs_check.report import source_hash
+    root = Path(__file__).resolve().parent.parent
+    for folder in ("proofs_check", "htaf_theory"):
+        shutil.copytree(root / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    before = source_hash(tmp_path)
+    core = tmp_path / "htaf_theory" / "core.py"
+    core.write_text(core.read_text() + "\n# a change\n")
+    assert source_hash(tmp_path) != before

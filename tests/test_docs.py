@@ -173,3 +173,45 @@ def test_the_environment_variable_table_is_what_the_code_reads():
     listed = set(re.findall(r"^\| `(HTAF_[A-Z_]+)`", table, re.M))
     assert read == listed, (sorted(read - listed), sorted(listed - read))
     assert len(listed) <= 8
+
+
+def _words(text: str) -> str:
+    """Lower-case words, punctuation and single letters dropped: the paper's text lost its formulas ("for large ,"),
+    so "for large x" is compared as "for large"."""
+    import re
+    return " ".join(w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 1 or w.isdigit())
+
+
+def _quotes_attributed_to_the_paper(text: str) -> list:
+    """Phrases in double quotes, or single quotes not part of a word, within a clause after "the paper" / "paper's" /
+    "its text" (the way the docs attribute a quotation)."""
+    import re
+    flat = re.sub(r"\s+", " ", text)
+    quote = r"""(?:"([A-Za-z0-9(][^"]{1,158}[A-Za-z0-9)])"|(?<![A-Za-z])'([A-Za-z0-9(][^']{1,158}[A-Za-z0-9)])'(?![A-Za-z]))"""
+    found = []
+    for m in re.finditer(r"(?:the paper\b|paper's|its text|the text)([^.;]{0,100}?)" + quote, flat, re.I):
+        phrase = (m.group(2) or m.group(3)).strip()
+        if "`" not in phrase and not phrase.startswith(("not ", "-m")):
+            found.append(phrase)
+    return found
+
+
+def test_every_phrase_the_docs_quote_from_the_paper_is_in_its_text():
+    paper = _words((ROOT.parent / "shared" / "paper" / "htaf_paper_text.txt").read_text()) \
+        if (ROOT.parent / "shared" / "paper").is_dir() else None
+    if paper is None:
+        pytest.skip("the paper's text is not beside the repository")
+    missing = []
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for phrase in _quotes_attributed_to_the_paper(doc.read_text()):
+            if _words(phrase) and _words(phrase) not in paper:
+                missing.append(f"{doc.name}: {phrase!r}")
+    assert not missing, missing
+
+
+def test_a_paraphrase_in_quotation_marks_is_found():
+    planted = 'The paper says "reducing b helps" with vanishing gradients.'
+    paper = _words((ROOT.parent / "shared" / "paper" / "htaf_paper_text.txt").read_text()) \
+        if (ROOT.parent / "shared" / "paper").is_dir() else "excessively large"
+    assert _quotes_attributed_to_the_paper(planted) == ["reducing b helps"]
+    assert _words("reducing b helps") not in paper
