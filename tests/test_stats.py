@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
+from htaf_theory.experiments import stats
 from htaf_theory.experiments.stats import compare_records, paired_comparison
 from htaf_theory.validation import InvalidParameterError
 
@@ -171,3 +172,36 @@ def test_widening_a_printed_paired_interval_gives_the_corrected_resampled_one(di
     nb = paired_comparison(diffs, b, lower_is_better=False, design="resplits", test_train_ratio=ratio)
     mean, low, high = resplit_interval(plain.low, plain.high, len(diffs), ratio)
     assert (low, high) == pytest.approx((nb.low, nb.high), rel=1e-9, abs=1e-12) and mean == pytest.approx(nb.mean, abs=1e-12)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: stats.paired_comparison([0.5, 0.6], [0.4, 0.5], lower_is_better=None), "lower_is_better"),
+    (lambda: stats.paired_comparison([0.5, 0.6], [0.4, 0.5], lower_is_better=False, test_train_ratio=0.3),
+     "test_train_ratio applies"),
+    (lambda: stats.paired_comparison([10 ** 400, 1], [1, 1], lower_is_better=False), "float64"),
+    (lambda: stats.paired_comparison([0.5, None], [0.4, 0.5], lower_is_better=False), "real numbers"),
+    (lambda: stats.paired_comparison(0.5, [0.4, 0.5], lower_is_better=False), "sequence"),
+    (lambda: stats.holm([0.01, 0.2], lower_is_better=False), "PairedComparison"),
+    (lambda: stats.resplit_interval(0, 1, 5, -1), "test_train_ratio"),
+    (lambda: stats.resplit_interval(0, 1, 0, 0.3), "n must be"),
+    (lambda: stats.resplit_interval(1, 0, 5, 0.3), "low <= high"),
+    (lambda: stats.resplit_interval(float("nan"), 0, 5, 0.3), "finite"),
+    (lambda: stats.chance_labels("4"), "integer"),
+    (lambda: stats.chance_labels(-3), "integer >= 0"),
+    (lambda: stats.equivalence([0.5, 0.6], [0.5, 0.6], margin=0), "margin"),
+])
+def test_statistics_refuse_nonsense_by_name(call, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        call()
+
+
+def test_equivalence_is_two_one_sided_tests():
+    same = [0.80, 0.81, 0.79, 0.80, 0.805, 0.795]
+    close = [v + 0.001 for v in same]
+    assert stats.equivalence(close, same, margin=0.01).label.startswith("equivalent")
+    far = [v + 0.02 for v in same]
+    assert stats.equivalence(far, same, margin=0.01).label.startswith("not shown")
+    # a wrong variant (one one-sided test only) would call a shift of -0.02 equivalent: TOST does not
+    assert stats.equivalence([v - 0.02 for v in same], same, margin=0.01).label.startswith("not shown")
+    noisy = stats.equivalence([0.7, 0.9, 0.75, 0.85], [0.8, 0.8, 0.8, 0.8], margin=0.01)
+    assert noisy.label.startswith("not shown") and noisy.low90 < -0.01 < 0.01 < noisy.high90

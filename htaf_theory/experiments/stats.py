@@ -90,10 +90,16 @@ class PairedComparison:
 
 def _finite_scores(name: str, values) -> list[float]:
     out = []
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise InvalidParameterError(f"scores must be a sequence of real numbers; got {type(values).__name__} for {name}")
     for v in values:
         if isinstance(v, bool) or not isinstance(v, numbers.Real):
             raise InvalidParameterError(f"scores must be real numbers; got {v!r} among {name}'s")
-        out.append(float(v))
+        try:
+            out.append(float(v))
+        except OverflowError:
+            raise InvalidParameterError(f"scores must be finite float64 numbers; got one of {name}'s beyond the range "
+                                        f"(about 1.8e308)") from None
     if not all(math.isfinite(v) for v in out):
         raise InvalidParameterError(f"scores must be finite; got {name}: {out}")
     return out
@@ -125,6 +131,11 @@ def paired_comparison(a_scores, b_scores, *, lower_is_better: bool, a: str = "A"
     """
     if design not in DESIGNS:
         raise InvalidParameterError(f"design must be one of {DESIGNS}; got design={design!r}")
+    if not isinstance(lower_is_better, bool):
+        raise InvalidParameterError(f"lower_is_better must be True or False; got lower_is_better={lower_is_better!r}")
+    if design == "seeds" and test_train_ratio is not None:
+        raise InvalidParameterError("test_train_ratio applies to design='resplits' only (seeds on one fixed test set "
+                                    f"need no correction); got test_train_ratio={test_train_ratio!r} with design='seeds'")
     if design == "resplits":
         if isinstance(test_train_ratio, bool) or not isinstance(test_train_ratio, numbers.Real) or not (
                 0 < test_train_ratio < math.inf):
@@ -170,6 +181,14 @@ def resplit_interval(low: float, high: float, n: int, test_train_ratio: float) -
     >>> tuple(round(v, 4) for v in resplit_interval(0.002, 0.038, 5, 2 / 7))
     (0.02, -0.008, 0.048)
     """
+    low, high = _finite_scores("the interval", [low, high])
+    if not low <= high:
+        raise InvalidParameterError(f"need low <= high; got low={low!r}, high={high!r}")
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 2:
+        raise InvalidParameterError(f"n must be the number of paired differences, an integer >= 2; got n={n!r}")
+    if isinstance(test_train_ratio, bool) or not isinstance(test_train_ratio, numbers.Real) or not (
+            0 < test_train_ratio < math.inf):
+        raise InvalidParameterError(f"test_train_ratio must be a finite number > 0; got test_train_ratio={test_train_ratio!r}")
     mean, half = (low + high) / 2, (high - low) / 2
     wide = half * math.sqrt(1 + n * test_train_ratio)
     return mean, mean - wide, mean + wide
@@ -187,6 +206,11 @@ def holm(comparisons: list[PairedComparison], *, lower_is_better: bool) -> list[
     >>> [c.holm_label for c in holm(rows, lower_is_better=True)]
     ['better', 'no detectable difference at n = 4']
     """
+    if not all(isinstance(c, PairedComparison) for c in comparisons):
+        bad = next(c for c in comparisons if not isinstance(c, PairedComparison))
+        raise InvalidParameterError(f"holm adjusts PairedComparison results (paired_comparison); got {type(bad).__name__}")
+    if not isinstance(lower_is_better, bool):
+        raise InvalidParameterError(f"lower_is_better must be True or False; got lower_is_better={lower_is_better!r}")
     m = len(comparisons)
     order = sorted(range(m), key=lambda i: comparisons[i].p)
     adjusted, running = [1.0] * m, 0.0
@@ -206,7 +230,9 @@ def chance_labels(m: int) -> float:
     >>> chance_labels(40)
     2.0
     """
-    return round((1 - CONFIDENCE) * m, 10)
+    if isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 0:
+        raise InvalidParameterError(f"m must be a count of intervals, an integer >= 0; got m={m!r}")
+    return round((1 - CONFIDENCE) * int(m), 10)
 
 
 def _seed(record: dict):
