@@ -14,7 +14,7 @@ def _blocks() -> list[str]:
     return [b for path in (USAGE, ROOT / "README.md") for b in re.findall(r"```python\n(.*?)```", path.read_text(), flags=re.S)]
 
 
-def test_usage_has_the_snippets_the_issues_ask_for():
+def test_usage_has_the_snippets_a_user_needs():
     text = "\n".join(_blocks())
     for needle in ("LIFNode", "snntorch.Leaky", "swap_report", "binarize", "Sharpening", "ZonePenalty", 'backward="double"'):
         assert needle in text, needle

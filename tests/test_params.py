@@ -141,7 +141,7 @@ def test_approx_error_matches_mpmath():
 @pytest.mark.parametrize("r", [1e-15, 1e-12, 1e-9, 1e-6, 1.0, 1e6])
 @pytest.mark.parametrize("delta", [1e-3, 10.0])
 def test_select_near_min_a_is_admissible_or_refused(eps, r, delta):
-    # a hair above min_a used to step b one ulp at a time (~1e9 steps); now a bounded search
+    # a hair above min_a a one-ulp-at-a-time search for b would take ~1e9 steps: the search is bounded
     a = float(params.min_a(eps)) * (1 + r)
     try:
         p = params.select(eps, delta, a=a)

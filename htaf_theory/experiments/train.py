@@ -284,8 +284,8 @@ def run_cell(cfg: RunConfig, data_home=None, checkpoint_path: str | Path | None 
 def make_record(cfg, started: float, train_seconds: float, start_epoch: int, results: dict, optimizer=None) -> dict:
     """A cell's result record: its config and key, the versions and machine that made it, timings, results.
 
-    (Records made by version 0.3 also hold ``timings.matmul_gflops`` and ``probe_s``, a matmul throughput probe run
-    after every cell; ``benchmarks/sweep_limit.py`` now measures it once, from the cells' FLOP count.)
+    Older records may also hold ``timings.matmul_gflops`` and ``probe_s`` (a per-cell matmul probe, see CHANGELOG);
+    ``benchmarks/sweep_limit.py`` uses them where present.
     """
     return {
         "config": cfg.to_dict(), "key": cfg.key(), "name": cfg.name(), "seed": cfg.seed,

@@ -181,8 +181,8 @@ def kernel_path() -> str:
     """Which float32 CPU kernels the torch layer runs in this process: ``"native c"`` (the C library's loops),
     ``"torch"`` (the torch formulas: HTAF_KERNELS=compiled or eager, or no library), or ``"unused"`` (no activation
     has asked for the library yet; nothing is compiled to find out). Results move with rounding, so every training
-    record stores this (records made before version 0.3.1 may say ``"native avx512"``: an intrinsics path since
-    removed, which gave the same bits as the C loops)."""
+    record stores this (an older record may say ``"native avx512"``: an intrinsics path that gave the same bits as
+    the C loops; see CHANGELOG)."""
     if not native_enabled():
         return "torch"
     if "lib" not in _state:

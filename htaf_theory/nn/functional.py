@@ -108,7 +108,7 @@ def _sech2(t):
     """sech^2(t), accurate everywhere and with an autograd derivative that does not cancel (double backward).
 
     |t| < 1: 1 - tanh^2(t), whose derivative -2 tanh(t) (1 - tanh^2(t)) is accurate near 0 (the tail form's
-    derivative 2 s(2t) s(-2t) (s(-2t) - s(2t)) cancels there: h'' was 0 at x = 1e-30). |t| >= 1: 4 sigmoid(2t)
+    derivative 2 s(2t) s(-2t) (s(-2t) - s(2t)) cancels there and gives h'' = 0 at x = 1e-30). |t| >= 1: 4 sigmoid(2t)
     sigmoid(-2t), accurate in the tails where 1 - tanh^2 is 0.
     """
     th = _tanh(t)
