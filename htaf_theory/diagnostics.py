@@ -82,8 +82,8 @@ class SwapReport:
 
 
 def _swappable(module: nn.Module) -> bool:
-    from .nn import HTAF, HTAFSpike, ScaledSigmoid
-    return isinstance(module, (HTAF, ScaledSigmoid, HTAFSpike))
+    from .nn import BINARIZABLE
+    return isinstance(module, BINARIZABLE)
 
 
 def _output_gap(out: torch.Tensor, ref: torch.Tensor) -> float:

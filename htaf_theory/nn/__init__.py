@@ -22,8 +22,8 @@ from ._native import kernel_path
 from .sharpening import Sharpening, ZonePenalty, layer_delta
 from .functional import BACKWARDS, SURROGATES, heaviside, heaviside_htaf_grad, heaviside_ste, htaf, scaled_sigmoid
 from .modules import (HTAF, BinaryLinear, Heaviside, HeavisideSTE, HTAFSpike, ScaledSigmoid, binarize, htaf_spike,
-                      matched_sigmoid, recalibrate_batchnorm)
+                      matched_sigmoid, recalibrate_batchnorm, BINARIZABLE)
 
 __all__ = ["htaf", "scaled_sigmoid", "heaviside", "heaviside_ste", "heaviside_htaf_grad", "HTAF", "ScaledSigmoid",
            "Heaviside", "HeavisideSTE", "HTAFSpike", "htaf_spike", "binarize", "SURROGATES", "BACKWARDS", "compile_enabled",
-           "kernel_path", "Sharpening", "ZonePenalty", "layer_delta", "BinaryLinear", "matched_sigmoid", "recalibrate_batchnorm"]
+           "kernel_path", "Sharpening", "ZonePenalty", "layer_delta", "BinaryLinear", "matched_sigmoid", "recalibrate_batchnorm", "BINARIZABLE"]

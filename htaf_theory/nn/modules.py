@@ -16,7 +16,7 @@ from ..validation import InvalidParameterError
 from .functional import BACKWARDS, SURROGATES, _as_float, heaviside, heaviside_htaf_grad, heaviside_ste, htaf, scaled_sigmoid
 
 __all__ = ["HTAF", "ScaledSigmoid", "Heaviside", "HeavisideSTE", "HTAFSpike", "htaf_spike", "binarize", "BinaryLinear",
-           "matched_sigmoid", "recalibrate_batchnorm"]
+           "matched_sigmoid", "recalibrate_batchnorm", "BINARIZABLE"]
 
 
 # ---- modules ----------------------------------------------------------------------------------
@@ -414,6 +414,10 @@ class BinaryLinear(nn.Linear):
         return F.linear(x, self.binary_weight(), self.bias)
 
 
+#: the modules ``binarize`` switches to the exact step (each has a ``binary`` flag and its gains in its extra state)
+BINARIZABLE = (HTAF, ScaledSigmoid, HTAFSpike)
+
+
 def htaf_spike(a: float, b: float, spiking: bool = True) -> HTAFSpike:
     """snnTorch's convention, a callable to pass as ``spike_grad=``: ``snntorch.Leaky(beta, spike_grad=htaf_spike(7, 3.2))``
     (binary spikes forward, h' backward; ``spiking=False`` gives the smooth h)."""
@@ -438,7 +442,7 @@ def binarize(model: nn.Module, strict: bool = True):
     """
     if not isinstance(model, nn.Module):
         raise InvalidParameterError(f"model must be a torch.nn.Module; got {type(model).__name__}")
-    kinds = (HTAF, ScaledSigmoid, HTAFSpike)
+    kinds = BINARIZABLE
     switched = {id(m): (m, m.binary) for m in model.modules() if isinstance(m, kinds)}
     if strict and not switched:
         raise InvalidParameterError(

@@ -36,14 +36,14 @@ import numbers
 from ..params import min_a, min_gamma, select, transition_width
 from ..validation import InvalidParameterError, as_scalar, check_eps, check_positive
 from .functional import _sech2
-from .modules import HTAF, HTAFSpike, ScaledSigmoid
+from .modules import BINARIZABLE, HTAF, HTAFSpike, ScaledSigmoid
 
 __all__ = ["Sharpening", "ZonePenalty", "frontier_layers", "layer_delta"]
 
 
 def frontier_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
     """(name, module) of every HTAF, HTAFSpike and ScaledSigmoid of ``model``, in ``named_modules`` order."""
-    return [(n, m) for n, m in model.named_modules() if isinstance(m, (HTAF, HTAFSpike, ScaledSigmoid))]
+    return [(n, m) for n, m in model.named_modules() if isinstance(m, BINARIZABLE)]
 
 
 def layer_delta(module: nn.Module, eps: float) -> float:
@@ -55,7 +55,7 @@ def layer_delta(module: nn.Module, eps: float) -> float:
     (0.111682, 0.099874)
     """
     eps = float(check_eps(as_scalar("eps", eps)))
-    if not isinstance(module, (HTAF, HTAFSpike, ScaledSigmoid)):
+    if not isinstance(module, BINARIZABLE):
         raise InvalidParameterError(f"module must be an HTAF, HTAFSpike or ScaledSigmoid; got {type(module).__name__}")
     if isinstance(module, ScaledSigmoid):
         return float(min_a(eps)) / module.gamma
