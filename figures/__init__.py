@@ -32,6 +32,16 @@ def out_dir_for(out_dir=None, size: str = "full") -> Path:
     return output_dir(out_dir, FIGURES_ENV, "figures/out" if size == "full" else f"figures/out-{size}")
 
 
+def _incomplete(sweep: str, size: str, results_dir) -> bool:
+    """Whether a sweep has cells missing from the store (every sweep a figure needs is listed at once)."""
+    from htaf_theory.experiments.sweeps import MissingResultsError, load_records
+    try:
+        load_records(sweep, size, results_dir)
+    except MissingResultsError:
+        return True
+    return False
+
+
 def run_figures(names=None, *, size: str = "full", out_dir=None, results_dir=None, run_missing: bool = False,
                 workers=None, executor=None) -> int:
     """Regenerate the named figures (all by default). Returns 0, or 1 if any figure could not be made."""
@@ -70,10 +80,14 @@ def run_figures(names=None, *, size: str = "full", out_dir=None, results_dir=Non
                 paths.append(write_csv(fctx, f"{name}_values", VALUES_HEADER, fctx.values))
             paths = [Path(os.replace(p, out / p.name) or out / p.name) for p in paths]
         except MissingResultsError as err:
-            print(f"{name}: results missing, nothing written: {err}", file=sys.stderr)
+            flag = "" if size == "full" else f" --size {size}"
+            missing = [sweep for sweep in module.SWEEPS if _incomplete(sweep, size, store_root)]
+            commands = "; ".join(f"htaf experiment {sweep}{flag}" for sweep in missing) or str(err)
+            print(f"{name}: results missing, nothing written; run {commands} (or htaf figures {name}{flag} --run)",
+                  file=sys.stderr)
             status = 1
             continue
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        print(f"{name}: wrote {', '.join(p.name for p in paths)}")
+        print(f"{name}: wrote {', '.join(p.name for p in paths)} in {out}")
     return status

@@ -153,12 +153,13 @@ def to_markdown(results: list[CheckResult], seconds: float, mutants=None) -> str
     return "\n".join(out) + "\n"
 
 
-def run_report(include_slow: bool = False, write_docs: bool = True, stream=sys.stdout, mutants: bool | None = None,
+def run_report(include_slow: bool = False, write_docs: bool = True, stream=None, mutants: bool | None = None,
                report_dir=None, progress=None, claims=None) -> int:
     """Run every check (or those of the ``claims`` ids); with ``mutants`` (default: when writing the docs) also the
     mutation score. ``progress``: a stream (e.g. sys.stderr) that gets a line per claim and one for the mutation
     tests. The written report is always the whole check: ``claims`` with ``write_docs`` is refused."""
     from . import select_claims
+    stream = sys.stdout if stream is None else stream        # looked up at call time (a redirected stdout counts)
     chosen = select_claims(claims)
     if claims and write_docs:
         from htaf_theory.validation import InvalidParameterError
