@@ -276,7 +276,18 @@ def _least_admissible_float_b(a: float, b: float, eps: float, delta: float) -> f
 
     b = max(b, 5e-324)                             # min_b may underflow to 0 for a huge delta
     if admissible(b):
-        return b
+        below = float(np.nextafter(b, 0.0))
+        if below <= 0 or not admissible(below):
+            return b
+        # min_b came out above the least admissible float (near min_a(eps) atanh(L/a) amplifies rounding): step down
+        # in doubling relative steps to an inadmissible b, then bisect up to the least admissible one
+        step = 2.0 ** -40
+        while step < 0.5 and admissible(b * (1 - step)):
+            step *= 2
+        low = b * (1 - step)
+        if admissible(low):                        # b/2 still admissible: search from the smallest subnormal
+            low = 5e-324
+        return _least_float_where(admissible, low) if not admissible(low) else low
     if not admissible(math.inf):
         raise InvalidParameterError(
             f"a={a!r} is too close to min_a(eps) = {float(min_a(eps))!r} for eps={eps!r}: even b = inf gives an "

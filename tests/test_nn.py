@@ -623,3 +623,7 @@ def test_recalibrate_batchnorm_restores_modes_and_needs_no_gradient(mode):
 def test_recalibrate_batchnorm_refuses_no_batches():
     with pytest.raises(InvalidParameterError, match="at least one batch"):
         hnn.recalibrate_batchnorm(_bn_net(), [])
+
+
+def test_repr_prints_fixed_gains_as_they_are():
+    assert "b=1e+300" in repr(hnn.HTAF(5.0, 1e300))

@@ -149,7 +149,7 @@ def test_select_near_min_a_is_admissible_or_refused(eps, r, delta):
         assert "too close to min_a" in str(err) or "must exceed" in str(err)
         return
     assert p.approx_error <= eps
-    assert p.b >= float(params.min_b(a, eps, delta)) * (1 - 1e-12)
+    assert p.b >= float(min_b_mp(a, eps, delta)) * (1 - 1e-12)       # the exact min_b: the float one may be high
 
 
 @pytest.mark.parametrize("eps", [1e-300, 0.1, 0.49])
@@ -231,3 +231,13 @@ def test_table6_rounds_up_to_an_admissible_printed_value(scale):
     row = params.table6(eps=0.1, delta=d, a_values=(10,))[0]
     assert row.b_rounded_up >= row.b_exact
     assert float(params.approx_error(10.0, row.b_rounded_up, d)) <= 0.1
+
+
+@pytest.mark.parametrize("rel", [1e-12, 1e-10, 1e-8])
+def test_select_returns_the_least_admissible_b_near_min_a(rel):
+    from htaf_theory.params import _exactly_admissible
+    a = float(params.min_a(0.1)) * (1 + rel)
+    b = params.select(0.1, 1.0, a=a).b
+    assert _exactly_admissible(a, b, 1.0, 0.1) and float(params.approx_error(a, b, 1.0)) <= 0.1
+    below = float(np.nextafter(b, 0.0))        # admissible means both: exactly, and as evaluated in float64
+    assert not (_exactly_admissible(a, below, 1.0, 0.1) and float(params.approx_error(a, below, 1.0)) <= 0.1)

@@ -140,7 +140,8 @@ class HTAF(nn.Module):
         return htaf(x, self.a, self.b, backward=self.backward)
 
     def extra_repr(self) -> str:
-        a, b = (float(torch.as_tensor(v).detach()) for v in (self.a, self.b))
+        # fixed gains are Python floats: printed as they are (a float32 tensor of 1e300 would print inf)
+        a, b = (v if isinstance(v, float) else float(v.detach()) for v in (self.a, self.b))
         text = f"a={a:.6g}, b={b:.6g}"
         if self.learnable:
             text += ", learnable=True"
