@@ -119,6 +119,13 @@ def _choice_info(rows, net, fam, quick_rungs: int) -> tuple[str, str, str]:
     return r["setting"], r["width"], f"{rung + 1}/{quick_rungs}{edge}"
 
 
+def _tost(e) -> str:
+    """The equivalence test unadjusted: its 90% interval and p (equivalent alone when p < 0.05)."""
+    if e is None:
+        return "-"
+    return f"[{100 * e.low90:+.2f}, {100 * e.high90:+.2f}], p = {e.p:.3f}"
+
+
 def _signed(text: str) -> str:
     return text.replace("better", "positive").replace("worse", "negative")
 
@@ -151,8 +158,7 @@ def tables(rows: list[dict], rungs: int = 6) -> dict:
                            _mean_se(choice[(net, fam)].values())])
     versus = []
     for (net, a, b), c, e, hl, el in zip(where, comps, equivs, holm1, eq1):
-        versus.append([ROW_OF_NET[net], f"{a} - {b}", _interval(c), hl or "-",
-                       "-" if e is None else f"[{100 * e.low90:+.2f}, {100 * e.high90:+.2f}]", el or "-"])
+        versus.append([ROW_OF_NET[net], f"{a} - {b}", _interval(c), hl or "-", _tost(e), el or "-"])
     # the tail: HTAF minus its matched sigmoid (depth 3 with each net; deeper MLPs), and HTAF minus STE there
     tcomps, tequivs, twhere = [], [], []
     for net in nets:
@@ -169,8 +175,7 @@ def tables(rows: list[dict], rungs: int = 6) -> dict:
     tail = []
     for (row, depth, bn, text), c, e, hl, el in zip(twhere, tcomps, tequivs, holm2, eq2):
         tail.append([row, depth, "yes" if bn else "no", text, "-" if c is None else f"{100 * c.mean_a:.1f}%",
-                     "-" if c is None else f"{100 * c.mean_b:.1f}%", _interval(c), hl or "-",
-                     "-" if e is None else f"[{100 * e.low90:+.2f}, {100 * e.high90:+.2f}]", el or "-"])
+                     "-" if c is None else f"{100 * c.mean_b:.1f}%", _interval(c), hl or "-", _tost(e), el or "-"])
     # batch norm after the swap, the direct swap loss, the training mode
     bcomps, bwhere = [], []
     for net in nets:
@@ -270,11 +275,11 @@ def make(ctx: FigureContext) -> list:
                                 ["Table 1 row", "training", "chosen on validation", "HWHM", "rung", "n",
                                  "deployed test acc. (s.e.)"], t["rows"], notes))
     paths.append(write_markdown(ctx, f"{NAME}_versus", "Width-matched Table 1: differences and equivalence",
-                                ["row", "A - B", "paired t, points", "Holm (this table)", f"90% interval (TOST +-{margin})",
+                                ["row", "A - B", "paired t, points", "Holm (this table)", f"TOST +-{margin}: 90% interval, p",
                                  "equivalence, Holm"], t["versus"], notes))
     paths.append(write_markdown(ctx, f"{NAME}_tail", "What HTAF's heavy tail does: HTAF minus its matched sigmoid",
                                 ["row", "hidden layers", "batch norm", "comparison", "A mean", "B mean",
-                                 "paired t, points", "Holm (this table)", f"90% interval (TOST +-{margin})",
+                                 "paired t, points", "Holm (this table)", f"TOST +-{margin}: 90% interval, p",
                                  "equivalence, Holm"], t["tail"],
                                 "The matched sigmoid has h''s peak and HWHM (htaf_theory.widths.matched_sigmoid_params) "
                                 "and differs from it only away from the centre; both train the exact step. Deeper MLPs: "

@@ -107,6 +107,40 @@ def test_a_planted_wrong_score_changes_the_study_tables(tmp_path):
     assert _study_cells(planted) != _study_cells(rows)
 
 
+FAIR = OUT / "mnist1d_fair_per_seed.csv"
+needs_fair = pytest.mark.skipif(not FAIR.exists(), reason="the width-matched study's per-seed data is not committed")
+
+
+def _fair_cells(rows) -> set:
+    from htaf_theory.figures import mnist1d_fair
+    t = mnist1d_fair.tables(rows, 8)
+    return {str(c) for key in ("rows", "versus", "tail", "batchnorm", "ladder") for row in t[key] for c in row}
+
+
+@needs_fair
+def test_the_width_matched_tables_recompute_from_the_committed_per_seed_data():
+    from htaf_theory.figures import mnist1d_fair
+    rows = mnist1d_fair.read_rows(FAIR)
+    committed = "".join((OUT / f"mnist1d_fair{suffix}.md").read_text()
+                        for suffix in ("", "_versus", "_tail", "_batchnorm", "_ladder"))
+    for cell in _fair_cells(rows):
+        assert f"| {cell} |" in committed or f"| {cell}\n" in committed, cell
+    counts = mnist1d_fair.tables(rows, 8)["counts"]
+    assert f"The study prints {counts['intervals']} difference intervals ({counts['labels']} labelled" in committed
+
+
+@needs_fair
+@pytest.mark.parametrize("role, metric", [("choice", "test_binarized"), ("deep", "test_binarized"),
+                                          ("choice", "test_binarized_recal"), ("candidate", "val_binarized")])
+def test_a_planted_wrong_score_changes_the_width_matched_tables(role, metric):
+    from htaf_theory.figures import mnist1d_fair
+    rows = mnist1d_fair.read_rows(FAIR)
+    i = next(k for k, r in enumerate(rows) if r["metric"] == metric and r["role"] == role)
+    planted = [dict(r) for r in rows]
+    planted[i]["value"] = repr(float(planted[i]["value"]) - 0.02)
+    assert _fair_cells(planted) != _fair_cells(rows)
+
+
 BRACKET = re.compile(r"\[[+-]\d+\.\d+, [+-]\d+\.\d+\]")
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
@@ -114,6 +148,7 @@ def _recomputed_tables() -> str:
     """The committed tables whose every interval the tests above recompute from committed per-unit data."""
     tables = [OUT / p.name.replace("_pairs.csv", ".md") for p in _pairs_files()]
     tables += sorted(OUT.glob("mnist1d_study*.md")) if STUDY.exists() else []
+    tables += sorted(OUT.glob("mnist1d_fair*.md")) if FAIR.exists() else []
     return "".join(t.read_text() for t in tables)
 
 
