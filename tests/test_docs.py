@@ -72,6 +72,7 @@ def _facts() -> list:
         (r"L\(0\.1\)/0\.1 = (\d+\.\d+)", math.log(9) / 0.1, "L(0.1)/0.1"),
         (r"(?:a = 2, b = 11|\(2, 11\)) has (?:a b = 22 and )?error (\d\.\d+)", float(params.approx_error(2.0, 11.0, 0.1)),
          "approx_error(2, 11, 0.1)"),
+        (r"\(5, 4\.4\) has error (\d\.\d+)", float(params.approx_error(5.0, 4.4, 0.1)), "approx_error(5, 4.4, 0.1)"),
         (r"log 99 = (\d+\.\d+)", math.log(99), "log 99"),
         (r"\b(five|six|seven|eight|\d+) inequalities", len(all_certified()), "committed certificates"),
     ], words
