@@ -223,9 +223,11 @@ def draw(ctx: FigureContext, rows: list[dict]) -> list:
         done = sorted({r["net"] for r in rows if r["role"] == "window"})
         pending = [ROW_OF_NET[n] for n in ("mlp", "conv", "bnn", "snn") if n not in done]
         paths.append(write_markdown(ctx, f"{NAME}_decomposition",
-                                    "MNIST-1D: every HTAF window, the training-mode difference and the surrogate's gap to STE", header2,
+                                    "MNIST-1D: every HTAF window, the training-mode difference and the surrogate's gap to "
+                                    "STE", header2,
                                     t["decomposition"], "Paired t over seeds on the fixed test set, 95%, accuracy "
-                                    "points; STE is each row's chosen STE. gap = training-mode difference + (surrogate - STE), seed by "
+                                    "points; STE is each row's chosen STE. gap = training-mode difference + (surrogate - STE), "
+                                    "seed by "
                                     "seed. Last column: the last HTAF layer's prediction change on test when it alone is "
                                     "swapped, beside Thm C.1's bound for it (eps = 0.01)."
                                     + (f" NOT YET RUN to completion (not shown): {', '.join(pending)}; "

@@ -16,7 +16,16 @@ from .core import (
                    scaled_sigmoid_grad,
 )
 
-__version__ = "0.4.0"
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml is its one source)."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("htaf-theory")
+    except PackageNotFoundError:             # a source tree that was never installed
+        return "0+unknown"
+
+
+__version__ = _version()
 
 __all__ = [
     "htaf", "htaf_complement", "htaf_grad", "htaf_grad2", "log_htaf_grad", "heaviside",

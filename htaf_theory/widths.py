@@ -134,7 +134,7 @@ def matched_sigmoid_params(a, b) -> tuple[float, float]:
 
     >>> k, c = matched_sigmoid_params(10.0, 0.2234)
     >>> round(k, 3), round(c, 4)
-    (2.266, 0.9855)
+    (2.267, 0.9855)
     """
     target = htaf_width(a, b)
     k = ste_slope_for_width("sigmoid", target.hwhm)

@@ -114,10 +114,6 @@ def _iv(x) -> Iv:
     return Iv.ball(x if isinstance(x, arb) else arb(x))
 
 
-def _point_eval(x: arb, name: str) -> arb:
-    return getattr(x, name)()
-
-
 class _Runtime:
     """Interval operations; each returns an ``Iv`` containing f(v) for every v in the input interval."""
 

@@ -194,7 +194,6 @@ class Problem:
     def _compile_tight(self, k: int, side: str) -> None:
         var = self.variables[k]
         face = self.box[k][0] if side == "lo" else self.box[k][1]
-        face_value = sp.Rational(face.numerator, face.denominator)
         derivs = [self.margin_expr]
         proofs, order = [], _MAX_ORDER
         for j in range(_MAX_ORDER):
@@ -715,7 +714,7 @@ def replay(cert: Certificate, inequality, box: dict | None = None, tight=None) -
     if cert.outcome != "verified":
         return Replay(False, f"outcome is {cert.outcome!r}")
     try:
-        stored_box = {v: (Fraction(lo), Fraction(hi)) for v, (lo, hi) in zip(cert.variables, cert.box)}
+        [(Fraction(lo), Fraction(hi)) for lo, hi in cert.box]       # each endpoint an exact number, or refused
     except (TypeError, ValueError, ZeroDivisionError) as err:
         return Replay(False, f"malformed box: {err}")
     problem_box = box

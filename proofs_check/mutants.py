@@ -1,6 +1,6 @@
 """Mutation testing of the theorem check: break each public function a little, and the check must fail.
 
-Each ``Mutant`` wraps one library function of ``proofs_check._impl.library_impl`` with a small defect:
+Each ``Mutant`` wraps one library function of ``htaf_theory.accuracy.library_functions`` with a small defect:
 a relative error of 1e-8 or less, an error only in a tail region, only away from the default
 parameters, or one side of a bound loosened. ``run_mutant`` feeds the mutated namespace to every
 fast check (the reference table first) and reports the first check that catches it. The score is in
@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from ._impl import library_impl
+from htaf_theory.accuracy import library_functions as library_impl
 
 __all__ = ["Mutant", "MUTANTS", "run_mutant", "mutation_score"]
 

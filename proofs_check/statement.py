@@ -276,7 +276,8 @@ def _relational(inequality):
         raise InvalidParameterError(f"inequality is already decided: {how}; pass an unevaluated relational, "
                                     f"e.g. sp.Ge(lhs, rhs, evaluate=False), with symbols declared only real")
     if not isinstance(inequality, sp.core.relational.Relational) or isinstance(inequality, (sp.Eq, sp.Ne)):
-        raise InvalidParameterError(f"inequality must be a sympy relational lhs >= rhs, <=, > or <; got {type(inequality).__name__}")
+        raise InvalidParameterError(f"inequality must be a sympy relational lhs >= rhs, <=, > or <; "
+                                    f"got {type(inequality).__name__}")
     for side in (inequality.lhs, inequality.rhs):
         depth, constants = _depth_and_atoms(side)
         if depth > MAX_EXPRESSION_DEPTH:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import proofs_check
 from htaf_theory import core, params, tails
 from proofs_check import certified
-from proofs_check._impl import library_impl
+from htaf_theory.accuracy import library_functions as library_impl
 from proofs_check import CLAIM_ORDER
 from proofs_check.claims import fig1c_ss_ratio, prop3_1_suff, thm3_2a_tails
 

@@ -216,3 +216,9 @@ def test_a_paraphrase_in_quotation_marks_is_found():
         if (ROOT.parent / "shared" / "paper").is_dir() else "excessively large"
     assert _quotes_attributed_to_the_paper(planted) == ["reducing b helps"]
     assert _words("reducing b helps") not in paper
+
+
+def test_the_citation_names_the_package_version():
+    import htaf_theory
+    text = (ROOT / "CITATION.cff").read_text()
+    assert f"version: {htaf_theory.__version__}" in text and (ROOT / "LICENSE").read_text().startswith("MIT License")

@@ -32,7 +32,8 @@ def test_sweeps_defined_and_quick_variants():
     assert [replace(c, backward="exact", tag="f1") for c in autograd] == sweeps.build_sweep("f1")
     for name in sweeps.SWEEPS:
         quick = sweeps.build_sweep(name, size="quick")
-        epochs = {"t1": sweeps.T1_QUICK_EPOCHS, "t1deploy": sweeps.T1_QUICK_EPOCHS, "m1d": 2}.get(name, sweeps.QUICK_EPOCHS)
+        epochs = {"t1": sweeps.T1_QUICK_EPOCHS, "t1deploy": sweeps.T1_QUICK_EPOCHS, "m1d": 2, "m1dfair": 2}.get(
+            name, sweeps.QUICK_EPOCHS)
         assert quick and all(c.epochs == epochs and c.tag.endswith("-quick") for c in quick)
     with pytest.raises(ValueError, match="name must be one of"):
         sweeps.build_sweep("f9")

@@ -132,7 +132,8 @@ def _checked_contents(state: dict, parts: Parts) -> str:
     for group, fresh_group in zip(groups, fresh_groups):
         for key, value in fresh_group.items():
             if key != "params" and (not isinstance(group, dict) or group.get(key) != value):
-                return f"its optimizer setting {key!r} = {group.get(key) if isinstance(group, dict) else group!r} is not the cell's {value!r}"
+                got = group.get(key) if isinstance(group, dict) else group
+                return f"its optimizer setting {key!r} = {got!r} is not the cell's {value!r}"
     for entries in (opt.get("state") or {}).values():
         step = entries.get("step") if isinstance(entries, dict) else None
         if step is not None and not (float(step) >= 0 and math.isfinite(float(step))):

@@ -26,4 +26,5 @@ from .modules import (HTAF, BinaryLinear, Heaviside, HeavisideSTE, HTAFSpike, Sc
 
 __all__ = ["htaf", "scaled_sigmoid", "heaviside", "heaviside_ste", "heaviside_htaf_grad", "HTAF", "ScaledSigmoid",
            "Heaviside", "HeavisideSTE", "HTAFSpike", "htaf_spike", "binarize", "SURROGATES", "BACKWARDS", "compile_enabled",
-           "kernel_path", "Sharpening", "ZonePenalty", "layer_delta", "BinaryLinear", "matched_sigmoid", "recalibrate_batchnorm", "BINARIZABLE"]
+           "kernel_path", "Sharpening", "ZonePenalty", "layer_delta", "BinaryLinear", "matched_sigmoid", "recalibrate_batchnorm",
+           "BINARIZABLE"]

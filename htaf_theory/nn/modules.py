@@ -240,7 +240,7 @@ def matched_sigmoid(a: float, b: float) -> HeavisideSTE:
     heavy tail does (``htaf_theory.widths.matched_sigmoid_params``).
 
     >>> matched_sigmoid(10.0, 0.2234)
-    HeavisideSTE(surrogate='sigmoid', slope=2.26647, amplitude=0.985519)
+    HeavisideSTE(surrogate='sigmoid', slope=2.26683, amplitude=0.985519)
     """
     from ..widths import matched_sigmoid_params
     slope, amplitude = matched_sigmoid_params(a, b)

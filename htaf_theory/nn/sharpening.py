@@ -36,7 +36,7 @@ import numbers
 from ..params import min_a, min_gamma, select, transition_width
 from ..validation import InvalidParameterError, as_scalar, check_eps, check_positive
 from .functional import _sech2
-from .modules import BINARIZABLE, HTAF, HTAFSpike, ScaledSigmoid
+from .modules import BINARIZABLE, ScaledSigmoid
 
 __all__ = ["Sharpening", "ZonePenalty", "frontier_layers", "layer_delta"]
 

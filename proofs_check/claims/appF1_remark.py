@@ -16,7 +16,7 @@ import numpy as np
 from htaf_theory import precise
 from htaf_theory.params import min_a
 
-from .._impl import library_impl
+from htaf_theory.accuracy import library_functions as library_impl
 from ..registry import Check, CheckResult, Claim, from_violations, timed
 
 ORDER = (15, 1, 1)   # position in the paper's numbering (sections; appendices B=11, C=12, F=15, G=16)
@@ -89,7 +89,7 @@ CLAIM = Claim(
     "appF.1.remark",
     "Along the admissible frontier b = min_b(a, eps, delta), h'(R) (R > delta) increases in a only up to a*(R), then "
     "decreases (to a finite limit as a -> inf); params.select(radius=R) returns a*(R)",
-    "App. F.1 remark (corrected)", "eps = delta = 0.1, R > delta",
+    "App. F.1 remark (a*(R) is ours)", "eps = delta = 0.1, R > delta",
     [Check("numerical", remark_precise)],
     note="The paper says increasing a and decreasing b gives larger gradients in the tail region; far enough out that "
          "holds for any two frontier pairs (Thm 3.2(a): the smaller b decays slower). Our addition is the fixed-radius "

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import sympy as sp
 
-from .._impl import library_impl
+from htaf_theory.accuracy import library_functions as library_impl
 from ..registry import Check, CheckResult, Claim, from_violations, timed
 
 ORDER = (16, 4, 0)   # position in the paper's numbering (sections; appendices B=11, C=12, F=15, G=16)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
-from .._impl import library_impl
+from htaf_theory.accuracy import library_functions as library_impl
 from ..registry import Check, CheckResult, Claim, from_violations, timed
 
 ORDER = (3, 2, 6)   # position in the paper's numbering (sections; appendices B=11, C=12, F=15, G=16)
@@ -69,7 +69,8 @@ CLAIM = Claim("fig1c.ss-ratio",
                "Fig. 1(c); the a > 2 criterion is ours", "a, b > 0",
                [Check("symbolic", ss_symbolic), Check("precise", ss_precise)],
                note="The paper's statement is about Fig. 1(c), at parameters lost in extraction. The a > 2 criterion is "
-                    "our addition: at a = 2 both decay at rate a b, and for a < 2 HTAF's tail is lighter. App. F.2.1's printed pair "
+                    "our addition: at a = 2 both decay at rate a b, and for a < 2 HTAF's tail is lighter. "
+                    "App. F.2.1's printed pair "
                     "'(2, 11)' is a = 11, b = 2 under our (b, a) reading of its pairs (docs/reproduction.md, Fig. 7); "
                     "read as (a, b) it would sit exactly at a = 2.",
                target="addition")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from htaf_theory import core as htaf_core
 from htaf_theory.accuracy import TABLE, measure_all
 
-from .._impl import library_impl
+from htaf_theory.accuracy import library_functions as library_impl
 from ..registry import Check, CheckResult, Claim, timed
 
 ORDER = (0,)   # position in the paper's numbering (sections; appendices B=11, C=12, F=15, G=16)

@@ -13,7 +13,7 @@ import sympy as sp
 
 from htaf_theory import params as htaf_params
 
-from .._impl import library_impl
+from htaf_theory.accuracy import library_functions as library_impl
 from ..certified import CertifiedInequality
 from ..registry import Check, CheckResult, Claim, from_violations, timed
 from .prop3_1_suff import TAU, _gap_at, _grid

@@ -16,7 +16,7 @@ import sympy as sp
 from htaf_theory import params as htaf_params
 
 from .. import common
-from .._impl import library_impl
+from htaf_theory.accuracy import library_functions as library_impl
 from ..certified import CertifiedInequality
 from ..registry import Check, CheckResult, Claim, from_violations, timed
 

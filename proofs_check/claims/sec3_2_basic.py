@@ -13,7 +13,7 @@ from htaf_theory import core as htaf_core
 from htaf_theory.precise import htaf_grad_mp
 
 from .. import common
-from .._impl import library_impl
+from htaf_theory.accuracy import library_functions as library_impl
 from ..registry import Check, CheckResult, Claim, from_violations, timed
 
 ORDER = (3, 2, 0)   # position in the paper's numbering (sections; appendices B=11, C=12, F=15, G=16)

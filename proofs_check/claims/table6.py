@@ -10,7 +10,7 @@ import mpmath
 from htaf_theory import params as htaf_params
 
 from .. import common
-from .._impl import library_impl
+from htaf_theory.accuracy import library_functions as library_impl
 from ..registry import Check, CheckResult, Claim, compare, timed
 
 ORDER = (15, 1, 0)   # position in the paper's numbering (sections; appendices B=11, C=12, F=15, G=16)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from .._impl import library_impl
+from htaf_theory.accuracy import library_functions as library_impl
 from ..certified import CertifiedInequality
 from ..registry import Check, CheckResult, Claim, from_violations, timed
 from .thm3_2a_tails import AB_GRID, LA, Q

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._impl import library_impl
+from htaf_theory.accuracy import library_functions as library_impl
 from ..registry import Check, CheckResult, Claim, from_violations, timed
 
 ORDER = (12, 1, 1)   # position in the paper's numbering (sections; appendices B=11, C=12, F=15, G=16)
