@@ -16,7 +16,7 @@ from htaf_theory.experiments.sweeps import load_records
 
 __all__ = ["FigureContext", "new_figure", "save_png", "write_csv", "write_markdown", "load_records", "mean_se",
            "pending_note", "paired_text", "recompute_pairs", "PAIRS_HEADER", "multiplicity_note", "mean_text",
-           "recompute_values", "recompute_pair_means", "VALUES_HEADER"]
+           "recompute_values", "recompute_pair_means", "VALUES_HEADER", "write_rows", "read_rows"]
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, **kwargs):
@@ -223,6 +223,21 @@ def recompute_pair_means(path: Path) -> dict:
         means = (scale * math.fsum(float(r[k]) for r in rows) / len(rows) for k in ("a_value", "b_value"))
         out[ident] = (*means, int(rows[0]["digits"]))
     return out
+
+
+def write_rows(path: Path, rows: list[dict], header: list[str]) -> Path:
+    """A per-seed file: one row per record and metric, the columns ``header`` (read back with ``read_rows``)."""
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, header)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def read_rows(path: Path) -> list[dict]:
+    """The rows of a per-seed file, as strings (what a reader of the committed file has)."""
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
 
 
 def pending_note(pending, command: str) -> str:

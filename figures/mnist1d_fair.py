@@ -7,13 +7,13 @@ every table from the committed file).
 """
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 
 from htaf_theory.experiments.stats import (EQUIVALENCE_MARGIN, chance_labels, equivalence, holm, holm_equivalence,
                                            paired_comparison)
 
+from . import common
 from .common import FigureContext, new_figure, save_png, write_markdown
 
 NAME = "mnist1d_fair"
@@ -57,16 +57,10 @@ def per_seed_rows(ctx: FigureContext) -> list[dict]:
 
 
 def write_rows(path: Path, rows: list[dict]) -> Path:
-    with open(path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, HEADER)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
+    return common.write_rows(path, rows, HEADER)
 
 
-def read_rows(path: Path) -> list[dict]:
-    with open(path, newline="") as fh:
-        return list(csv.DictReader(fh))
+read_rows = common.read_rows
 
 
 def _scores(rows, role: str, metric: str = "test_binarized", **match) -> dict:

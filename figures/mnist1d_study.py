@@ -7,12 +7,12 @@ metric), which this script writes first and then reads back: a reader recomputes
 """
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 
 from htaf_theory.experiments.stats import chance_labels, holm, paired_comparison
 
+from . import common
 from .common import FigureContext, new_figure, save_png, write_markdown
 
 NAME = "mnist1d_study"
@@ -65,16 +65,10 @@ def per_seed_rows(ctx: FigureContext) -> list[dict]:
 
 
 def write_rows(path: Path, rows: list[dict]) -> Path:
-    with open(path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, HEADER)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
+    return common.write_rows(path, rows, HEADER)
 
 
-def read_rows(path: Path) -> list[dict]:
-    with open(path, newline="") as fh:
-        return list(csv.DictReader(fh))
+read_rows = common.read_rows
 
 
 def _scores(rows, net, role, metric="test_binarized", **match) -> dict:

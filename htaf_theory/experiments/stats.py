@@ -211,17 +211,22 @@ def holm(comparisons: list[PairedComparison], *, lower_is_better: bool) -> list[
         raise InvalidParameterError(f"holm adjusts PairedComparison results (paired_comparison); got {type(bad).__name__}")
     if not isinstance(lower_is_better, bool):
         raise InvalidParameterError(f"lower_is_better must be True or False; got lower_is_better={lower_is_better!r}")
-    m = len(comparisons)
-    order = sorted(range(m), key=lambda i: comparisons[i].p)
-    adjusted, running = [1.0] * m, 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * comparisons[i].p))
-        adjusted[i] = running
+    adjusted = _holm_adjusted([c.p for c in comparisons])
     out = []
     for c, p_adj in zip(comparisons, adjusted):
         keep = c.label in ("better", "worse") and p_adj < 1 - CONFIDENCE
         out.append(replace(c, holm_label=c.label if keep else f"no detectable difference at n = {c.n}"))
     return out
+
+
+def _holm_adjusted(ps: list[float]) -> list[float]:
+    """Holm's step-down adjusted p-values: sorted by p, the i-th smallest is max_{j <= i} min(1, (m - j + 1) p_(j))."""
+    m = len(ps)
+    adjusted, running = [1.0] * m, 0.0
+    for rank, i in enumerate(sorted(range(m), key=lambda k: ps[k])):
+        running = max(running, min(1.0, (m - rank) * ps[i]))
+        adjusted[i] = running
+    return adjusted
 
 
 def chance_labels(m: int) -> float:
@@ -339,11 +344,6 @@ def equivalence(a_scores, b_scores, margin: float = EQUIVALENCE_MARGIN) -> Equiv
 
 def holm_equivalence(tests: list[Equivalence]) -> list[Equivalence]:
     """Holm's step-down adjustment of a table's TOST p-values: "equivalent" survives only at adjusted p < 0.05."""
-    m = len(tests)
-    order = sorted(range(m), key=lambda i: tests[i].p)
-    adjusted, running = [1.0] * m, 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * tests[i].p))
-        adjusted[i] = running
+    adjusted = _holm_adjusted([t.p for t in tests])
     return [replace(t, holm_label=t.label if (t.p < 1 - CONFIDENCE and q < 1 - CONFIDENCE)
                     else f"not shown equivalent at n = {t.n}") for t, q in zip(tests, adjusted)]

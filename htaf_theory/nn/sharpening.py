@@ -51,6 +51,7 @@ def layer_delta(module: nn.Module, eps: float) -> float:
 
     HTAF: ``params.transition_width(a, b, eps)``; SS: sigma(-gamma delta) = eps, so delta = L(eps)/gamma.
 
+    >>> from htaf_theory.nn import HTAF
     >>> round(layer_delta(HTAF(10.0, 2.0), 0.1), 6), round(layer_delta(ScaledSigmoid(22.0), 0.1), 6)
     (0.111682, 0.099874)
     """
