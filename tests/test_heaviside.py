@@ -239,3 +239,20 @@ def test_the_study_grid_is_on_the_frontier_and_families_are_comparable():
     full = sweeps.build_sweep("m1d")
     assert len(full) == len(set(full)) == 4 * 36 + 4 * 2 * 9 * 9
     assert len(sweeps.build_sweep("m1d", "budget")) == 6
+
+
+@pytest.mark.parametrize("kwargs, match", [({"seed": -1}, "seed"), ({"checkpoint_every": -1}, "checkpoint_every"),
+                                           ({"channels": (0, 3)}, "channels"), ({"channels": (-1,)}, "channels"),
+                                           ({"channels": ()}, "channels")])
+def test_heaviside_config_refuses_nonsense(kwargs, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        HeavisideConfig(net="dhn", method="htaf", a=5.0, b=4.72, **kwargs)
+
+
+def test_select_on_validation_refuses_no_candidates_and_mixed_metrics():
+    from htaf_theory.experiments.staging import select_on_validation
+    with pytest.raises(InvalidParameterError, match="at least one"):
+        select_on_validation([])
+    recs = [{"results": {"metric": m, "metrics": {"val_binarized": 0.5}}} for m in ("rmse", "auroc")]
+    with pytest.raises(InvalidParameterError, match="one metric"):
+        select_on_validation(recs)

@@ -125,6 +125,11 @@ class HeavisideConfig(CellConfig):
             v = getattr(self, name)
             if not (isinstance(v, int) and v >= 1):
                 raise InvalidParameterError(f"{name} must be an integer >= 1; got {name}={v!r}")
+        for name in ("seed", "checkpoint_every"):          # as RunConfig: a count or an index, never negative
+            if getattr(self, name) < 0:
+                raise InvalidParameterError(f"{name} must be an integer >= 0; got {name}={getattr(self, name)!r}")
+        if len(self.channels) != 2 or min(self.channels) < 1:
+            raise InvalidParameterError(f"channels must be two conv widths >= 1; got channels={self.channels!r}")
         check_schedule(self, "method", self.method)
 
     def label(self) -> str:

@@ -13,7 +13,15 @@ __all__ = ["select_on_validation", "staged_plan"]
 
 def select_on_validation(records: list[dict]) -> dict:
     """The record whose deployed model (binarized when HTAF/SS) scores best on the validation split (RMSE: lowest;
-    AUROC, accuracy: highest; the first such record on ties)."""
+    AUROC, accuracy: highest; the first such record on ties). All candidates of one choice are scored by one
+    metric; none (an empty list) or a mix of metrics is refused by name."""
+    from ..validation import InvalidParameterError
+    if not records:
+        raise InvalidParameterError("select_on_validation needs at least one candidate record; got none")
+    metrics = {rec["results"]["metric"] for rec in records}
+    if len(metrics) != 1:
+        raise InvalidParameterError(f"the candidates of one choice must share one metric; got {sorted(metrics)}")
+
     def score(rec):
         res = rec["results"]
         v = res["metrics"]["val_binarized"]
