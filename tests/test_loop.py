@@ -5,6 +5,8 @@ Each test runs over both kinds of cell (the full-batch MLP of ``train`` and the 
 cell (another model, optimizer state of other shapes, another history, a best state of another model, a sharpening
 schedule out of step with the epochs) is set aside with a warning and the cell starts over.
 """
+from dataclasses import replace
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -143,3 +145,14 @@ def test_a_tampered_checkpoint_is_set_aside_not_used(change, data_home, tmp_path
         record = run(cfg, data_home, ckpt)
     assert record["timings"]["resumed_from_epoch"] == 0 and (tmp_path / "c.pt.invalid").exists()
     assert record["results"]["history"]["loss"] == pytest.approx(fresh["results"]["history"]["loss"], rel=1e-6)
+
+
+def test_a_cell_that_records_every_kth_epoch_resumes(data_home, tmp_path, monkeypatch):
+    # RunConfig.record_every = 2: the history lists epochs 0, 2, ... and the checkpoint still fits the cell
+    cfg = replace(KINDS["mlp"][0], record_every=2)
+    monkeypatch.setitem(KINDS, "mlp-sparse", (cfg, KINDS["mlp"][1]))
+    full = KINDS["mlp"][1](cfg, data_home)
+    cfg, run, ckpt = _interrupted_checkpoint("mlp-sparse", data_home, tmp_path, monkeypatch)
+    resumed = run(cfg, data_home, ckpt)
+    assert resumed["timings"]["resumed_from_epoch"] == 2
+    assert resumed["results"]["history"]["loss"] == pytest.approx(full["results"]["history"]["loss"], rel=1e-6)

@@ -114,8 +114,8 @@ def _checked_contents(state: dict, parts: Parts) -> str:
     The freshly built parts are the reference: every non-tensor entry of the model's state (an activation's gains
     and ``binary`` flag) must equal the fresh model's unless a schedule moves the gains (then the Sharpening state
     is checked separately); the optimizer's hyper-parameters must equal the fresh optimizer's; every weight is
-    finite; Adam's step counts are >= 0; the history's ``epoch`` list is 0..epoch-1 and every per-epoch list as
-    long; a kept best epoch has a finite score, an epoch before the checkpoint's and a state."""
+    finite; Adam's step counts are >= 0; the history's ``epoch`` list increases within 0..epoch-1 and every
+    per-epoch list is as long; a kept best epoch has a finite score, an epoch before the checkpoint's and a state."""
     fresh = parts.model.state_dict()
     model = state["model"]
     if not isinstance(model, dict) or not _finite_tensors(model):
@@ -141,11 +141,15 @@ def _checked_contents(state: dict, parts: Parts) -> str:
         if isinstance(entries, dict) and not _finite_tensors(entries):
             return "its optimizer state is not finite"
     epoch, history = state["epoch"], state["history"]
-    if "epoch" in history and history["epoch"] != list(range(epoch)):
-        return f"its history lists epochs {history['epoch'][:6]!r}..., not 0..{epoch - 1}"
-    for key in ("loss", "val_binarized", "test_binarized"):
-        if key in history and isinstance(history[key], list) and len(history[key]) != epoch:
-            return f"its history {key!r} has {len(history[key])} entries for {epoch} epochs"
+    recorded = history.get("epoch")
+    if isinstance(recorded, list):
+        # the epochs recorded (every epoch, or every k-th: RunConfig.record_every), increasing, before the checkpoint
+        if not all(isinstance(e, int) and not isinstance(e, bool) for e in recorded) or any(
+                b <= a for a, b in zip(recorded, recorded[1:])) or (recorded and not 0 <= recorded[0] <= recorded[-1] < epoch):
+            return f"its history lists epochs {recorded[:6]!r}..., not increasing epochs before {epoch}"
+        for key in ("loss", "val_binarized", "test_binarized"):
+            if key in history and isinstance(history[key], list) and len(history[key]) != len(recorded):
+                return f"its history {key!r} has {len(history[key])} entries for {len(recorded)} recorded epochs"
     best = state.get("best")
     if isinstance(best, dict):
         score, kept, at = best.get("score"), best.get("state"), best.get("epoch")
