@@ -28,12 +28,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import platform
 import resource
 import statistics
 import time
 
 import torch
+
+from machine import cpu_model  # noqa: F401  (imported from here by the other scripts)
 
 from htaf_theory.nn import _formulas, _kernels, _native, heaviside_ste, htaf, scaled_sigmoid
 
@@ -78,16 +79,6 @@ def without_native(fn):
         with native_kernels(False):
             return fn(x)
     return call
-
-
-def cpu_model() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def saved_tensors(fn, x) -> int:

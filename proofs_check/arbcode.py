@@ -15,10 +15,12 @@ wherever the runtime returns a finite interval
 is defined and analytic on the whole box. Common subexpressions are shared (``sympy.cse``; with ``rewrite=True``
 also its exact "basic"
 rewriting, see ``compile_arb``), so a derivative
-produced by ``sympy.diff`` costs little more than the margin itself. Only functions that are
-analytic wherever arb returns a finite ball are accepted (exp, log, tanh, cosh, sinh, sech, atanh,
-sqrt, integer and real powers); Abs, sign, Piecewise, Min/Max and anything else raise
-``UnsupportedExpression``, because the tight-face rule of the certifier needs derivatives.
+produced by ``sympy.diff`` costs little more than the margin itself. The functions accepted are
+listed in ``SUPPORTED``: those analytic wherever the runtime returns a finite interval (exp, log, sin,
+cos, tanh, cosh, sinh, sech, atan, atanh, asin and acos strictly inside (-1, 1), sqrt of a positive
+number, integer and real powers) and three that are continuous but have kinks (Abs, Min, Max: the
+certifier differentiates them only on regions where the branch is fixed, see ``engine.Problem``).
+sign, Piecewise and anything else raise ``UnsupportedExpression`` naming what is supported.
 
 >>> import sympy as sp
 >>> from flint import arb
@@ -39,10 +41,16 @@ from htaf_theory.validation import InvalidParameterError
 
 from .statement import exact_constants, float_fraction
 
-__all__ = ["compile_arb", "compile_tree", "UnsupportedExpression", "Iv"]
+__all__ = ["compile_arb", "compile_tree", "UnsupportedExpression", "Iv", "SUPPORTED"]
 
 _UNARY = {sp.exp: "exp", sp.log: "log", sp.tanh: "tanh", sp.cosh: "cosh", sp.sinh: "sinh", sp.sech: "sech",
-          sp.atanh: "atanh", sp.cos: "cos", sp.sin: "sin"}
+          sp.atanh: "atanh", sp.cos: "cos", sp.sin: "sin", sp.atan: "atan", sp.asin: "asin", sp.acos: "acos",
+          sp.Abs: "abs"}
+_NARY = {sp.Min: "min", sp.Max: "max"}
+
+#: what the compiler accepts, as the refusal message lists it
+SUPPORTED = ("+, -, *, /, integer and real powers, sqrt, exp, log, sin, cos, tanh, cosh, sinh, sech, atan, atanh, "
+             "asin, acos, Abs, Min, Max, and the constants pi and E")
 
 
 _NAN = arb("nan")
@@ -160,6 +168,51 @@ class _Runtime:
         return Iv.ball(x.lo.union(x.hi).sin()) if x.is_finite() else Iv(_NAN, _NAN)
 
     @staticmethod
+    def abs(x: Iv) -> Iv:
+        """|x|: continuous everywhere (the certifier fixes its branch before it differentiates it)."""
+        if not x.is_finite():
+            return Iv(_NAN, _NAN)
+        if x.lo >= 0:
+            return x
+        if x.hi <= 0:
+            return -x
+        return Iv(arb(0), max(-x.lo, x.hi))
+
+    @staticmethod
+    def min(*xs: Iv) -> Iv:
+        if not all(x.is_finite() for x in xs):
+            return Iv(_NAN, _NAN)
+        return Iv(min(x.lo for x in xs), min(x.hi for x in xs))
+
+    @staticmethod
+    def max(*xs: Iv) -> Iv:
+        if not all(x.is_finite() for x in xs):
+            return Iv(_NAN, _NAN)
+        return Iv(max(x.lo for x in xs), max(x.hi for x in xs))
+
+    @staticmethod
+    def unit_interior(x: Iv, name: str, increasing: bool) -> Iv:
+        """asin or acos: analytic on (-1, 1) only, so finite only there. The exact points -1 and 1 are the one
+        exception (as sqrt at 0): the function is defined there, and a point has no derivative to worry about."""
+        if not x.is_finite():
+            return Iv(_NAN, _NAN)
+        point = x.lo == x.hi
+        if not (point and (x.lo == 1 or x.lo == -1)) and not (x.lo > -1 and x.hi < 1):
+            return Iv(_NAN, _NAN)
+        lo, hi = getattr(x.lo, name)(), getattr(x.hi, name)()
+        if not (lo.is_finite() and hi.is_finite()):
+            return Iv(_NAN, _NAN)
+        return Iv(lo.lower(), hi.upper()) if increasing else Iv(hi.lower(), lo.upper())
+
+    @staticmethod
+    def asin(x: Iv) -> Iv:
+        return _Runtime.unit_interior(x, "asin", True)
+
+    @staticmethod
+    def acos(x: Iv) -> Iv:
+        return _Runtime.unit_interior(x, "acos", False)
+
+    @staticmethod
     def recip(x: Iv) -> Iv:
         if not x.is_finite() or not (x.lo > 0 or x.hi < 0):
             return Iv(_NAN, _NAN)
@@ -203,8 +256,8 @@ def _increasing_method(name: str):
     return staticmethod(lambda x: _Runtime.increasing(x, name))
 
 
-# exp, log, tanh, sinh, atanh: increasing wherever arb gives a finite value
-for _name in ("exp", "log", "tanh", "sinh", "atanh"):
+# exp, log, tanh, sinh, atan, atanh: increasing wherever arb gives a finite value
+for _name in ("exp", "log", "tanh", "sinh", "atan", "atanh"):
     setattr(_Runtime, _name, _increasing_method(_name))
 
 
@@ -281,8 +334,10 @@ class _Printer:
                 if fn is sp.log and len(e.args) != 1:
                     raise UnsupportedExpression(f"log with a base: {e}")
                 return f"_rt.{meth}({self(e.args[0])})"
-        raise UnsupportedExpression(
-            f"cannot compile {type(e).__name__} ({e}) to arb: use exp, log, tanh, cosh, sinh, sech, atanh, sqrt, powers")
+        for fn, meth in _NARY.items():
+            if isinstance(e, fn):
+                return f"_rt.{meth}({', '.join(self(a) for a in e.args)})"
+        raise UnsupportedExpression(f"cannot compile {type(e).__name__} ({e}) to arb: supported are {SUPPORTED}")
 
 
 def _load(lines: list[str], name: str):

@@ -51,6 +51,7 @@ from flint import arb, ctx
 from htaf_theory.validation import InvalidParameterError
 
 from .arbcode import Iv, compile_arb, compile_tree
+from .branches import split_kinks, without_min_max
 from .statement import MAX_EXACT_BITS, _endpoint, check_name, exact_size_estimate, prepare
 
 __all__ = ["certify", "certify_parts", "replay", "Certificate", "Replay", "Problem", "ENGINE_VERSION", "prove_zero",
@@ -173,50 +174,107 @@ class Bound:
         return best
 
 
+class _Branch:
+    """The margin with every kink's sign fixed (no kink left): its bounds and, with a tight face, its face terms
+    and its K-th derivative along the tight variable."""
+
+    def __init__(self, problem: "Problem", expr, label: str):
+        self.margin = Bound(expr, problem.variables, f"margin{label}")
+        self.face_terms, self.derivative = [], None
+        if problem.tight is not None:
+            k, side, face, _ = problem.tight
+            order, proofs, derivs = problem.tight_order(expr, k, face)
+            sign = 1 if side == "lo" else -1
+            # face terms not proved identically 0, each multiplied by sign^j: must be >= 0 on the face. (Those sympy
+            # proves 0 are defined there: every leaf shows the margin's own tree defined and analytic on it.)
+            self.face_terms = [Bound(sign ** j * problem.on_face(derivs[j], problem.variables[k], face, keep=True),
+                                     problem.variables, f"face{j}{label}") for j in range(len(proofs), order)]
+            self.derivative = Bound(sign ** order * derivs[order], problem.variables, f"d{order}{label}")
+
+
 class Problem:
-    """An inequality compiled for the engine: the margin, the tight face's terms and derivative."""
+    """An inequality compiled for the engine: the margin, the tight face's terms and derivative.
+
+    A margin with kinks (Abs, Min, Max; ``branches``) is handled branch by branch: on a region where every kink's
+    argument has a proved sign, the margin equals its branch with those signs, a kink-free expression whose
+    bounds and derivatives the rules use (compiled once per sign pattern met, ``branch``); elsewhere only the
+    plain enclosure of the margin (kinks evaluated as intervals) can decide a leaf.
+    """
 
     def __init__(self, inequality, box: dict, tight=None):
         statement = prepare(inequality, box, tight)
         self.statement = statement
         self.inequality = statement.relational
-        self.margin_expr, self.strict = statement.margin, statement.strict
+        self.strict = statement.strict
+        self.margin_expr = without_min_max(statement.margin)
         self.variables, self.box = list(statement.variables), list(statement.box)
         # the statement exactly as written (lhs, rhs, every sub-term evaluated, nothing re-evaluated by sympy):
         # definedness on every leaf, and point values
         self.written = compile_tree(list(statement.written), self.variables, name="written")
-        self.margin_bound = Bound(self.margin_expr, self.variables, "margin")
+        self.branch_expr, self.kinks = split_kinks(self.margin_expr)
+        self.margin_value = (compile_arb(self.margin_expr, self.variables, name="margin_value", rewrite=True)
+                             if self.kinks else None)
+        self._branches: dict = {}
+        self._kink_bounds: dict = {}
         self.tight = None
         self.face_proofs: list[str] = []
         if statement.tight is not None:
-            self._compile_tight(*statement.tight)
+            k, side = statement.tight
+            face = self.box[k][0] if side == "lo" else self.box[k][1]
+            # the order K a certificate records: of the branch with its signs as symbols (the same for every sign
+            # pattern where the face terms vanish whatever the signs; a pattern may need a higher K, found per branch)
+            order, self.face_proofs, _ = self.tight_order(self.branch_expr, k, face)
+            self.tight = (k, side, face, order)
+        if not self.kinks:
+            self.branch(())
 
-    def _compile_tight(self, k: int, side: str) -> None:
+    def tight_order(self, expr, k: int, face: Fraction):
+        """(K, the zero proofs of the face terms j < K, the derivatives d^j expr / dv^j for j <= K)."""
         var = self.variables[k]
-        face = self.box[k][0] if side == "lo" else self.box[k][1]
-        derivs = [self.margin_expr]
+        derivs = [expr]
         proofs, order = [], _MAX_ORDER
         for j in range(_MAX_ORDER):
             if j > 0:
                 derivs.append(sp.diff(derivs[-1], var))
-            proof = prove_zero(self._on_face(derivs[j], var, face))
+            proof = prove_zero(self.on_face(derivs[j], var, face))
             if proof is None:
                 order = max(1, j)     # K = number of leading face terms proved 0 (the first one is checked by arb if not)
                 break
             proofs.append(f"d^{j}m/d{var}^{j} = 0 on the face ({proof})")
         while len(derivs) <= order:
             derivs.append(sp.diff(derivs[-1], var))
-        self.tight = (k, side, face, order)
-        self.face_proofs = proofs
-        sign = 1 if side == "lo" else -1
-        # face terms not proved identically 0, each multiplied by sign^j: must be >= 0 on the face. (Those sympy
-        # proves 0 are defined there: every leaf shows the margin's own tree defined and analytic on it.)
-        self.face_terms = [Bound(sign ** j * self._on_face(derivs[j], var, face, keep=True), self.variables, f"face{j}")
-                           for j in range(len(proofs), order)]
-        self.derivative = Bound(sign ** order * derivs[order], self.variables, f"d{order}")
+        return order, proofs, derivs
+
+    def branch(self, signs: tuple) -> _Branch:
+        """The compiled branch for one sign pattern (+1 or -1 per kink, innermost first), built on first use."""
+        if signs not in self._branches:
+            expr = self.branch_expr.subs(dict(zip((s for s, _ in self.kinks), signs))) if signs else self.branch_expr
+            self._branches[signs] = _Branch(self, expr, "_" + "".join("p" if v > 0 else "n" for v in signs))
+        return self._branches[signs]
+
+    def signs_on(self, region):
+        """The sign of every kink's argument on ``region`` (a tuple of +1 / -1, innermost kink first; 0 counts as
+        either), or None if one has no proved sign there. Each argument is bounded with the signs of the kinks
+        inside it already fixed, so the bound is of the argument itself on ``region``."""
+        signs: list = []
+        for i, (_, arg) in enumerate(self.kinks):
+            key = (i, tuple(signs))
+            if key not in self._kink_bounds:
+                inner = arg.subs(dict(zip((s for s, _ in self.kinks), signs))) if signs else arg
+                self._kink_bounds[key] = (Bound(inner, self.variables, f"kink{i}"), Bound(-inner, self.variables, f"kink{i}n"))
+            positive, negative = self._kink_bounds[key]
+            low = positive.lower(region)
+            if low is not None and low >= 0:
+                signs.append(1)
+                continue
+            low = negative.lower(region)
+            if low is None or not low >= 0:
+                return None
+            signs.append(-1)
+        return tuple(signs)
 
     @staticmethod
-    def _on_face(expr, var, face: Fraction, keep: bool = False):
+    def on_face(expr, var, face: Fraction, keep: bool = False):
         """``expr`` with ``var`` = ``face`` substituted exactly, when the exact numbers that forms stay within
         ``MAX_EXACT_BITS`` (x**n at x = 3 forms 3^n). Otherwise: ``expr`` itself when ``keep`` (the face terms are
         evaluated on the face, so the arb enclosure is the same function), else None: no symbolic proof is
@@ -227,7 +285,18 @@ class Problem:
 
     # ---- the three acceptance rules ----------------------------------------------------------
     def margin_lower(self, box):
-        return self.margin_bound.lower(box)
+        """A lower bound of the margin over ``box`` (None if none is finite): the bounds of its branch where every
+        kink has a proved sign on ``box``, and with kinks the plain enclosure of the margin (kinks as intervals)."""
+        if not self.kinks:
+            return self.branch(()).margin.lower(box)
+        value = self.margin_value([_interval(lo, hi) for lo, hi in box])
+        best = value.lower() if value.is_finite() else None
+        signs = self.signs_on(box)
+        if signs is not None:
+            low = self.branch(signs).margin.lower(box)
+            if low is not None:
+                best = low if best is None else max(best, low)
+        return best
 
     def tight_ok(self, box) -> bool:
         k, side, face, _ = self.tight
@@ -237,11 +306,16 @@ class Problem:
         on_face[k] = (face, face)
         if not self.defined(box):
             return False
-        for term in self.face_terms:
+        # one branch for the whole stretched leaf: the face terms and the derivative use the same signs
+        signs = self.signs_on(stretched)
+        if signs is None:
+            return False
+        branch = self.branch(signs)
+        for term in branch.face_terms:
             low = term.lower(on_face)
             if low is None or not low >= 0:
                 return False
-        low = self.derivative.lower(stretched)
+        low = branch.derivative.lower(stretched)
         return low is not None and low > 0
 
     def defined(self, box) -> bool:
@@ -327,13 +401,18 @@ class Problem:
         """Per side, the largest normalised smear of the margin or of the face derivative; None if unknown."""
         widths = [float(hi - lo) for lo, hi in box]
         scores = []
-        targets = [(self.margin_bound, box, None)]
+        targets = [(box, None)]
         if self.tight is not None:
             k, side, face, _ = self.tight
             stretched = list(box)
             stretched[k] = (face, box[k][1]) if side == "lo" else (box[k][0], face)
-            targets.append((self.derivative, stretched, k))
-        for bound, region, skip in targets:
+            targets.append((stretched, k))
+        for region, skip in targets:
+            signs = self.signs_on(region) if self.kinks else ()
+            if signs is None:
+                continue
+            branch = self.branch(signs)
+            bound = branch.margin if skip is None else branch.derivative
             grads = bound.with_grad([_interval(lo, hi) for lo, hi in region])[1:]
             if not all(g.is_finite() for g in grads):
                 continue

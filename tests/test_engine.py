@@ -100,8 +100,51 @@ def test_bad_input_names_the_problem():
         certify(sp.tanh(x) >= x - 5, {x: (1, 0)})
     with pytest.raises(ValueError, match="relational"):
         certify(sp.Eq(x, 1), {x: (0, 1)})
-    with pytest.raises(UnsupportedExpression, match="Abs"):
-        certify(sp.Abs(x - 1) >= x / 10, {x: (0, 2)})
+    with pytest.raises(UnsupportedExpression, match="sign"):
+        certify(sp.sign(x - 1) >= -2, {x: (0, 2)})
+
+
+@pytest.mark.parametrize("expr", [sp.sign(x - 1), sp.tan(x), sp.Piecewise((x, x < 1), (1, True)), sp.floor(x)])
+def test_a_refusal_lists_exactly_what_compiles(expr):
+    from proofs_check.arbcode import SUPPORTED
+    with pytest.raises(UnsupportedExpression) as err:
+        compile_arb(expr, [x])
+    assert SUPPORTED in str(err.value)
+    names = [w.strip() for w in SUPPORTED.replace(" and the constants", ",").split(",")]
+    functions = [getattr(sp, n) for n in names if n.isidentifier() and n not in ("pi", "E")]
+    assert len(functions) == 16                       # sqrt, exp, log, sin, ..., Abs, Min, Max
+    for fn in functions:                                # every function the message names compiles
+        arg = [x / 2] if fn not in (sp.Min, sp.Max) else [x / 2, 1 - x]
+        compile_arb(fn(*arg), [x])
+
+
+# inverse trigonometric functions: each true statement is verified, its wrong variant (one order of the series too
+# far, or a point outside asin/acos's domain) never is
+y = sp.Symbol("y", real=True)
+_INVERSE_TRIG = [
+    ("atan(y) <= y", sp.Le(sp.atan(y), y), {y: (0, 10)}, (y, "lo"), "verified"),
+    ("atan(y) <= y - y^3/2", sp.Le(sp.atan(y), y - y**3 / 2), {y: (0, 10)}, (y, "lo"), "counterexample"),
+    ("asin(y) >= y", sp.Ge(sp.asin(y), y), {y: (0, sp.Rational(99, 100))}, (y, "lo"), "verified"),
+    ("asin(y) >= y + y^3/5", sp.Ge(sp.asin(y), y + y**3 / 5), {y: (0, sp.Rational(99, 100))}, (y, "lo"), "counterexample"),
+    ("acos(y) <= pi/2 - y", sp.Le(sp.acos(y), sp.pi / 2 - y), {y: (0, sp.Rational(99, 100))}, (y, "lo"), "verified"),
+    ("acos(y) <= pi/2 - y - y^3/5", sp.Le(sp.acos(y), sp.pi / 2 - y - y**3 / 5), {y: (0, sp.Rational(99, 100))}, (y, "lo"),
+     "counterexample"),
+    ("asin(y + 1) >= -2", sp.Ge(sp.asin(y + 1), -2), {y: (0, 1)}, None, "undefined"),
+    ("acos(y - 2) >= 0", sp.Ge(sp.acos(y - 2), 0), {y: (0, 3)}, None, "undefined"),
+    ("asin(1) at its point", sp.Ge(sp.asin(y), 1), {y: (1, 1)}, None, "verified"),
+]
+
+
+@pytest.mark.parametrize("ident, ineq, box, tight, outcome", _INVERSE_TRIG, ids=[c[0] for c in _INVERSE_TRIG])
+def test_inverse_trigonometric_functions(ident, ineq, box, tight, outcome):
+    cert = certify(ineq, box, tight=tight)
+    assert cert.outcome == outcome, cert.summary()
+    if outcome == "verified":
+        assert replay(cert, ineq, box)
+    if outcome == "undefined":
+        point = {k: Fraction(v) for k, v in cert.counterexample["exact point"].items()}
+        arg = ineq.lhs.args[0].subs(y, sp.Rational(point["y"].numerator, point["y"].denominator))
+        assert abs(arg) > 1                             # the point named is outside [-1, 1]
 
 
 def test_interval_runtime_keeps_signs_of_wide_ranges():
