@@ -252,26 +252,54 @@ class Problem:
             self._branches[signs] = _Branch(self, expr, "_" + "".join("p" if v > 0 else "n" for v in signs))
         return self._branches[signs]
 
-    def signs_on(self, region):
+    def signs_on(self, region, face=None):
         """The sign of every kink's argument on ``region`` (a tuple of +1 / -1, innermost kink first; 0 counts as
         either), or None if one has no proved sign there. Each argument is bounded with the signs of the kinks
-        inside it already fixed, so the bound is of the argument itself on ``region``."""
+        inside it already fixed, so the bound is of the argument itself on ``region``.
+
+        ``face = (k, side, f)``: ``region`` reaches the face v_k = f. An argument that sympy proves identically 0 on
+        the face has a sign on ``region`` if its derivative along v_k does (mean value theorem from the face): the
+        rule that settles a kink vanishing at a face whose value f has no exact binary form (1/3), where the
+        rounded bounds of the argument straddle 0."""
         signs: list = []
         for i, (_, arg) in enumerate(self.kinks):
             key = (i, tuple(signs))
             if key not in self._kink_bounds:
                 inner = arg.subs(dict(zip((s for s, _ in self.kinks), signs))) if signs else arg
-                self._kink_bounds[key] = (Bound(inner, self.variables, f"kink{i}"), Bound(-inner, self.variables, f"kink{i}n"))
-            positive, negative = self._kink_bounds[key]
+                self._kink_bounds[key] = (inner, Bound(inner, self.variables, f"kink{i}"),
+                                          Bound(-inner, self.variables, f"kink{i}n"))
+            inner, positive, negative = self._kink_bounds[key]
             low = positive.lower(region)
             if low is not None and low >= 0:
                 signs.append(1)
                 continue
-            low = negative.lower(region)
-            if low is None or not low >= 0:
+            high = negative.lower(region)
+            if high is not None and high >= 0:
+                signs.append(-1)
+                continue
+            sign = None if low is None or face is None else self._sign_from_face(key, inner, region, face)
+            if sign is None:
                 return None
-            signs.append(-1)
+            signs.append(sign)
         return tuple(signs)
+
+    def _sign_from_face(self, key, inner, region, face):
+        k, side, f = face
+        var = self.variables[k]
+        cache_key = (key, k, side, f)
+        if cache_key not in self._kink_bounds:
+            zero = prove_zero(self.on_face(inner, var, f)) is not None
+            slope = sp.diff(inner, var) * (1 if side == "lo" else -1)     # the sign of g(p) - g(face) along v_k
+            self._kink_bounds[cache_key] = (zero, Bound(slope, self.variables, f"kink_slope{key[0]}"),
+                                            Bound(-slope, self.variables, f"kink_slope{key[0]}n"))
+        zero, rising, falling = self._kink_bounds[cache_key]
+        if not zero:
+            return None
+        for sign, bound in ((1, rising), (-1, falling)):
+            low = bound.lower(region)
+            if low is not None and low >= 0:
+                return sign
+        return None
 
     @staticmethod
     def on_face(expr, var, face: Fraction, keep: bool = False):
@@ -307,7 +335,7 @@ class Problem:
         if not self.defined(box):
             return False
         # one branch for the whole stretched leaf: the face terms and the derivative use the same signs
-        signs = self.signs_on(stretched)
+        signs = self.signs_on(stretched, face=(k, side, face))
         if signs is None:
             return False
         branch = self.branch(signs)
