@@ -144,10 +144,14 @@ def test_scaled_sigmoid_double_backward_near_zero(dtype, x0):
 
 
 @pytest.mark.slow
-def test_compiled_double_backward_is_refused_not_wrong():
-    # listed as unsupported in docs/usage.md: torch refuses it with its own error, never a silent wrong value
+def test_compiled_double_backward_matches_eager():
+    # torch.compile of backward="double": first and second derivatives equal the eager ones exactly
     f = torch.compile(lambda v: hnn.htaf(v, 7.0, 3.0, backward="double"))
-    x = torch.randn(8, requires_grad=True)
-    with pytest.raises(RuntimeError, match="double backward"):
-        (g,) = torch.autograd.grad(f(x).sum(), x, create_graph=True)
-        torch.autograd.grad(g.sum(), x)
+    x = torch.randn(8, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(f(x).sum(), x, create_graph=True)
+    (h,) = torch.autograd.grad(g.sum(), x)
+    xe = x.detach().clone().requires_grad_(True)
+    (ge,) = torch.autograd.grad(hnn.htaf(xe, 7.0, 3.0, backward="double").sum(), xe, create_graph=True)
+    (he,) = torch.autograd.grad(ge.sum(), xe)
+    torch.testing.assert_close(g, ge, rtol=0, atol=0)
+    torch.testing.assert_close(h, he, rtol=1e-15, atol=0)

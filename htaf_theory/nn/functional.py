@@ -2,7 +2,10 @@
 
 Each is an autograd Function with a hand-written, tail-exact backward (formulas in ``_formulas``, run by ``_kernels``) that saves
 one tensor: the input, or for ``htaf`` and ``scaled_sigmoid`` in training (input grad only, fixed gains) the
-derivative, computed in the forward's pass, so that the backward is one multiply. STE surrogates (paper App. D.4;
+derivative, computed in the forward's pass, so that the backward is one multiply. The Functions are written in
+torch's ``setup_context`` form with ``vmap`` and ``jvp`` rules, so ``torch.func`` (``vmap``, ``grad``, ``jvp``,
+``jacrev``/``jacfwd``) works through them: vmap over the input (the gains unbatched), forward-mode derivatives from
+the same tail-accurate expressions as the double backward. STE surrogates (paper App. D.4;
 its formulas were lost, these are ours): derivatives of sigma(k x), (1 + tanh(k x))/2 and clip(k x + 1/2, 0, 1),
 each integrating to 1.
 """
@@ -13,12 +16,15 @@ import math
 import torch
 
 from ..validation import InvalidParameterError
+from ._formulas import FORMULAS
 from ._kernels import _compute_dtype, _run, _scalar
 
-try:    # private torch API: whether the running backward keeps its graph (retain_graph / create_graph)
-    from torch._C._autograd import _get_current_graph_task_keep_graph
-except ImportError:
-    _get_current_graph_task_keep_graph = None
+# torch.func's transforms (grad, vjp, jacrev, ...) run every backward with create_graph=True, which the saved-slope
+# path must refuse (it cannot give a second derivative); this is the query torch.autograd.Function.apply itself makes
+# to route a call through them. If a torch version lacks it, the answer "active"
+# keeps x (always correct) and gives the straight-through backwards their differentiable torch formulas.
+_functorch_active = getattr(torch._C, "_are_functorch_transforms_active", lambda: True)
+
 
 __all__ = ["htaf", "scaled_sigmoid", "heaviside", "heaviside_ste", "heaviside_htaf_grad", "SURROGATES", "BACKWARDS"]
 
@@ -74,26 +80,8 @@ def _as_input(x: torch.Tensor) -> torch.Tensor:
 
 # ---- autograd functions -----------------------------------------------------------------------
 
-def _graph_freed_after_this_backward() -> bool:
-    """Whether autograd frees this node's saved tensors right after its backward (no retain_graph/create_graph).
-
-    Private torch API (``torch._C._autograd``); if it is missing the answer is "no", which is always safe.
-    """
-    if _get_current_graph_task_keep_graph is None or torch.compiler.is_compiling():   # compiled autograd: functional
-        return False
-    return not _get_current_graph_task_keep_graph()
-
-
 def _times_saved_slope(grad: torch.Tensor, slope: torch.Tensor) -> torch.Tensor:
-    """grad * slope, the backward of the saved-derivative path; written into ``slope`` when that is safe.
-
-    The saved derivative is our own buffer and autograd drops it after this call unless the graph is kept, so
-    the product can reuse its memory: one allocation fewer per step (at 2^23+ elements each fresh allocation
-    costs page faults as large as the arithmetic; benchmarks/bench_activation.py). With retain_graph or
-    create_graph, or a dtype change, the product is a new tensor and ``slope`` stays intact.
-    """
-    if grad.dtype == slope.dtype and not grad.requires_grad and _graph_freed_after_this_backward():
-        return slope.mul_(grad)
+    """grad * slope, the backward of the saved-derivative path (out of place: a retained graph keeps its slope)."""
     return (grad.to(slope.dtype) * slope).to(grad.dtype)
 
 
@@ -123,19 +111,35 @@ def _sigmoid_slope(u):
 class _Tanh(torch.autograd.Function):
     """tanh whose backward is ``_sech2`` (torch's 1 - tanh^2 is 0 in the float32 tails), differentiable again."""
 
+    generate_vmap_rule = True
+
     @staticmethod
-    def forward(ctx, t):
-        ctx.save_for_backward(t)
+    def forward(t):
         return torch.tanh(t)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+        ctx.save_for_forward(inputs[0])
 
     @staticmethod
     def backward(ctx, grad):
         (t,) = ctx.saved_tensors
         return grad * _sech2(t)
 
+    @staticmethod
+    def jvp(ctx, t_tangent):
+        (t,) = ctx.saved_tensors
+        return t_tangent * _sech2(t)
+
 
 def _tanh(t):
     return _Tanh.apply(t) if torch.is_grad_enabled() and t.requires_grad else torch.tanh(t)
+
+
+def _is_dual(t: torch.Tensor) -> bool:
+    """Whether ``t`` carries a forward-mode tangent (torch.func.jvp, torch.autograd.forward_ad)."""
+    return torch.autograd.forward_ad.unpack_dual(t).tangent is not None
 
 
 def _second_order_refused(name: str):
@@ -146,32 +150,48 @@ def _second_order_refused(name: str):
         f"derivatives")
 
 
+def _vmap_over_input(function, outputs: int = 1):
+    """The vmap rule of an elementwise Function whose other inputs are scalars: apply it to the batched input as it
+    is (every element is computed alone), the output batched along the same dimension."""
+    def vmap(info, in_dims, x, *params):
+        if any(d is not None for d in in_dims[1:]):
+            raise NotImplementedError(f"{function.__name__.strip('_')}: torch.func.vmap maps over the input x only; "
+                                      f"the gains must not be batched (in_dims={in_dims})")
+        out = function.apply(x, *params)
+        return out, (in_dims[0],) * outputs if outputs > 1 else in_dims[0]
+    return staticmethod(vmap)
+
+
+def _htaf_partials(x, a, b):
+    """(dh/dx, dh/da, dh/db) as torch expressions autograd can differentiate again, each factor tail-accurate:
+    dh/dx = a b sech^2(bx) s'(u), dh/da = tanh(bx) s'(u), dh/db = a x sech^2(bx) s'(u), u = a tanh(bx)."""
+    t = b * x
+    tanh_t = _tanh(t)
+    slope_u = _sigmoid_slope(a * tanh_t)
+    sech2 = _sech2(t)
+    return (a * b) * sech2 * slope_u, tanh_t * slope_u, a * x * sech2 * slope_u
+
+
 class _HTAFFunction(torch.autograd.Function):
+    """h(x) = sigmoid(a tanh(b x)), x saved: first derivatives from the fused kernels, or (create_graph) from
+    ``_htaf_partials``, differentiable again; gains may be tensors that receive gradients."""
+
     @staticmethod
-    def forward(ctx, x, a, b, double):
-        a_f, b_f = float(a), float(b)
+    def forward(x, a, b, double):
         xc = x.to(_compute_dtype(x))
-        ctx.ab = (a_f, b_f)
-        # training with fixed gains: h' in the same fused pass, saved (in the compute dtype) instead of x. Not while
-        # torch.compile traces a user's model: there the plain formulas are inlined and fused by the user's compile.
-        # Not with double=True: a backward that must itself be differentiated needs x.
-        ctx.saves_grad = (ctx.needs_input_grad[0] and not any(ctx.needs_input_grad[1:3]) and not double
-                          and not torch.compiler.is_compiling())
-        if ctx.saves_grad:
-            value, slope = _run("htaf_fwd_grad", xc, _scalar(a_f, xc), _scalar(b_f, xc))
-            ctx.save_for_backward(slope)
-            return value.to(x.dtype)
+        return _run("htaf_fwd", xc, _scalar(float(a), xc), _scalar(float(b), xc)).to(x.dtype)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        x, a, b, _ = inputs
+        ctx.ab = (float(a), float(b))
         ctx.gain_tensors = (isinstance(a, torch.Tensor), isinstance(b, torch.Tensor))
-        ctx.save_for_backward(x, *(g for g in (a, b) if isinstance(g, torch.Tensor)))
-        return _run("htaf_fwd", xc, _scalar(a_f, xc), _scalar(b_f, xc)).to(x.dtype)
+        gains = [g for g in (a, b) if isinstance(g, torch.Tensor)]
+        ctx.save_for_backward(x, *gains)
+        ctx.save_for_forward(x, *gains)
 
     @staticmethod
     def backward(ctx, grad):
-        if ctx.saves_grad:
-            if torch.is_grad_enabled():          # create_graph=True: the saved h' cannot be differentiated in x
-                _second_order_refused("htaf")
-            (slope,) = ctx.saved_tensors
-            return _times_saved_slope(grad, slope), None, None, None
         x, *gains = ctx.saved_tensors
         if torch.is_grad_enabled():
             return _htaf_backward_differentiable(ctx, x, gains, grad)
@@ -187,54 +207,121 @@ class _HTAFFunction(torch.autograd.Function):
             gb = pb.sum().reshape(()) if ctx.needs_input_grad[2] else None
         return gx, ga, gb, None
 
+    @staticmethod
+    def jvp(ctx, x_tangent, a_tangent, b_tangent, _):
+        x, *gains = ctx.saved_tensors
+        a, b = _gains(ctx, gains)
+        dt = _compute_dtype(x)
+        dx, da, db = _htaf_partials(x.to(dt), a, b)
+        out = None
+        for partial, tangent in ((dx, x_tangent), (da, a_tangent), (db, b_tangent)):
+            if tangent is not None:
+                term = partial * tangent.to(dt)
+                out = term if out is None else out + term
+        return out.to(x.dtype)
 
-def _htaf_backward_differentiable(ctx, x, gains, grad):
-    """The backward as torch expressions that autograd can differentiate again (create_graph=True).
 
-    dh/dx = a b sech^2(bx) s'(u), dh/da = tanh(bx) s'(u), dh/db = a x sech^2(bx) s'(u), u = a tanh(bx), s' the
-    sigmoid's slope; each factor in its tail-accurate form, so h'' and the mixed derivatives are exact too.
-    """
+def _gains(ctx, gains):
     gain_iter = iter(gains)
     a = next(gain_iter) if ctx.gain_tensors[0] else ctx.ab[0]
     b = next(gain_iter) if ctx.gain_tensors[1] else ctx.ab[1]
+    return a, b
+
+
+def _htaf_backward_differentiable(ctx, x, gains, grad):
+    """The backward as torch expressions that autograd can differentiate again (create_graph=True)."""
+    a, b = _gains(ctx, gains)
     dt = _compute_dtype(x)
     xc, gc = x.to(dt), grad.to(dt)
-    t = b * xc
-    tanh_t = _tanh(t)
-    slope_u = _sigmoid_slope(a * tanh_t)
-    sech2 = _sech2(t)
-    gx = (gc * (a * b) * sech2 * slope_u).to(x.dtype) if ctx.needs_input_grad[0] else None
-    ga = (gc * tanh_t * slope_u).sum().reshape(()) if ctx.needs_input_grad[1] else None
-    gb = (gc * a * xc * sech2 * slope_u).sum().reshape(()) if ctx.needs_input_grad[2] else None
+    dx, da, db = _htaf_partials(xc, a, b)
+    gx = (gc * dx).to(x.dtype) if ctx.needs_input_grad[0] else None
+    ga = (gc * da).sum().reshape(()) if ctx.needs_input_grad[1] else None
+    gb = (gc * db).sum().reshape(()) if ctx.needs_input_grad[2] else None
     return gx, ga, gb, None
 
 
-class _SSFunction(torch.autograd.Function):
+class _HTAFSavedSlope(torch.autograd.Function):
+    """h(x) and h'(x) in one fused pass, h' saved instead of x (training with fixed gains): the backward is one
+    multiply; a second derivative is refused (``_second_order_refused``). Outputs (h, h'), h' not differentiable."""
+
     @staticmethod
-    def forward(ctx, x, gamma, double):
-        ctx.gamma = float(gamma)
+    def forward(x, a, b):
         xc = x.to(_compute_dtype(x))
-        ctx.saves_grad = ctx.needs_input_grad[0] and not double and not torch.compiler.is_compiling()   # as in _HTAFFunction
-        if ctx.saves_grad:
-            value, slope = _run("ss_fwd_grad", xc, _scalar(ctx.gamma, xc))
-            ctx.save_for_backward(slope)
-            return value.to(x.dtype)
-        ctx.save_for_backward(x)
-        return _run("ss_fwd", xc, _scalar(ctx.gamma, xc)).to(x.dtype)
+        value, slope = _run("htaf_fwd_grad", xc, _scalar(a, xc), _scalar(b, xc))
+        return value.to(x.dtype), slope
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.mark_non_differentiable(output[1])
+        ctx.set_materialize_grads(False)       # no zeros tensor for h''s (absent) gradient
+        ctx.save_for_backward(output[1])
+        ctx.save_for_forward(output[1])
+
+    @staticmethod
+    def backward(ctx, grad, _):
+        if grad is None:                     # grads are not materialized: h was not used
+            return None, None, None
+        if torch.is_grad_enabled():          # create_graph=True: the saved h' cannot be differentiated in x
+            _second_order_refused("htaf")
+        (slope,) = ctx.saved_tensors
+        return _times_saved_slope(grad, slope), None, None
+
+    @staticmethod
+    def jvp(ctx, x_tangent, *_):
+        (slope,) = ctx.saved_tensors
+        return _times_saved_slope(x_tangent, slope), None
+
+
+class _SSFunction(torch.autograd.Function):
+    """s_gamma(x) = sigmoid(gamma x), x saved (as ``_HTAFFunction``)."""
+
+    @staticmethod
+    def forward(x, gamma, double):
+        xc = x.to(_compute_dtype(x))
+        return _run("ss_fwd", xc, _scalar(gamma, xc)).to(x.dtype)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.gamma = float(inputs[1])
+        ctx.save_for_backward(inputs[0])
+        ctx.save_for_forward(inputs[0])
 
     @staticmethod
     def backward(ctx, grad):
-        if ctx.saves_grad:
-            if torch.is_grad_enabled():
-                _second_order_refused("scaled_sigmoid")
-            (slope,) = ctx.saved_tensors
-            return _times_saved_slope(grad, slope), None, None
         (x,) = ctx.saved_tensors
         dt = _compute_dtype(x)
         xc = x.to(dt)
         if torch.is_grad_enabled():          # create_graph=True: differentiable, tail-accurate s'(x) = gamma s(gx) s(-gx)
             return (grad.to(dt) * ctx.gamma * _sigmoid_slope(ctx.gamma * xc)).to(x.dtype), None, None
         return _run("ss_bwd", xc, grad.to(dt), _scalar(ctx.gamma, xc)).to(x.dtype), None, None
+
+    @staticmethod
+    def jvp(ctx, x_tangent, *_):
+        (x,) = ctx.saved_tensors
+        dt = _compute_dtype(x)
+        return (x_tangent.to(dt) * ctx.gamma * _sigmoid_slope(ctx.gamma * x.to(dt))).to(x.dtype)
+
+
+class _SSSavedSlope(torch.autograd.Function):
+    """s_gamma and its slope in one pass, the slope saved (as ``_HTAFSavedSlope``)."""
+
+    @staticmethod
+    def forward(x, gamma):
+        xc = x.to(_compute_dtype(x))
+        value, slope = _run("ss_fwd_grad", xc, _scalar(gamma, xc))
+        return value.to(x.dtype), slope
+
+    setup_context = _HTAFSavedSlope.setup_context
+    jvp = _HTAFSavedSlope.jvp
+
+    @staticmethod
+    def backward(ctx, grad, _):
+        if grad is None:
+            return None, None
+        if torch.is_grad_enabled():
+            _second_order_refused("scaled_sigmoid")
+        (slope,) = ctx.saved_tensors
+        return _times_saved_slope(grad, slope), None
 
 
 def _surrogate_refused(name: str):
@@ -245,39 +332,92 @@ def _surrogate_refused(name: str):
 
 
 class _STEFunction(torch.autograd.Function):
+    """The exact step forward; backward (and forward-mode tangent) ``amplitude`` times the surrogate's slope."""
+
     @staticmethod
-    def forward(ctx, x, surrogate, slope, amplitude):
-        ctx.save_for_backward(x)
-        ctx.surrogate, ctx.slope, ctx.amplitude = surrogate, slope, amplitude
+    def forward(x, surrogate, slope, amplitude):
         return heaviside(x)
 
     @staticmethod
+    def setup_context(ctx, inputs, output):
+        x, ctx.surrogate, ctx.slope, ctx.amplitude = inputs
+        ctx.save_for_backward(x)
+        ctx.save_for_forward(x)
+
+    @staticmethod
     def backward(ctx, grad):
-        if torch.is_grad_enabled():
+        if torch.is_grad_enabled() and not _functorch_active():
             _surrogate_refused("heaviside_ste")
-        (x,) = ctx.saved_tensors
-        dt = _compute_dtype(x)
-        xc = x.to(dt)
-        if ctx.amplitude != 1.0:
-            grad = grad * ctx.amplitude
-        return _run(f"ste_{ctx.surrogate}_bwd", xc, grad.to(dt), _scalar(ctx.slope, xc)).to(x.dtype), None, None, None
+        return _ste_times(ctx, grad), None, None, None
+
+    @staticmethod
+    def jvp(ctx, x_tangent, *_):
+        return _ste_times(ctx, x_tangent)
+
+
+def _ste_times(ctx, grad):
+    """grad times the surrogate's slope: the fused kernel, or under torch.func (whose backwards build a graph) the
+    torch formula itself, so that a nested transform differentiates the surrogate."""
+    (x,) = ctx.saved_tensors
+    dt = _compute_dtype(x)
+    xc = x.to(dt)
+    if ctx.amplitude != 1.0:
+        grad = grad * ctx.amplitude
+    name = f"ste_{ctx.surrogate}_bwd"
+    if torch.is_grad_enabled():
+        return FORMULAS[name](xc, grad.to(dt), ctx.slope).to(x.dtype)
+    return _run(name, xc, grad.to(dt), _scalar(ctx.slope, xc)).to(x.dtype)
 
 
 class _StepHTAFGradFunction(torch.autograd.Function):
     """Exact step forward, h' backward: the surrogate-gradient use of HTAF (SpikingJelly's ``spiking=True``)."""
 
     @staticmethod
-    def forward(ctx, x, a, b):
-        ctx.save_for_backward(x)
-        ctx.ab = (a, b)
+    def forward(x, a, b):
         return heaviside(x)
 
     @staticmethod
+    def setup_context(ctx, inputs, output):
+        x, a, b = inputs
+        ctx.ab = (a, b)
+        ctx.save_for_backward(x)
+        ctx.save_for_forward(x)
+
+    @staticmethod
     def backward(ctx, grad):
-        if torch.is_grad_enabled():
+        if torch.is_grad_enabled() and not _functorch_active():
             _surrogate_refused("heaviside_htaf_grad")
         (x,) = ctx.saved_tensors
-        return _times_htaf_grad(x, grad, *ctx.ab), None, None
+        return _step_times_htaf_grad(x, grad, *ctx.ab), None, None
+
+    @staticmethod
+    def jvp(ctx, x_tangent, *_):
+        (x,) = ctx.saved_tensors
+        return _step_times_htaf_grad(x, x_tangent, *ctx.ab)
+
+
+def _step_times_htaf_grad(x, grad, a, b):
+    """grad h'(x): the fused kernel, or under torch.func the differentiable tail-accurate expression."""
+    if torch.is_grad_enabled():
+        dt = _compute_dtype(x)
+        return (grad.to(dt) * _htaf_partials(x.to(dt), a, b)[0]).to(x.dtype)
+    return _times_htaf_grad(x, grad, a, b)
+
+
+for _fn in (_HTAFFunction, _SSFunction, _STEFunction, _StepHTAFGradFunction):
+    _fn.vmap = _vmap_over_input(_fn)
+for _fn in (_HTAFSavedSlope, _SSSavedSlope):
+    _fn.vmap = _vmap_over_input(_fn, outputs=2)
+
+
+def _saves_slope(x: torch.Tensor, *gains, double: bool) -> bool:
+    """Training with fixed gains: h' is computed in the forward's fused pass and saved instead of x. Not with
+    double=True (a backward that is differentiated again needs x), not while torch.compile traces a user's model
+    (there the plain formulas are inlined and fused by the user's compile), not under torch.func or forward-mode
+    AD."""
+    return (torch.is_grad_enabled() and x.requires_grad and not double and not torch.compiler.is_compiling()
+            and not any(isinstance(g, torch.Tensor) and g.requires_grad for g in gains) and not _is_dual(x)
+            and not _functorch_active())
 
 
 # ---- functional forms -------------------------------------------------------------------------
@@ -313,7 +453,10 @@ def htaf(x: torch.Tensor, a, b, backward: str = "exact") -> torch.Tensor:
     _check_gain_range(x, a=a, b=b)
     if backward == "autograd":
         return torch.sigmoid(a * torch.tanh(b * x))
-    return _HTAFFunction.apply(x, a, b, backward == "double")
+    double = backward == "double"
+    if _saves_slope(x, a, b, double=double):
+        return _HTAFSavedSlope.apply(x, float(a), float(b))[0]
+    return _HTAFFunction.apply(x, a, b, double)
 
 
 def scaled_sigmoid(x: torch.Tensor, gamma, backward: str = "exact") -> torch.Tensor:
@@ -330,7 +473,10 @@ def scaled_sigmoid(x: torch.Tensor, gamma, backward: str = "exact") -> torch.Ten
         raise InvalidParameterError(f"backward must be 'exact' or 'double'; got backward={backward!r}")
     x, gamma = _as_input(x), _as_float("gamma", gamma)
     _check_gain_range(x, gamma=gamma)
-    return _SSFunction.apply(x, gamma, backward == "double")
+    double = backward == "double"
+    if _saves_slope(x, double=double):
+        return _SSSavedSlope.apply(x, gamma)[0]
+    return _SSFunction.apply(x, gamma, double)
 
 
 def heaviside(x: torch.Tensor) -> torch.Tensor:

@@ -46,6 +46,14 @@ def _as_flag(name: str, value) -> bool:
     return value
 
 
+def _not_scriptable(self):
+    """torch.jit.script calls this first: say why and what to use instead of a TorchScript error about a_raw."""
+    raise RuntimeError(f"{type(self).__name__} cannot be compiled with torch.jit.script: its autograd Functions call "
+                       f"the package's fused kernels, which TorchScript cannot see. Use torch.compile (supported), or "
+                       f"torch.export for deployment; at inference the exact step (htaf_theory.nn.binarize) needs no "
+                       f"kernel")
+
+
 def _checked_state(module: nn.Module, state, gains: tuple, flags: tuple = ("binary",)) -> dict:
     """A module's extra state checked whole before any of it is used: a dict holding every gain in ``gains`` (a
     finite number > 0) and, optionally, the truth values in ``flags``; anything else is an InvalidParameterError
@@ -375,15 +383,26 @@ class HTAFSpike(nn.Module):
 class _SignSTE(torch.autograd.Function):
     """sign(w) forward (sign(0) = +1), the clipped straight-through gradient 1{|w| <= 1} backward."""
 
+    generate_vmap_rule = True
+
     @staticmethod
-    def forward(ctx, w):
-        ctx.save_for_backward(w)
+    def forward(w):
         return torch.where(w >= 0, torch.ones_like(w), -torch.ones_like(w))
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+        ctx.save_for_forward(inputs[0])
 
     @staticmethod
     def backward(ctx, grad):
         (w,) = ctx.saved_tensors
         return grad * (w.abs() <= 1).to(grad.dtype)
+
+    @staticmethod
+    def jvp(ctx, w_tangent):
+        (w,) = ctx.saved_tensors
+        return w_tangent * (w.abs() <= 1).to(w_tangent.dtype)
 
 
 class BinaryLinear(nn.Linear):
@@ -417,6 +436,9 @@ class BinaryLinear(nn.Linear):
 
 #: the modules ``binarize`` switches to the exact step (each has a ``binary`` flag and its gains in its extra state)
 BINARIZABLE = (HTAF, ScaledSigmoid, HTAFSpike)
+
+for _module in (HTAF, ScaledSigmoid, Heaviside, HeavisideSTE, HTAFSpike, BinaryLinear):
+    _module.__prepare_scriptable__ = _not_scriptable
 
 
 def htaf_spike(a: float, b: float, spiking: bool = True) -> HTAFSpike:
