@@ -108,7 +108,7 @@ def test_the_saved_derivative_backward_is_one_multiply_and_keeps_retained_graphs
     y = fn(x)
     with _OpLog() as log:
         (g,) = torch.autograd.grad(y, x, grad)
-    assert log.ops == ["aten.mul.Tensor"]                       # one multiply, no zeros for h''s absent gradient
+    assert log.ops == ["aten.mul_.Tensor"]                      # freed graph: one multiply, in place, no zeros
     torch.testing.assert_close(g, reference, rtol=0, atol=0)
     # retain_graph: a second backward through the same graph sees the derivative intact
     y = fn(x)
@@ -125,12 +125,32 @@ def test_the_saved_derivative_backward_is_one_multiply_and_keeps_retained_graphs
     xh = x.detach().half().requires_grad_(True)
     (gh,) = torch.autograd.grad(fn(xh), xh, grad.half())
     torch.testing.assert_close(gh.float(), reference, rtol=2e-3, atol=1e-3)
-    # the wrong variant (a multiply in place into the saved derivative) breaks the retained graph's second backward
-    monkeypatch.setattr(hnn.functional, "_times_saved_slope", lambda grad, slope: slope.mul_(grad))
+    # without torch's answer to "is the graph kept?" (the fallback "kept"): out of place, the same values
+    monkeypatch.setattr(hnn.functional, "_keeps_graph", lambda: True)
+    y = fn(x)
+    with _OpLog() as log:
+        (g,) = torch.autograd.grad(y, x, grad)
+    assert log.ops == ["aten.mul.Tensor"]
+    torch.testing.assert_close(g, reference, rtol=0, atol=0)
+    # the wrong variant (always in place) overwrites the retained graph's derivative: the second backward fails
+    monkeypatch.setattr(hnn.functional, "_keeps_graph", lambda: False)
     y = fn(x)
     torch.autograd.grad(y, x, grad, retain_graph=True)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         torch.autograd.grad(y, x, grad)
+
+
+def test_without_the_functorch_query_the_package_keeps_x_and_stays_correct(monkeypatch):
+    # the fallback answer "torch.func is active": x is saved (no saved-slope path), values and gradients unchanged
+    x = torch.linspace(-3, 3, 11, dtype=torch.float64, requires_grad=True)
+    reference = torch.autograd.grad(htaf(x, 5.0, 1.5).sum(), x)[0]
+    monkeypatch.setattr(hnn.functional, "_functorch_active", lambda: True)
+    y = htaf(x, 5.0, 1.5)
+    assert y.grad_fn.name().startswith("_HTAFFunction")
+    torch.testing.assert_close(torch.autograd.grad(y.sum(), x)[0], reference)
+    xs = x.detach().clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(hnn.heaviside_ste(xs, "tanh", 2.0).sum(), xs, create_graph=True)   # no refusal now
+    torch.testing.assert_close(g, torch.autograd.grad(hnn.heaviside_ste(x, "tanh", 2.0).sum(), x)[0])
 
 
 def _float32_grad_error(x: torch.Tensor, a: float, b: float) -> float:

@@ -11,6 +11,7 @@ each integrating to 1.
 """
 from __future__ import annotations
 
+import inspect
 import math
 
 import torch
@@ -19,11 +20,17 @@ from ..validation import InvalidParameterError
 from ._formulas import FORMULAS
 from ._kernels import _compute_dtype, _run, _scalar
 
-# torch.func's transforms (grad, vjp, jacrev, ...) run every backward with create_graph=True, which the saved-slope
-# path must refuse (it cannot give a second derivative); this is the query torch.autograd.Function.apply itself makes
-# to route a call through them. If a torch version lacks it, the answer "active"
-# keeps x (always correct) and gives the straight-through backwards their differentiable torch formulas.
+# Two read-only queries of torch's C layer, each with an answer that is always safe when a torch version lacks it
+# (tests/test_nn.py runs the package with both fallbacks):
+# * torch.func's transforms (grad, vjp, jacrev, ...) run every backward with create_graph=True, which the
+#   saved-slope path must refuse (it cannot give a second derivative); this is the query
+#   torch.autograd.Function.apply itself makes to route a call through them. Fallback "active": x is kept and the
+#   straight-through backwards use their differentiable torch formulas.
+# * whether the running backward keeps its graph (retain_graph / create_graph): if not, the saved derivative is
+#   ours to overwrite, one allocation fewer per step (at 2^23 elements: 34 vs 49 ms and 1,058 vs 9,249 page faults
+#   per forward+backward on 1 thread, benchmarks/bench_activation.py). Fallback "kept": a new tensor.
 _functorch_active = getattr(torch._C, "_are_functorch_transforms_active", lambda: True)
+_keeps_graph = getattr(getattr(torch._C, "_autograd", None), "_get_current_graph_task_keep_graph", lambda: True)
 
 
 __all__ = ["htaf", "scaled_sigmoid", "heaviside", "heaviside_ste", "heaviside_htaf_grad", "SURROGATES", "BACKWARDS"]
@@ -81,7 +88,11 @@ def _as_input(x: torch.Tensor) -> torch.Tensor:
 # ---- autograd functions -----------------------------------------------------------------------
 
 def _times_saved_slope(grad: torch.Tensor, slope: torch.Tensor) -> torch.Tensor:
-    """grad * slope, the backward of the saved-derivative path (out of place: a retained graph keeps its slope)."""
+    """grad * slope, the backward of the saved-derivative path; written into ``slope`` when that is safe: autograd
+    drops the saved derivative after this call unless the graph is kept (retain_graph, create_graph), so the product
+    can reuse its memory. Otherwise, or on a dtype change, the product is a new tensor and ``slope`` stays intact."""
+    if grad.dtype == slope.dtype and not grad.requires_grad and not torch.compiler.is_compiling() and not _keeps_graph():
+        return slope.mul_(grad)
     return (grad.to(slope.dtype) * slope).to(grad.dtype)
 
 
@@ -408,6 +419,10 @@ for _fn in (_HTAFFunction, _SSFunction, _STEFunction, _StepHTAFGradFunction):
     _fn.vmap = _vmap_over_input(_fn)
 for _fn in (_HTAFSavedSlope, _SSSavedSlope):
     _fn.vmap = _vmap_over_input(_fn, outputs=2)
+for _fn in (_Tanh, _HTAFFunction, _SSFunction, _STEFunction, _StepHTAFGradFunction, _HTAFSavedSlope, _SSSavedSlope):
+    # Function.apply binds its arguments to forward's signature on every call (setup_context form); a signature
+    # computed once saves inspect's work each time (about 60 us a call, most of a small layer's cost)
+    _fn.forward.__signature__ = inspect.signature(_fn.forward)
 
 
 def _saves_slope(x: torch.Tensor, *gains, double: bool) -> bool:

@@ -6,6 +6,7 @@ switches HTAF and SS to the exact step (``binarize`` sets it on every such modul
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 
 import torch
@@ -439,6 +440,7 @@ BINARIZABLE = (HTAF, ScaledSigmoid, HTAFSpike)
 
 for _module in (HTAF, ScaledSigmoid, Heaviside, HeavisideSTE, HTAFSpike, BinaryLinear):
     _module.__prepare_scriptable__ = _not_scriptable
+_SignSTE.forward.__signature__ = inspect.signature(_SignSTE.forward)     # as in functional: bound once, not per call
 
 
 def htaf_spike(a: float, b: float, spiking: bool = True) -> HTAFSpike:
