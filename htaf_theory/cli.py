@@ -206,6 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--scheduler", default=None, help="run missing cells on a Dask cluster, e.g. tcp://HOST:8786 (with --run)")
     f.set_defaults(func=_cmd_figures)
 
+    k = sub.add_parser("kernels", help="where the torch layer's kernels are and whether they are built (--build: now)")
+    k.add_argument("--build", action="store_true",
+                   help="build the native kernels and warm torch.compile's cache for every kernel and float dtype")
+    k.set_defaults(func=_cmd_kernels)
+
     e = sub.add_parser("experiment", help="run one of the paper's sweeps (resumable)")
     from .experiments.sweeps import SWEEPS          # torch-free: the sweeps' configs build without torch
     e.add_argument("name", help=" | ".join(SWEEPS) + " | b3rate (Thm B.3 simulation)")
@@ -217,6 +222,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run the cells on a Dask cluster, e.g. tcp://HOST:8786 (pip install 'htaf-theory[cluster]')")
     e.set_defaults(func=_cmd_experiment)
     return parser
+
+
+def _cmd_kernels(args) -> int:
+    from .nn import build_kernels, kernel_status
+    for line in (build_kernels() if args.build else kernel_status()):
+        print(line)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -65,11 +65,16 @@ class SwapReport:
 
     def __str__(self) -> str:
         lines = [f"swap report at eps={self.eps:g} on {self.n_samples} samples",
-                 f"{'layer':<16} {'delta':>9} {'|z|<delta':>9} {'not binary':>10} {'E|H-h|':>9} {'C.1 unit':>9} "
-                 f"{'out change':>10} {'alone':>9}"]
+                 f"{'layer':<16} {'delta':>9} {'in zone':>9} {'not binary':>10} {'mean|H-h|':>9} {'eps+zone':>9} "
+                 f"{'out change':>10} {'f, alone':>9}"]
         for r in self.layers:
             lines.append(f"{r.name:<16} {r.delta:>9.3g} {r.zone_fraction:>9.3g} {r.not_binary_fraction:>10.3g} "
                          f"{r.local_gap:>9.3g} {r.local_bound:>9.3g} {r.output_change:>10.3g} {r.alone_prediction_change:>9.3g}")
+        lines.append("  in zone: share of pre-activations with |z| < delta; not binary: share of outputs farther than eps "
+                     "from 0 and 1;")
+        lines.append("  mean|H-h|: the swap's mean change of a unit, eps+zone: Thm C.1's bound on it; out change: the "
+                     "layer's output, every layer swapped;")
+        lines.append("  f, alone: the network's output when only this layer is swapped")
         lines.append(f"prediction change (all swapped): {self.prediction_change:.4g}")
         if self.decision_flips is not None:
             lines.append(f"decisions flipped: {self.decision_flips:.4g}")

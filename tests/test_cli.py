@@ -196,3 +196,23 @@ def test_check_refuses_an_unknown_claim_and_a_partial_report(capsys):
     assert main(["check", "thm9.9"]) == 2
     assert "unknown claim id(s) ['thm9.9']" in capsys.readouterr().err
     assert main(["check", "thm3.2.b", "--write"]) == 2
+
+
+def test_kernels_command_says_where_and_announces_a_build_once(tmp_path, monkeypatch, capsys):
+    from htaf_theory.nn import _native
+    monkeypatch.setenv("HTAF_KERNEL_CACHE", str(tmp_path))
+    monkeypatch.delenv("HTAF_QUIET", raising=False)
+    assert main(["kernels"]) == 0
+    out = capsys.readouterr().out
+    assert str(tmp_path) in out and "none yet" in out
+    if _native._compiler() is None:
+        pytest.skip("no C compiler")
+    path = _native.compile_library(_native.SOURCE.read_text(), tmp_path)
+    err = capsys.readouterr().err
+    assert err.count("building the native float32 kernels") == 1 and str(tmp_path) in err
+    assert _native.compile_library(_native.SOURCE.read_text(), tmp_path) == path       # built: no second line
+    assert capsys.readouterr().err == ""
+    monkeypatch.setenv("HTAF_QUIET", "1")
+    _native.announce("anything")
+    assert capsys.readouterr().err == ""
+    assert main(["kernels"]) == 0 and path.name in capsys.readouterr().out

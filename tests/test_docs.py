@@ -173,7 +173,7 @@ def test_the_environment_variable_table_is_what_the_code_reads():
     table = usage[usage.index("## Environment variables"):usage.index("## Errors and recovery")]
     listed = set(re.findall(r"^\| `(HTAF_[A-Z_]+)`", table, re.M))
     assert read == listed, (sorted(read - listed), sorted(listed - read))
-    assert len(listed) <= 8
+    assert len(listed) <= 9            # a new variable is a new way to differ between machines: few, each documented
 
 
 def _words(text: str) -> str:

@@ -256,3 +256,17 @@ def test_select_on_validation_refuses_no_candidates_and_mixed_metrics():
     recs = [{"results": {"metric": m, "metrics": {"val_binarized": 0.5}}} for m in ("rmse", "auroc")]
     with pytest.raises(InvalidParameterError, match="one metric"):
         select_on_validation(recs)
+
+
+def test_binary_linear_takes_a_kernel_quantizer_as_larq_does():
+    from htaf_theory.nn import BinaryLinear, sign_ste_quantizer
+    torch.manual_seed(0)
+    default, smooth = BinaryLinear(3, 2), BinaryLinear(3, 2, kernel_quantizer=torch.tanh)
+    smooth.load_state_dict(default.state_dict())
+    x = torch.randn(5, 3)
+    torch.testing.assert_close(default(x), torch.nn.functional.linear(x, sign_ste_quantizer(default.weight), default.bias))
+    torch.testing.assert_close(smooth(x), torch.nn.functional.linear(x, torch.tanh(default.weight), default.bias))
+    smooth(x).sum().backward()
+    assert smooth.weight.grad is not None and "kernel_quantizer=tanh" in repr(smooth)
+    with pytest.raises(InvalidParameterError, match="kernel_quantizer must be a callable"):
+        BinaryLinear(3, 2, kernel_quantizer="sign")

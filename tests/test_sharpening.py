@@ -25,9 +25,9 @@ def _net(act=None):
 @pytest.mark.parametrize("a1", [None, 20.0])
 def test_every_step_is_on_the_frontier_exactly(a1):
     net = _net()
-    sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.005, steps=25, a1=a1)
+    sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.005, total_iters=25, a1=a1)
     deltas = []
-    for _ in range(30):                                     # past `steps` the gains stay at the target
+    for _ in range(30):                                     # past `total_iters` the gains stay at the target
         for _, module in sched.layers:
             assert approx_error_mp(module.a, module.b, sched.delta, dps=60) <= 0.1
             assert float(params.approx_error(module.a, module.b, sched.delta)) <= 0.1
@@ -43,7 +43,7 @@ def test_every_step_is_on_the_frontier_exactly(a1):
 
 def test_scaled_sigmoid_follows_its_own_frontier():
     net = _net(ScaledSigmoid(22.0))
-    sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, steps=4)
+    sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, total_iters=4)
     for _ in range(5):
         ss = net[1]
         assert ss.gamma * sched.delta == pytest.approx(float(params.min_a(0.1)), rel=1e-14)
@@ -55,7 +55,7 @@ def test_a_resumed_schedule_matches_an_uninterrupted_one():
     def train(interrupt_at=None):
         net = _net()
         opt = torch.optim.Adam(net.parameters(), lr=1e-2)
-        sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, steps=20)
+        sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, total_iters=20)
         X = torch.randn(32, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
         y = X.sum(1, keepdim=True)
         for epoch in range(20):
@@ -63,7 +63,7 @@ def test_a_resumed_schedule_matches_an_uninterrupted_one():
                 saved = copy.deepcopy((net.state_dict(), opt.state_dict(), sched.state_dict()))
                 net = _net()
                 opt = torch.optim.Adam(net.parameters(), lr=1e-2)
-                sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, steps=20)
+                sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, total_iters=20)
                 net.load_state_dict(saved[0])
                 opt.load_state_dict(saved[1])
                 sched.load_state_dict(saved[2])
@@ -80,24 +80,24 @@ def test_a_resumed_schedule_matches_an_uninterrupted_one():
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"delta1": 0.2}, "delta1 must not exceed delta0"), ({"eps": 0.5}, "eps"), ({"eps": 0.0}, "eps"),
-    ({"steps": 0}, "steps"), ({"steps": 2.5}, "steps"), ({"a1": 2.0}, "a1 must exceed min_a"),
+    ({"total_iters": 0}, "total_iters"), ({"total_iters": 2.5}, "total_iters"), ({"a1": 2.0}, "a1 must exceed min_a"),
     ({"delta0": -1.0}, "delta0"),
 ])
 def test_bad_targets_are_refused_by_name(kwargs, match):
-    args = dict(eps=0.1, delta0=0.1, delta1=0.01, steps=10) | kwargs
+    args = dict(eps=0.1, delta0=0.1, delta1=0.01, total_iters=10) | kwargs
     with pytest.raises(InvalidParameterError, match=match):
         Sharpening(_net(), **args)
 
 
 def test_a_gain_below_min_a_or_learnable_or_no_layer_is_refused():
     with pytest.raises(InvalidParameterError, match="min_a"):
-        Sharpening(_net(HTAF(2.0, 11.0)), eps=0.1, delta0=0.1, delta1=0.01, steps=3)
+        Sharpening(_net(HTAF(2.0, 11.0)), eps=0.1, delta0=0.1, delta1=0.01, total_iters=3)
     with pytest.raises(InvalidParameterError, match="learnable"):
-        Sharpening(_net(HTAF(5.0, 4.72, learnable=True)), eps=0.1, delta0=0.1, delta1=0.01, steps=3)
+        Sharpening(_net(HTAF(5.0, 4.72, learnable=True)), eps=0.1, delta0=0.1, delta1=0.01, total_iters=3)
     with pytest.raises(InvalidParameterError, match="no HTAF"):
-        Sharpening(torch.nn.Linear(2, 2), eps=0.1, delta0=0.1, delta1=0.01, steps=3)
+        Sharpening(torch.nn.Linear(2, 2), eps=0.1, delta0=0.1, delta1=0.01, total_iters=3)
     with pytest.raises(InvalidParameterError, match="layers"):
-        Sharpening(_net(), eps=0.1, delta0=0.1, delta1=0.01, steps=3).load_state_dict({"last_step": 1, "a0": {"x": 1.0}})
+        Sharpening(_net(), eps=0.1, delta0=0.1, delta1=0.01, total_iters=3).load_state_dict({"last_step": 1, "a0": {"x": 1.0}})
 
 
 def test_the_monitored_c1_bound_holds_and_a_wrong_one_is_caught():
@@ -108,7 +108,7 @@ def test_the_monitored_c1_bound_holds_and_a_wrong_one_is_caught():
         net[0].bias.fill_(0.04)
         net[2].weight.fill_(1.0)
     X = torch.tensor(rng.uniform(-0.3, 0.3, (400, 2)))
-    sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, steps=6,
+    sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, total_iters=6,
                        monitor=lambda m: swap_report(m, X, eps=0.1).as_dict())
     wrong_caught = False
     for _ in range(6):
@@ -124,7 +124,7 @@ def test_spiking_layers_are_sharpened_too():
     sj = pytest.importorskip("spikingjelly.activation_based.neuron")
     lif = sj.LIFNode(surrogate_function=HTAFSpike(5.0, 4.72))
     net = torch.nn.Sequential(torch.nn.Linear(2, 4), lif)
-    sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, steps=2)
+    sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, total_iters=2)
     sched.step()
     spike = lif.surrogate_function
     assert spike.b == pytest.approx(params.select(0.1, sched.delta, a=5.0).b)
@@ -132,7 +132,7 @@ def test_spiking_layers_are_sharpened_too():
     from htaf_theory.nn import htaf_spike
     leaky = snn.Leaky(beta=0.9, spike_grad=htaf_spike(5.0, 4.72))
     net2 = torch.nn.Sequential(torch.nn.Linear(2, 4), leaky)
-    sched2 = Sharpening(net2, eps=0.1, delta0=0.1, delta1=0.01, steps=2)
+    sched2 = Sharpening(net2, eps=0.1, delta0=0.1, delta1=0.01, total_iters=2)
     sched2.step()
     assert sched2.layers and all(m.b > 4.72 for _, m in sched2.layers)
 
@@ -179,7 +179,7 @@ def test_scaled_sigmoid_gamma_is_rounded_up_onto_the_frontier(eps, delta):
     assert exact <= eps
     assert below > eps or float(1 / (1 + np.exp(np.nextafter(gamma, 0) * delta))) > eps   # the least such float
     net = torch.nn.Sequential(torch.nn.Linear(2, 2), ScaledSigmoid(1.0))
-    sched = Sharpening(net, eps=eps, delta0=delta, delta1=delta, steps=1)
+    sched = Sharpening(net, eps=eps, delta0=delta, delta1=delta, total_iters=1)
     assert net[1].gamma == gamma and sched.gains()["1"] == gamma
 
 
@@ -189,7 +189,7 @@ def test_an_unreachable_last_step_is_refused_at_construction():
         net = torch.nn.Sequential(torch.nn.Linear(2, 2), act)
         delta1 = 5e-324 if isinstance(act, HTAF) else 1e-320
         with pytest.raises(InvalidParameterError, match=match):
-            Sharpening(net, eps=0.1, delta0=0.1, delta1=delta1, steps=10)
+            Sharpening(net, eps=0.1, delta0=0.1, delta1=delta1, total_iters=10)
 
 
 @pytest.mark.parametrize("state, match", [
@@ -205,7 +205,7 @@ def test_an_unreachable_last_step_is_refused_at_construction():
 ])
 def test_a_refused_state_leaves_the_scheduler_as_it_was(state, match):
     net = _net()
-    sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, steps=10)
+    sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, total_iters=10)
     sched.step()
     before = (sched.last_step, dict(sched.a0), sched.gains())
     with pytest.raises(InvalidParameterError, match=match):
@@ -217,7 +217,7 @@ def test_a_refused_state_leaves_the_scheduler_as_it_was(state, match):
 
 def test_a_state_out_of_step_with_the_training_is_refused():
     net = _net()
-    sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, steps=10)
+    sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, total_iters=10)
     state = sched.state_dict()                          # last_step 0
     with pytest.raises(InvalidParameterError, match="out of step"):
         sched.load_state_dict(state, at_step=4)
@@ -228,8 +228,8 @@ def test_a_state_out_of_step_with_the_training_is_refused():
                                            (dict(eps="0.1"), "eps must be a real number")])
 def test_truth_values_and_text_are_not_numbers(kwargs, match):
     with pytest.raises(InvalidParameterError, match=match):
-        Sharpening(_net(), **{"eps": 0.1, "delta0": 0.1, "delta1": 0.01, "steps": 5, **kwargs})
-    assert Sharpening(_net(), eps=0.1, delta0=0.1, delta1=0.01, steps=np.int64(5)).steps == 5
+        Sharpening(_net(), **{"eps": 0.1, "delta0": 0.1, "delta1": 0.01, "total_iters": 5, **kwargs})
+    assert Sharpening(_net(), eps=0.1, delta0=0.1, delta1=0.01, total_iters=np.int64(5)).total_iters == 5
 
 
 def test_zone_penalty_of_an_empty_batch_is_zero_not_nan():
@@ -279,9 +279,39 @@ def test_a_no_grad_forward_keeps_the_training_pass_for_the_penalty():
     with torch.no_grad():
         net(torch.randn(4, 2))
     value = zone.penalty()
-    assert float(value) > 0 and value.requires_grad
+    assert float(value.detach()) > 0 and value.requires_grad
 
 
 def test_zone_penalty_refuses_what_is_not_a_model():
     with pytest.raises(InvalidParameterError, match="torch.nn.Module"):
         ZonePenalty("net", eps=0.1, lam=1.0)
+
+
+def test_lr_scheduler_names_and_the_older_ones_for_one_version():
+    sched = Sharpening(_net(), eps=0.1, delta0=0.1, delta1=0.01, total_iters=4)
+    sched.step()
+    assert (sched.total_iters, sched.last_epoch) == (4, 1) and (sched.steps, sched.last_step) == (4, 1)
+    assert sched.get_last_gains() == sched.gains()
+    with pytest.warns(DeprecationWarning, match="total_iters"):
+        old = Sharpening(_net(), eps=0.1, delta0=0.1, delta1=0.01, steps=4)
+    old.step()
+    assert old.gains() == sched.gains()
+    with pytest.raises(InvalidParameterError, match="not both"):
+        Sharpening(_net(), eps=0.1, delta0=0.1, delta1=0.01, total_iters=4, steps=4)
+    with pytest.raises(InvalidParameterError, match="total_iters .* is required"):
+        Sharpening(_net(), eps=0.1, delta0=0.1, delta1=0.01)
+
+
+def test_a_state_unreachable_at_its_step_leaves_the_scheduler_and_model_as_they_were():
+    # a0 passes its own check (just above min_a) but no b is admissible at the state's delta in float64
+    from htaf_theory.params import min_a
+    net = _net()
+    sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=5e-308, total_iters=10)
+    sched.step()
+    before = (sched.last_epoch, dict(sched.a0), sched.gains())
+    state = sched.state_dict()
+    state["a0"] = {name: float(np.nextafter(float(min_a(0.1)), 10)) for name in state["a0"]}
+    state["last_step"] = 10
+    with pytest.raises(InvalidParameterError, match="cannot be reached"):
+        sched.load_state_dict(state)
+    assert (sched.last_epoch, dict(sched.a0), sched.gains()) == before

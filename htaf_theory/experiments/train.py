@@ -102,7 +102,7 @@ def deployment_training(cfg, model):
     """The cell's Sharpening scheduler (one step per epoch) and ZonePenalty (``htaf_theory.nn.sharpening``), each None
     unless ``cfg.schedule`` asks for it (any config with the schedule fields: ``RunConfig``, ``HeavisideConfig``)."""
     if cfg.schedule == "sharpen":
-        return Sharpening(model, cfg.frontier_eps, cfg.delta0, cfg.delta1, steps=cfg.epochs), None
+        return Sharpening(model, cfg.frontier_eps, cfg.delta0, cfg.delta1, total_iters=cfg.epochs), None
     if cfg.schedule == "zone":
         return None, ZonePenalty(model, cfg.frontier_eps, cfg.zone_lam)
     return None, None

@@ -52,6 +52,10 @@ def _run(name: str, *args):
         # OpenMP region in the generated loop: without it inductor emits a serial loop for symbolic sizes
         # (one thread, ~3x slower at 2^23 on 2 cores; benchmarks/bench_activation.py)
         fn = _compiled[name] = torch.compile(eager, dynamic=True, fullgraph=True, options={"cpp.dynamic_threads": True})
+        if len(_compiled) == 1:         # the first compile of this process: say once why it takes seconds
+            _native.announce(f"compiling the {str(args[0].dtype).replace('torch.', '')} kernels with torch.compile, "
+                             f"once per process (about 5 s for a layer's kernels, 18 s with a cold torch cache; "
+                             f"`htaf kernels --build` warms that cache; HTAF_KERNELS=eager skips compiling)")
     try:
         return fn(*args)
     except Exception as err:  # no compiler, unsupported platform, ...: stay correct, get slower
@@ -82,3 +86,11 @@ def _scalar(value: float, like: torch.Tensor) -> torch.Tensor:
         with torch.inference_mode(False):   # a normal tensor even if first made in inference mode
             t = _SCALARS[key] = torch.tensor(value, dtype=like.dtype, device=like.device)
     return t
+
+
+def kernel_status() -> list[str]:
+    """Lines saying which kernels this process uses and where the native ones are kept (``htaf kernels``)."""
+    built = sorted(p.name for p in _native.kernel_cache_dir().glob("htaf_native_*.so"))
+    return [f"kernel choice: {_native.kernel_choice()} (HTAF_KERNELS); native cache: {_native.kernel_cache_dir()}",
+            f"native libraries built: {', '.join(built) if built else 'none yet (htaf kernels --build)'}"]
+

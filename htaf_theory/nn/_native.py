@@ -24,6 +24,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -155,6 +156,8 @@ def compile_library(source: str, folder: Path | None = None, tunings=None) -> Pa
         target = folder / f"htaf_native_{key.hexdigest()[:20]}.so"
         if target.exists():
             return target
+        announce(f"building the native float32 kernels once for this machine into {folder} (a few seconds; "
+                 f"`htaf kernels --build` does it ahead)")
         with tempfile.TemporaryDirectory(dir=folder) as tmp:
             src = Path(tmp) / "htaf_native.c"
             src.write_text(source)
@@ -166,6 +169,13 @@ def compile_library(source: str, folder: Path | None = None, tunings=None) -> Pa
                 return target
             errors.append(f"{' '.join(flags)}: {result.stderr.strip()[-400:]}")
     raise RuntimeError(f"{cc} could not compile the native kernels:\n" + "\n".join(errors))
+
+
+def announce(message: str) -> None:
+    """One line on stderr when a kernel is built (seconds of a first call the user would otherwise not understand);
+    HTAF_QUIET=1 silences it."""
+    if os.environ.get("HTAF_QUIET", "") not in ("1", "true", "yes"):
+        print(f"htaf_theory: {message}", file=sys.stderr, flush=True)
 
 
 def load_library(path: Path):

@@ -18,7 +18,8 @@ import torch
 
 from ..validation import InvalidParameterError
 from ._formulas import FORMULAS
-from ._kernels import _compute_dtype, _run, _scalar
+from . import _kernels, _native
+from ._kernels import _compute_dtype, _run, _scalar, kernel_status
 
 # Two read-only queries of torch's C layer, each with an answer that is always safe when a torch version lacks it
 # (tests/test_nn.py runs the package with both fallbacks):
@@ -534,3 +535,23 @@ def heaviside_htaf_grad(x: torch.Tensor, a, b) -> torch.Tensor:
     x, a, b = _as_input(x), _as_float("a", a), _as_float("b", b)
     _check_gain_range(x, a=a, b=b)
     return _StepHTAFGradFunction.apply(x, a, b)
+
+
+def build_kernels() -> list[str]:
+    """Build the native kernels and compile every activation's kernels for float64, float32 and bfloat16 now, so
+    that no first training step waits (``htaf kernels --build``); returns a line per part with its time."""
+    import time
+    lines = [kernel_status()[0]]
+    start = time.perf_counter()
+    lib = _native.library() if _native.native_enabled() else None
+    lines.append(f"native kernels: {'ready' if lib is not None else 'not used'} ({_native.kernel_path()}, "
+                 f"{time.perf_counter() - start:.1f} s)")
+    n = max(_kernels.EAGER_BELOW, 1 << 14)              # a size that takes the compiled path
+    for dtype in (torch.float64, torch.float32, torch.bfloat16):
+        start = time.perf_counter()
+        x = torch.linspace(-3, 3, n, dtype=dtype, requires_grad=True)
+        for fn in (lambda v: htaf(v, 5.0, 1.5), lambda v: scaled_sigmoid(v, 3.0), heaviside_ste,
+                   lambda v: heaviside_htaf_grad(v, 5.0, 1.5)):
+            fn(x).sum().backward()
+        lines.append(f"{str(dtype).replace('torch.', ''):9s} kernels: ready ({time.perf_counter() - start:.1f} s)")
+    return lines

@@ -17,7 +17,7 @@ from ..validation import InvalidParameterError
 from .functional import BACKWARDS, SURROGATES, _as_float, heaviside, heaviside_htaf_grad, heaviside_ste, htaf, scaled_sigmoid
 
 __all__ = ["HTAF", "ScaledSigmoid", "Heaviside", "HeavisideSTE", "HTAFSpike", "htaf_spike", "binarize", "BinaryLinear",
-           "matched_sigmoid", "recalibrate_batchnorm", "BINARIZABLE"]
+           "matched_sigmoid", "recalibrate_batchnorm", "BINARIZABLE", "sign_ste_quantizer"]
 
 
 # ---- modules ----------------------------------------------------------------------------------
@@ -406,6 +406,16 @@ class _SignSTE(torch.autograd.Function):
         return w_tangent * (w.abs() <= 1).to(w_tangent.dtype)
 
 
+def sign_ste_quantizer(w: torch.Tensor) -> torch.Tensor:
+    """alpha sign(W), alpha = mean |W| (a constant in the backward), with the clipped straight-through gradient
+    1{|W| <= 1}: ``BinaryLinear``'s default ``kernel_quantizer``.
+
+    >>> sign_ste_quantizer(torch.tensor([-2.0, 0.0, 1.0]))
+    tensor([-1., 1., 1.])
+    """
+    return w.abs().mean().detach() * _SignSTE.apply(w)
+
+
 class BinaryLinear(nn.Linear):
     r"""A linear layer with binary weights: y = x (alpha sign(W))^T + bias, alpha = mean |W| (one scale per layer).
 
@@ -413,7 +423,9 @@ class BinaryLinear(nn.Linear):
     (BinaryNet, Courbariaux et al. 2016; the per-layer scale of XNOR-Net, Rastegari et al. 2016; as in Bi-Real Net);
     the scale is treated as a constant in the backward. sign(0) = +1, so every weight is +-alpha.
 
-    Args: as ``torch.nn.Linear``.
+    Args: as ``torch.nn.Linear``, and ``kernel_quantizer`` (Larq's name): a callable from the latent weights W to
+    the weights the layer computes with; default ``sign_ste_quantizer`` (alpha sign(W) with the clipped
+    straight-through gradient). Any differentiable map of W works (e.g. ``torch.tanh`` for a smooth relaxation).
 
     Shape:
         - Input: (*, in_features); Output: (*, out_features).
@@ -425,11 +437,26 @@ class BinaryLinear(nn.Linear):
         >>> x = torch.randn(4, 3)
         >>> torch.allclose(layer(x), x @ w.T + layer.bias)
         True
+        >>> BinaryLinear(3, 2, kernel_quantizer=torch.tanh)
+        BinaryLinear(in_features=3, out_features=2, bias=True, kernel_quantizer=tanh)
     """
 
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None,
+                 kernel_quantizer=None):
+        super().__init__(in_features, out_features, bias=bias, device=device, dtype=dtype)
+        if kernel_quantizer is not None and not callable(kernel_quantizer):
+            raise InvalidParameterError(f"kernel_quantizer must be a callable from the weights to the weights used; got "
+                                        f"{kernel_quantizer!r}")
+        self.kernel_quantizer = sign_ste_quantizer if kernel_quantizer is None else kernel_quantizer
+
     def binary_weight(self) -> torch.Tensor:
-        """alpha sign(W), the weights the layer computes with."""
-        return self.weight.abs().mean().detach() * _SignSTE.apply(self.weight)
+        """The weights the layer computes with: ``kernel_quantizer(W)`` (default alpha sign(W))."""
+        return self.kernel_quantizer(self.weight)
+
+    def extra_repr(self) -> str:
+        quantizer = self.kernel_quantizer
+        shown = "" if quantizer is sign_ste_quantizer else f", kernel_quantizer={getattr(quantizer, '__name__', quantizer)}"
+        return super().extra_repr() + shown
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.linear(x, self.binary_weight(), self.bias)

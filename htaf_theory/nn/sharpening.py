@@ -10,8 +10,9 @@ bound small during training, both here:
 * ``Sharpening`` moves every HTAF / HTAFSpike layer along the admissible frontier b = min_b(a, eps, delta) while
   delta shrinks geometrically from ``delta0`` to ``delta1`` (optionally a moves geometrically to ``a1`` too), and
   every ScaledSigmoid along its own frontier gamma = L(eps) / delta (sigma(-gamma delta) = eps), so the SS baseline
-  gets the same chance. A scheduler in the style of ``torch.optim.lr_scheduler``: built on a model, ``step()`` once
-  per epoch (or iteration), ``state_dict()`` / ``load_state_dict()`` for resuming.
+  gets the same chance. A scheduler in the style of ``torch.optim.lr_scheduler``, with its names (``total_iters``,
+  ``last_epoch``, ``get_last_gains()`` beside ``get_last_lr()``): built on a model, ``step()`` once per epoch (or
+  iteration), ``state_dict()`` / ``load_state_dict()`` for resuming.
 * ``ZonePenalty`` adds a smooth surrogate of C.1's zone term: lam * mean over layers of mean_j sech^2(z_j / delta),
   which is 1 at z = 0 and e^{-2|z|/delta}-small outside the zone, computed on the pre-activations of the forward
   pass that the loss used.
@@ -19,7 +20,7 @@ bound small during training, both here:
 >>> import torch
 >>> from htaf_theory.nn import HTAF
 >>> net = torch.nn.Sequential(torch.nn.Linear(2, 4), HTAF(5.0, 4.72), torch.nn.Linear(4, 1))
->>> sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, steps=10)
+>>> sched = Sharpening(net, eps=0.1, delta0=0.1, delta1=0.01, total_iters=10)
 >>> for epoch in range(10):
 ...     sched.step()
 >>> round(sched.delta, 6), round(net[1].b / 4.72, 1)     # delta 10x smaller: b about 10x larger
@@ -32,6 +33,7 @@ from torch import nn
 
 import math
 import numbers
+import warnings
 
 from ..params import min_a, min_gamma, select, transition_width
 from ..validation import InvalidParameterError, as_scalar, check_eps, check_positive
@@ -65,10 +67,10 @@ def layer_delta(module: nn.Module, eps: float) -> float:
 
 
 class Sharpening:
-    """Move a model's HTAF-like layers along Prop. 3.1's frontier from delta0 to delta1 over ``steps`` steps.
+    """Move a model's HTAF-like layers along Prop. 3.1's frontier from delta0 to delta1 over ``total_iters`` steps.
 
-    After step k (k = 0 at construction, clipped at ``steps``): delta_k = delta0 (delta1/delta0)^(k/steps);
-    each HTAF/HTAFSpike layer has a_k = a (a1/a)^(k/steps) (a fixed when ``a1`` is None) and b_k the least
+    After step k (k = ``last_epoch``, 0 at construction, clipped at n = ``total_iters``): delta_k = delta0
+    (delta1/delta0)^(k/n); each HTAF/HTAFSpike layer has a_k = a (a1/a)^(k/n) (a fixed when ``a1`` is None) and b_k the least
     admissible b for (a_k, eps, delta_k) (``params.select``: sup_{|x|>=delta_k} |h - H| <= eps, exactly); each
     ScaledSigmoid has gamma_k = min_gamma(eps, delta_k), L(eps)/delta_k rounded up so that sigma(-gamma_k delta_k)
     <= eps holds exactly.
@@ -81,8 +83,9 @@ class Sharpening:
         Tolerance in (0, 1/2), fixed along the schedule.
     delta0, delta1 : float
         Transition half-widths at the start and the end, 0 < delta1 <= delta0.
-    steps : int
-        Number of ``step()`` calls from delta0 to delta1 (>= 1).
+    total_iters : int
+        Number of ``step()`` calls from delta0 to delta1 (>= 1), lr_scheduler's name (``steps=`` is its older
+        alias, kept for one version with a DeprecationWarning).
     a1 : float, optional
         Final outer gain of every HTAF layer (> min_a(eps)); None keeps each layer's own a.
     monitor : callable, optional
@@ -92,25 +95,33 @@ class Sharpening:
     Raises
     ------
     InvalidParameterError
-        naming the argument: eps outside (0, 1/2), delta1 > delta0, steps < 1, a layer's a (or a1) <= min_a(eps),
+        naming the argument: eps outside (0, 1/2), delta1 > delta0, total_iters < 1, a layer's a (or a1) <= min_a(eps),
         learnable HTAF gains, a model without such layers, or a schedule whose last step is out of reach (b or
         gamma at delta1 beyond float64): checked here, before any step.
     """
 
-    def __init__(self, model: nn.Module, eps: float, delta0: float, delta1: float, steps: int, a1: float | None = None,
-                 monitor=None):
+    def __init__(self, model: nn.Module, eps: float, delta0: float, delta1: float, total_iters: int | None = None,
+                 a1: float | None = None, monitor=None, *, steps: int | None = None):
+        if steps is not None:
+            if total_iters is not None:
+                raise InvalidParameterError("give total_iters or its older name steps, not both")
+            warnings.warn("Sharpening(steps=...) is now total_iters=... (torch.optim.lr_scheduler's name); steps= "
+                          "goes in the next version", DeprecationWarning, stacklevel=2)
+            total_iters = steps
+        if total_iters is None:
+            raise InvalidParameterError("total_iters (the number of step() calls from delta0 to delta1) is required")
         self.eps = float(check_eps(as_scalar("eps", eps)))
         self.delta0 = float(check_positive("delta0", as_scalar("delta0", delta0)))
         self.delta1 = float(check_positive("delta1", as_scalar("delta1", delta1)))
         if self.delta1 > self.delta0:
             raise InvalidParameterError(f"delta1 must not exceed delta0 = {self.delta0!r} (sharpening narrows the "
                                         f"transition zone; valid range: (0, delta0]); got delta1={self.delta1!r}")
-        if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
-            raise InvalidParameterError(f"steps must be an integer >= 1; got steps={steps!r}")
-        steps = int(steps)
+        if isinstance(total_iters, bool) or not isinstance(total_iters, numbers.Integral) or total_iters < 1:
+            raise InvalidParameterError(f"total_iters must be an integer >= 1; got total_iters={total_iters!r}")
+        total_iters = int(total_iters)
         if not isinstance(model, nn.Module):
             raise InvalidParameterError(f"model must be a torch.nn.Module; got {type(model).__name__}")
-        self.model, self.steps, self.monitor = model, steps, monitor
+        self.model, self.total_iters, self.monitor = model, total_iters, monitor
         self.layers = frontier_layers(model)
         if not self.layers:
             raise InvalidParameterError("model has no HTAF, HTAFSpike or ScaledSigmoid layer to sharpen")
@@ -130,9 +141,28 @@ class Sharpening:
                                             f"eps-close (valid range of a: (min_a(eps), inf))")
             self.a0[name] = float(module.a)
         self._check_reachable()
-        self.last_step = 0
+        self.last_epoch = 0
         self.history: list = []
         self._apply()
+
+    # the older names, kept for one version (lr_scheduler's are total_iters and last_epoch)
+    @property
+    def steps(self) -> int:
+        """Older name of ``total_iters``."""
+        return self.total_iters
+
+    @property
+    def last_step(self) -> int:
+        """Older name of ``last_epoch``."""
+        return self.last_epoch
+
+    @last_step.setter
+    def last_step(self, value: int) -> None:
+        self.last_epoch = value
+
+    def get_last_gains(self) -> dict:
+        """The gains the last ``step()`` set (``gains()``): the scheduler's answer to lr_scheduler's ``get_last_lr``."""
+        return self.gains()
 
     def _check_reachable(self) -> None:
         """Every step's gains exist: b_k = min_b(a_k, eps, delta_k) is largest at delta1 and the smallest a on the
@@ -163,35 +193,52 @@ class Sharpening:
         """The current transition half-width delta_k."""
         return self._at(self.delta0, self.delta1)
 
-    def _at(self, start: float, end: float) -> float:
-        k = min(self.last_step, self.steps)
-        if k == self.steps:
+    def _at(self, start: float, end: float, step: int | None = None) -> float:
+        k = min(self.last_epoch if step is None else step, self.total_iters)
+        if k == self.total_iters:
             return end
-        return start * (end / start) ** (k / self.steps)
+        return start * (end / start) ** (k / self.total_iters)
 
     def gains(self) -> dict:
         """{layer name: (a, b)} for HTAF/HTAFSpike, {layer name: gamma} for ScaledSigmoid, as set now."""
         return {name: (m.gamma if isinstance(m, ScaledSigmoid) else (m.a, m.b)) for name, m in self.layers}
 
-    def _apply(self) -> None:
-        delta = self.delta
+    def _targets(self, step: int, a0: dict) -> dict:
+        """{layer name: gamma or (a, b)} at ``step`` from the starting gains ``a0``, computed without setting any:
+        a state that cannot be reached is refused before the scheduler or the model changes."""
+        delta = self._at(self.delta0, self.delta1, step)
+        out = {}
         for name, module in self.layers:
             if isinstance(module, ScaledSigmoid):
-                module.set_gamma(min_gamma(self.eps, delta))
+                out[name] = min_gamma(self.eps, delta)
             else:
-                a = self.a0[name] if self.a1 is None else self._at(self.a0[name], self.a1)
-                module.set_gains(a, select(self.eps, delta, a=a).b)
+                a = a0[name] if self.a1 is None else self._at(a0[name], self.a1, step)
+                b = select(self.eps, delta, a=a).b
+                if not math.isfinite(b):
+                    raise InvalidParameterError(f"layer {name!r}: b = min_b(a={a:.17g}, eps, delta={delta:.6g}) is beyond "
+                                                f"float64")
+                out[name] = (a, b)
+        return out
+
+    def _apply(self, targets: dict | None = None) -> None:
+        targets = self._targets(self.last_epoch, self.a0) if targets is None else targets
+        for name, module in self.layers:
+            if isinstance(module, ScaledSigmoid):
+                module.set_gamma(targets[name])
+            else:
+                module.set_gains(*targets[name])
 
     def step(self) -> None:
-        """Advance one step along the schedule (past ``steps`` the gains stay at the target)."""
-        self.last_step += 1
+        """Advance one step along the schedule (past ``total_iters`` the gains stay at the target)."""
+        self.last_epoch += 1
         self._apply()
         if self.monitor is not None:
-            self.history.append({"step": self.last_step, "delta": self.delta, "value": self.monitor(self.model)})
+            self.history.append({"step": self.last_epoch, "delta": self.delta, "value": self.monitor(self.model)})
 
     def state_dict(self) -> dict:
-        """What resuming needs: the step count and the starting gains (the rest is the constructor's arguments)."""
-        return {"last_step": self.last_step, "a0": dict(self.a0), "history": list(self.history)}
+        """What resuming needs: the step count (key ``last_step``, as checkpoints store it) and the starting gains
+        (the rest is the constructor's arguments)."""
+        return {"last_step": self.last_epoch, "a0": dict(self.a0), "history": list(self.history)}
 
     def load_state_dict(self, state: dict, *, at_step: int | None = None) -> None:
         """Resume from ``state_dict()``'s output. The whole state is checked before any of it is used, so a state
@@ -222,8 +269,12 @@ class Sharpening:
         history = state.get("history", [])
         if not isinstance(history, list):
             raise InvalidParameterError(f"the state's history must be a list; got {type(history).__name__}")
-        self.last_step, self.a0, self.history = int(last), gains, list(history)
-        self._apply()
+        try:
+            targets = self._targets(int(last), gains)
+        except InvalidParameterError as err:
+            raise InvalidParameterError(f"the Sharpening state cannot be reached at its step {int(last)}: {err}") from None
+        self.last_epoch, self.a0, self.history = int(last), gains, list(history)
+        self._apply(targets)
 
 
 class ZonePenalty:
