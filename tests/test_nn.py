@@ -690,3 +690,41 @@ def test_recalibrate_batchnorm_refuses_no_batches():
 
 def test_repr_prints_fixed_gains_as_they_are():
     assert "b=1e+300" in repr(hnn.HTAF(5.0, 1e300))
+
+
+_META_FNS = {
+    "htaf": lambda t: htaf(t, 5.0, 1.5), "htaf-double": lambda t: htaf(t, 5.0, 1.5, backward="double"),
+    "scaled_sigmoid": lambda t: hnn.scaled_sigmoid(t, 3.0), "heaviside_ste": hnn.heaviside_ste,
+    "heaviside": hnn.heaviside, "HTAFSpike": hnn.HTAFSpike(5.0, 1.5), "BinaryLinear": hnn.BinaryLinear(4, 2),
+}
+
+
+@pytest.mark.parametrize("name", list(_META_FNS))
+def test_every_layer_runs_on_the_meta_device(name):
+    # the meta device has shapes and dtypes but no values: nothing may read a value on the host
+    fn = _META_FNS[name]
+    if isinstance(fn, torch.nn.Module):
+        fn = fn.to("meta")
+    x = torch.empty(8, 4, device="meta", requires_grad=True)
+    y = fn(x)
+    assert y.device.type == "meta" and y.shape[0] == 8
+    y.sum().backward()
+    assert x.grad.device.type == "meta" and x.grad.shape == x.shape
+
+
+@pytest.mark.parametrize("backward", ["exact", "double"])
+def test_learned_gains_are_never_read_on_the_host_off_the_cpu(backward):
+    m = HTAF(5.0, 1.5, learnable=True, backward=backward).to("meta")
+    x = torch.empty(8, 4, device="meta", requires_grad=True)
+    m(x).sum().backward()                             # float() of a meta tensor would raise
+    assert m.a_raw.grad.device.type == "meta" and m.b_raw.grad.shape == ()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_matches_the_cpu():
+    x = torch.linspace(-3, 3, 101, dtype=torch.float64)
+    for fn in (lambda t: htaf(t, 5.0, 1.5), lambda t: hnn.scaled_sigmoid(t, 3.0), hnn.heaviside_ste):
+        xc, xg = x.clone().requires_grad_(True), x.cuda().requires_grad_(True)
+        fn(xc).sum().backward()
+        fn(xg).sum().backward()
+        torch.testing.assert_close(xg.grad.cpu(), xc.grad)

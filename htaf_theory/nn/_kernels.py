@@ -74,7 +74,10 @@ def _compute_dtype(x: torch.Tensor) -> torch.dtype:
 _SCALARS: dict = {}
 
 
-def _scalar(value: float, like: torch.Tensor) -> torch.Tensor:
+def _scalar(value, like: torch.Tensor) -> torch.Tensor:
+    # a tensor gain (learned) is used as it is, in the input's dtype and device: no host synchronisation
+    if isinstance(value, torch.Tensor):
+        return value.detach().to(dtype=like.dtype, device=like.device)
     # 0-dim tensors, not Python floats: compiled kernels then neither recompile per value
     # nor compute the scalar products in float64 (measured 1.7x slower). Cached: a network calls this with the
     # same few gains every step, and building a tensor costs microseconds (the kernels never write to it)

@@ -52,28 +52,35 @@ def _as_float(name: str, value) -> float:
 
 
 def _check_gain(name: str, value):
-    """A float gain as a Python float; a tensor gain (learned) must be a 0-dim floating tensor, finite and > 0."""
+    """A float gain as a Python float; a tensor gain (learned) must be a 0-dim floating tensor, and on the CPU finite
+    and > 0. On other devices its value is not read (that would synchronise with the device at every forward): a NaN
+    or negative learned gain there shows as NaN outputs."""
     if not isinstance(value, torch.Tensor):
         return _as_float(name, value)
     if value.dim() != 0 or not value.is_floating_point():
         raise InvalidParameterError(f"{name} must be a 0-dim floating tensor or a float; got a tensor of shape "
                                     f"{tuple(value.shape)} and dtype {value.dtype}")
-    v = float(value.detach())            # one sync: a NaN or negative gain would silently give NaN outputs
-    if not (math.isfinite(v) and v > 0):
-        raise InvalidParameterError(f"{name} must be finite and > 0 (valid range: (0, inf)); got {name}={v!r}")
+    if value.device.type == "cpu":
+        v = float(value.detach())        # a NaN or negative gain would silently give NaN outputs
+        if not (math.isfinite(v) and v > 0):
+            raise InvalidParameterError(f"{name} must be finite and > 0 (valid range: (0, inf)); got {name}={v!r}")
     return value
 
 
 def _check_gain_range(x: torch.Tensor, **gains) -> None:
     """A gain beyond the largest finite number of the dtype that computes x would be inf there, and inf * 0 at
-    x = 0 gives NaN where h(0) = 1/2: refuse it by name. (A tiny gain underflows honestly: h -> 1/2, h' -> 0.)"""
+    x = 0 gives NaN where h(0) = 1/2: refuse it by name. (A tiny gain underflows honestly: h -> 1/2, h' -> 0.)
+    A tensor gain off the CPU is not read (no host synchronisation)."""
     dt = _compute_dtype(x)
     top = torch.finfo(dt).max
     for name, value in gains.items():
-        v = float(value.detach()) if isinstance(value, torch.Tensor) else value
-        if v > top:
+        if isinstance(value, torch.Tensor):
+            if value.device.type != "cpu":
+                continue
+            value = float(value.detach())
+        if value > top:
             raise InvalidParameterError(
-                f"{name}={v!r} exceeds the largest {str(dt).replace('torch.', '')} ({top:.4g}), the dtype that computes "
+                f"{name}={value!r} exceeds the largest {str(dt).replace('torch.', '')} ({top:.4g}), the dtype that computes "
                 f"this {str(x.dtype).replace('torch.', '')} input (valid range: (0, {top:.4g}]); pass a float64 input")
 
 
@@ -191,12 +198,12 @@ class _HTAFFunction(torch.autograd.Function):
     @staticmethod
     def forward(x, a, b, double):
         xc = x.to(_compute_dtype(x))
-        return _run("htaf_fwd", xc, _scalar(float(a), xc), _scalar(float(b), xc)).to(x.dtype)
+        return _run("htaf_fwd", xc, _scalar(a, xc), _scalar(b, xc)).to(x.dtype)
 
     @staticmethod
     def setup_context(ctx, inputs, output):
         x, a, b, _ = inputs
-        ctx.ab = (float(a), float(b))
+        ctx.ab = (a, b)               # floats, or tensor gains as they are (never read on the host)
         ctx.gain_tensors = (isinstance(a, torch.Tensor), isinstance(b, torch.Tensor))
         gains = [g for g in (a, b) if isinstance(g, torch.Tensor)]
         ctx.save_for_backward(x, *gains)
@@ -234,6 +241,7 @@ class _HTAFFunction(torch.autograd.Function):
 
 
 def _gains(ctx, gains):
+    """(a, b) for a differentiable backward: saved tensor gains (so that autograd sees them), else the floats."""
     gain_iter = iter(gains)
     a = next(gain_iter) if ctx.gain_tensors[0] else ctx.ab[0]
     b = next(gain_iter) if ctx.gain_tensors[1] else ctx.ab[1]
@@ -471,7 +479,7 @@ def htaf(x: torch.Tensor, a, b, backward: str = "exact") -> torch.Tensor:
         return torch.sigmoid(a * torch.tanh(b * x))
     double = backward == "double"
     if _saves_slope(x, a, b, double=double):
-        return _HTAFSavedSlope.apply(x, float(a), float(b))[0]
+        return _HTAFSavedSlope.apply(x, a, b)[0]
     return _HTAFFunction.apply(x, a, b, double)
 
 
