@@ -125,6 +125,8 @@ class Dataset:
 
 @dataclass
 class Split:
+    """A data set split into train, validation and test arrays (features standardised on train), with its seed."""
+
     X_train: np.ndarray
     y_train: np.ndarray
     X_val: np.ndarray

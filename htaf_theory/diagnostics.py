@@ -32,28 +32,28 @@ __all__ = ["swap_report", "SwapReport", "LayerSwap", "layer_delta"]
 class LayerSwap:
     """One HTAF-like layer of the model."""
 
-    name: str                  # module path in the model (``model.named_modules()``)
-    module: str                # its repr, e.g. "HTAF(a=11, b=2)"
-    delta: float               # transition half-width at eps (inf: the layer is never eps-close to H)
-    zone_fraction: float       # share of pre-activations with |z| < delta (smooth network)
-    not_binary_fraction: float  # share of outputs farther than eps from both 0 and 1 (smooth network)
-    local_gap: float           # mean |H(z) - h(z)| over the smooth network's pre-activations
-    local_bound: float         # Thm C.1's per-unit bound for it: eps + zone_fraction
-    output_change: float       # mean |layer output, every layer swapped - smooth layer output|
-    alone_prediction_change: float  # mean |f(x) - f(x) with this layer alone swapped|
+    name: str                  #: module path in the model (``model.named_modules()``)
+    module: str                #: its repr, e.g. "HTAF(a=11, b=2)"
+    delta: float               #: transition half-width at eps (inf: the layer is never eps-close to H)
+    zone_fraction: float       #: share of pre-activations with |z| < delta (smooth network)
+    not_binary_fraction: float  #: share of outputs farther than eps from both 0 and 1 (smooth network)
+    local_gap: float           #: mean |H(z) - h(z)| over the smooth network's pre-activations
+    local_bound: float         #: Thm C.1's per-unit bound for it: eps + zone_fraction
+    output_change: float       #: mean |layer output, every layer swapped - smooth layer output|
+    alone_prediction_change: float  #: mean |f(x) - f(x) with this layer alone swapped|
 
 
 @dataclass
 class SwapReport:
     """``swap_report``'s answer: per layer, and for the network's output."""
 
-    eps: float
-    n_samples: int
-    layers: list[LayerSwap] = field(default_factory=list)
-    prediction_change: float = math.nan   # mean over samples (and outputs) of |f_H(x) - f_h(x)|, every layer swapped
-    decision_flips: float | None = None   # share of samples whose decision changes ("sign" or "argmax"), if asked
-    c1_bound: float | None = None         # Thm C.1 bound on the last layer's alone_prediction_change (needs a Linear head)
-    c1_note: str = ""
+    eps: float  #: the tolerance eps the report measures at
+    n_samples: int  #: number of inputs measured
+    layers: list[LayerSwap] = field(default_factory=list)  #: one LayerSwap per HTAF-like layer, in the model's order
+    prediction_change: float = math.nan   #: mean over samples (and outputs) of |f_H(x) - f_h(x)|, every layer swapped
+    decision_flips: float | None = None   #: share of samples whose decision changes ("sign" or "argmax"), if asked
+    c1_bound: float | None = None         #: Thm C.1 bound on the last layer's alone_prediction_change (needs a Linear head)
+    c1_note: str = ""  #: why there is no C.1 bound, when there is none
 
     def as_dict(self) -> dict:
         """Plain data for JSON: a non-finite number (delta = inf: the layer is never eps-close to H) becomes None."""

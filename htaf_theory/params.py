@@ -159,6 +159,7 @@ class HTAFParams:
     log_grad_at_radius: float | None  #: log h'(radius), when a radius is given
 
     def as_dict(self) -> dict:
+        """The fields as a plain dict (for JSON)."""
         return asdict(self)
 
 

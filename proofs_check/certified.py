@@ -24,6 +24,8 @@ CERT_DIR = Path(__file__).parent / "certificates"
 
 @dataclass(frozen=True)
 class CertifiedInequality:
+    """One inequality of a claim, certified by ``certify`` and committed as a certificate (replayed by every check)."""
+
     name: str                       # certificate file stem
     claim: str                      # claim id
     build: Callable                 # () -> sympy relational (cached)

@@ -327,6 +327,7 @@ class Problem:
         return best
 
     def tight_ok(self, box) -> bool:
+        """The tight-face rule on ``box`` (module docstring, rule 2), with one branch for the stretched leaf."""
         k, side, face, _ = self.tight
         lo, hi = box[k]
         stretched, on_face = list(box), list(box)
@@ -506,26 +507,26 @@ def _halves(box, d):
 class Certificate:
     """The outcome of ``certify`` with everything ``replay`` needs to re-check it without searching."""
 
-    name: str
-    statement: str
-    inequality_hash: str
-    variables: list[str]
-    box: list[list[str]]                    # exact rationals "p/q"
-    tight: list | None                      # [variable, side, order K] or None
-    prec: int
-    engine: str = ENGINE_VERSION
-    outcome: str = "undecided"              # verified | counterexample | undefined | undecided
-    strict: bool = False
-    boxes: int = 0
-    leaves: int = 0
-    tight_leaves: int = 0
-    max_depth: int = 0
-    max_level: int = 0                      # highest precision level used (prec * 2^level)
-    worst_margin: float | None = None       # smallest lower bound over margin leaves
-    face_proofs: list[str] = field(default_factory=list)
-    counterexample: dict | None = None
-    seconds: float = 0.0
-    tree: list[int] = field(default_factory=list, repr=False)
+    name: str  #: the certificate's file name (without .json)
+    statement: str  #: the inequality as text (not proof content)
+    inequality_hash: str  #: sha256 of sympy.srepr of the relational (exact constants)
+    variables: list[str]  #: the box's variable names, in order
+    box: list[list[str]]                    #: exact rationals "p/q"
+    tight: list | None                      #: [variable, side, order K] or None
+    prec: int  #: working precision in bits (a leaf may use prec * 2^level)
+    engine: str = ENGINE_VERSION  #: ENGINE_VERSION of the engine that made it
+    outcome: str = "undecided"              #: verified | counterexample | undefined | undecided
+    strict: bool = False  #: whether the inequality is strict (> or <)
+    boxes: int = 0  #: boxes visited by the search
+    leaves: int = 0  #: leaves of the split tree
+    tight_leaves: int = 0  #: leaves settled by the tight-face rule
+    max_depth: int = 0  #: deepest split
+    max_level: int = 0                      #: highest precision level used (prec * 2^level)
+    worst_margin: float | None = None       #: smallest lower bound over margin leaves
+    face_proofs: list[str] = field(default_factory=list)  #: sympy's zero proofs of the face terms
+    counterexample: dict | None = None  #: the exact point (and margin) refuting it, or where it is undefined or undecided
+    seconds: float = 0.0  #: search time
+    tree: list[int] = field(default_factory=list, repr=False)  #: the preorder split tree: split dimensions and leaf codes
 
     def save(self, directory) -> Path:
         """Write ``<directory>/<name>.json`` atomically; a name that is not a plain file name is refused."""
@@ -559,6 +560,7 @@ class Certificate:
             raise InvalidParameterError(f"{path}: not a certificate: {err}") from None
 
     def summary(self) -> str:
+        """The outcome in one line."""
         if self.outcome == "counterexample":
             return f"counterexample: {self.counterexample}"
         if self.outcome == "undefined":
@@ -731,17 +733,17 @@ class Replay:
     definition and the tree), never copied from the certificate's other fields, which are not proof content.
     """
 
-    ok: bool
-    reason: str
-    leaves: int = 0
-    tight_leaves: int = 0
-    max_depth: int = 0
-    max_level: int = 0
-    worst_margin: float | None = None       # smallest lower bound over margin leaves, as re-checked
-    statement: str = ""                     # the inequality replayed (the caller's, exact constants)
-    face_proofs: list[str] = field(default_factory=list)
-    box: dict = field(default_factory=dict)  # the box proved: the caller's, as exact "p/q" strings
-    tight: list | None = None               # the tight face used: [variable, side] or None
+    ok: bool  #: whether the certificate proves the inequality on the box
+    reason: str  #: why not (empty when ok)
+    leaves: int = 0  #: leaves re-checked
+    tight_leaves: int = 0  #: of them, on the tight face
+    max_depth: int = 0  #: deepest split re-checked
+    max_level: int = 0  #: highest precision level used
+    worst_margin: float | None = None       #: smallest lower bound over margin leaves, as re-checked
+    statement: str = ""                     #: the inequality replayed (the caller's, exact constants)
+    face_proofs: list[str] = field(default_factory=list)  #: the zero proofs of the face terms, recomputed
+    box: dict = field(default_factory=dict)  #: the box proved: the caller's, as exact "p/q" strings
+    tight: list | None = None               #: the tight face used: [variable, side] or None
 
     def __bool__(self) -> bool:
         return self.ok

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Item:
+    """One numbered item of the paper and the claim rows that check it (or why none can)."""
+
     item: str                   # as the paper numbers it
     what: str                   # what it says, in a few words
     claims: tuple = ()          # claim ids of docs/claims.md

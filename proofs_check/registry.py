@@ -43,6 +43,8 @@ CORRECTION_WORDS = ("counterexample", "holds only if", "holds only")
 
 @dataclass
 class CheckResult:
+    """What one check of a claim found: its method, the domain covered, the outcome and the numbers."""
+
     claim: str
     method: str                      # symbolic | precise | hypothesis | rigorous | exact
     domain: str                      # what was covered
@@ -59,6 +61,8 @@ class CheckResult:
 
 @dataclass
 class Check:
+    """One way of checking a claim: its method (a key of METHODS) and the function that runs it."""
+
     method: str                      # a key of METHODS: how it shows what it shows
     run: Callable[..., CheckResult]  # run(impl=None) -> CheckResult
     slow: bool = False
@@ -73,6 +77,8 @@ class Check:
 
 @dataclass
 class Claim:
+    """One claim of the paper: its statement, location, hypotheses, checks and the wrong variant they must reject."""
+
     id: str
     statement: str
     location: str

@@ -116,10 +116,12 @@ def _api_modules() -> list[str]:
     return sorted(p.stem for p in (ROOT / "docs" / "api").glob("*.rst") if p.stem != "index")
 
 
-def test_the_api_reference_builds_without_a_warning_and_lists_every_public_name(tmp_path):
-    """docs/api: Sphinx autodoc + napoleon, one page per module, warnings as errors (-W); every name of every
-    documented module's __all__ is in the built inventory, with a docstring of its own."""
+def test_the_site_builds_without_a_warning_and_lists_every_public_name(tmp_path, monkeypatch):
+    """docs/: one Sphinx site, the Markdown guides (myst-parser) beside the API reference (autodoc + napoleon, one
+    page per module), warnings as errors (-W); every name of every documented module's __all__ is in the built
+    inventory, with a docstring of its own; no entry of the reference is empty; version and source pages."""
     pytest.importorskip("sphinx")
+    pytest.importorskip("myst_parser")
     pytest.importorskip("torch")
     pytest.importorskip("flint")
     import importlib
@@ -128,11 +130,25 @@ def test_the_api_reference_builds_without_a_warning_and_lists_every_public_name(
     import sys
 
     from sphinx.util.inventory import InventoryFile
-    proc = subprocess.run([sys.executable, "-m", "sphinx", "-W", "-b", "html", "-q", str(ROOT / "docs" / "api"),
+    import re
+
+    from htaf_theory import __version__
+    monkeypatch.setenv("HTAF_DOCS_OFFLINE", "1")          # intersphinx would fetch inventories from the web
+    proc = subprocess.run([sys.executable, "-m", "sphinx", "-W", "-b", "html", "-q", str(ROOT / "docs"),
                            str(tmp_path / "html")], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert (tmp_path / "html" / "index.html").exists()
-    with open(tmp_path / "html" / "objects.inv", "rb") as fh:
+    site = tmp_path / "html"
+    for page in ("index", "usage", "theory", "reproduction", "performance", "architecture", "claims", "api/index"):
+        assert (site / f"{page}.html").exists(), page
+    assert __version__.split("+")[0] in (site / "index.html").read_text()
+    assert (site / "_modules" / "htaf_theory" / "core.html").exists()            # viewcode
+    empty = []
+    for page in (site / "api").glob("*.html"):
+        for m in re.finditer(r'<dt class="sig sig-object py" id="([^"]+)">.*?</dt>\s*<dd>(.*?)</dd>', page.read_text(), re.S):
+            if not re.sub("<[^>]+>", "", m.group(2)).strip():
+                empty.append(m.group(1))
+    assert not empty, empty
+    with open(site / "objects.inv", "rb") as fh:
         inventory = InventoryFile.load(fh, "", lambda base, uri: uri)
     documented = {name for kind in inventory.values() for name in kind}
     missing, undocumented = [], []

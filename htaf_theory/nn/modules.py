@@ -82,8 +82,12 @@ class HTAF(nn.Module):
 
     Parameters
     ----------
-    a, b : float
-        Outer gain and inner slope, > 0 (see ``htaf_theory.params.select``).
+    a : float
+        Outer gain, > 0: the height of the logistic's argument, a tanh(b x) in [-a, a]; h is eps-close to the
+        step only for a > min_a(eps) = log((1 - eps)/eps) (``htaf_theory.params.min_a``).
+    b : float
+        Inner slope, > 0: how fast tanh(b x) saturates, so the width of the transition zone (about 1/b); for a
+        tolerance eps outside |x| < delta, b >= min_b(a, eps, delta) (``htaf_theory.params.select``).
     learnable : bool
         Learn a and b, kept positive through a softplus parametrisation.
     binary : bool
@@ -93,6 +97,9 @@ class HTAF(nn.Module):
         "double": the same, with a differentiable backward (exact second derivatives, for Hessians and gradient
         penalties; keeps x instead of h'); "autograd": torch's chain rule through the composite (see
         ``htaf_theory.nn.functional.htaf``), for controlled comparisons.
+
+    Shape:
+        - Input: (*), any shape; Output: (*), the same shape, values in (0, 1) (0 and 1 with ``binary=True``).
 
     Examples
     --------
@@ -120,10 +127,12 @@ class HTAF(nn.Module):
 
     @property
     def a(self):
+        """The outer gain a: a Python float, or softplus(a_raw) (a 0-dim tensor) when learnable."""
         return F.softplus(self.a_raw) if self.learnable else self._a
 
     @property
     def b(self):
+        """The inner slope b: a Python float, or softplus(b_raw) (a 0-dim tensor) when learnable."""
         return F.softplus(self.b_raw) if self.learnable else self._b
 
     def set_gains(self, a: float, b: float) -> None:
@@ -133,22 +142,26 @@ class HTAF(nn.Module):
         self._a, self._b = _as_float("a", a), _as_float("b", b)
 
     def get_extra_state(self):
+        """The fixed gains and the ``binary`` flag, saved in ``state_dict`` (a deployed model reloads as a step)."""
         # the gains (fixed ones only: learned ones are parameters) and the binary flag, so that a reloaded deployed
         # model computes the step
         return {"binary": self.binary} if self.learnable else {"a": self._a, "b": self._b, "binary": self.binary}
 
     def set_extra_state(self, state) -> None:
+        """Restore ``get_extra_state``'s dict, checked whole first (a tampered entry is refused by name)."""
         state = _checked_state(self, state, () if self.learnable else ("a", "b"))
         if not self.learnable:
             self._a, self._b = state["a"], state["b"]
         self.binary = state.get("binary", self.binary)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The activation of ``x`` (elementwise; see the class docstring)."""
         if self.binary:
             return heaviside(x)
         return htaf(x, self.a, self.b, backward=self.backward)
 
     def extra_repr(self) -> str:
+        """The gains and flags, as ``repr`` shows them."""
         # fixed gains are Python floats: printed as they are (a float32 tensor of 1e300 would print inf)
         a, b = (v if isinstance(v, float) else float(v.detach()) for v in (self.a, self.b))
         text = f"a={a:.6g}, b={b:.6g}"
@@ -165,6 +178,9 @@ class ScaledSigmoid(nn.Module):
     """Scaled sigmoid s(x) = sigmoid(gamma x), the paper's SS baseline; ``binary=True`` gives the step.
 
     ``backward="double"`` gives a differentiable backward (exact second derivatives), as for ``HTAF``.
+
+    Shape:
+        - Input: (*), any shape; Output: (*), the same shape.
 
     >>> ScaledSigmoid(22.0)
     ScaledSigmoid(gamma=22)
@@ -183,26 +199,35 @@ class ScaledSigmoid(nn.Module):
         self.gamma = _as_float("gamma", gamma)
 
     def get_extra_state(self):
+        """The fixed gains and the ``binary`` flag, saved in ``state_dict`` (a deployed model reloads as a step)."""
         # in the state dict, so that a checkpoint or a best-epoch copy keeps a scheduled gamma (and the binary flag)
         return {"gamma": self.gamma, "binary": self.binary}
 
     def set_extra_state(self, state) -> None:
+        """Restore ``get_extra_state``'s dict, checked whole first (a tampered entry is refused by name)."""
         state = _checked_state(self, state, ("gamma",))
         self.gamma = state["gamma"]
         self.binary = state.get("binary", self.binary)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The activation of ``x`` (elementwise; see the class docstring)."""
         return heaviside(x) if self.binary else scaled_sigmoid(x, self.gamma, backward=self.backward)
 
     def extra_repr(self) -> str:
+        """The gains and flags, as ``repr`` shows them."""
         return (f"gamma={self.gamma:.6g}" + (f", backward={self.backward!r}" if self.backward != "exact" else "")
                 + (", binary=True" if self.binary else ""))
 
 
 class Heaviside(nn.Module):
-    """The exact step H(x) (H(0) = 1); no gradient flows through it."""
+    """The exact step H(x) (H(0) = 1); no gradient flows through it.
+
+    Shape:
+        - Input: (*), any shape; Output: (*), the same shape, values 0 and 1 (NaN stays NaN).
+    """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The activation of ``x`` (elementwise; see the class docstring)."""
         return heaviside(x)
 
 
@@ -234,9 +259,11 @@ class HeavisideSTE(nn.Module):
         self.amplitude = _as_float("amplitude", amplitude)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The activation of ``x`` (elementwise; see the class docstring)."""
         return heaviside_ste(x, self.surrogate, self.slope, self.amplitude)
 
     def extra_repr(self) -> str:
+        """The gains and flags, as ``repr`` shows them."""
         return (f"surrogate={self.surrogate!r}, slope={self.slope:.6g}"
                 + (f", amplitude={self.amplitude:.6g}" if self.amplitude != 1.0 else ""))
 
@@ -327,8 +354,14 @@ class HTAFSpike(nn.Module):
 
     Parameters
     ----------
-    a, b : float
-        Outer gain and inner slope (``htaf_theory.params.select``); kept as Python floats.
+    a : float
+        Outer gain, > 0 (as for ``HTAF``); kept as a Python float.
+    b : float
+        Inner slope, > 0 (as for ``HTAF``); kept as a Python float. ``htaf_theory.params.select`` gives a pair.
+    spiking : bool
+        The exact step forward with h' backward (default), or the smooth h (False).
+    binary : bool
+        The exact step, for inference.
 
     Examples
     --------
@@ -347,10 +380,12 @@ class HTAFSpike(nn.Module):
 
     @property
     def a(self) -> float:
+        """The outer gain a: a Python float, or softplus(a_raw) (a 0-dim tensor) when learnable."""
         return self._a
 
     @property
     def b(self) -> float:
+        """The inner slope b: a Python float, or softplus(b_raw) (a 0-dim tensor) when learnable."""
         return self._b
 
     def set_gains(self, a: float, b: float) -> None:
@@ -362,6 +397,7 @@ class HTAFSpike(nn.Module):
         self.spiking = _as_flag("spiking", spiking)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The activation of ``x`` (elementwise; see the class docstring)."""
         if self.binary:
             return heaviside(x)
         if self.spiking:
@@ -369,15 +405,18 @@ class HTAFSpike(nn.Module):
         return htaf(x, self._a, self._b)
 
     def get_extra_state(self):
+        """The fixed gains and the ``binary`` flag, saved in ``state_dict`` (a deployed model reloads as a step)."""
         return {"a": self._a, "b": self._b, "spiking": self.spiking, "binary": self.binary}
 
     def set_extra_state(self, state) -> None:
+        """Restore ``get_extra_state``'s dict, checked whole first (a tampered entry is refused by name)."""
         state = _checked_state(self, state, ("a", "b"), flags=("spiking", "binary"))
         self._a, self._b = state["a"], state["b"]
         self.spiking = state.get("spiking", self.spiking)
         self.binary = state.get("binary", self.binary)
 
     def extra_repr(self) -> str:
+        """The gains and flags, as ``repr`` shows them."""
         return f"a={self._a:.6g}, b={self._b:.6g}, spiking={self.spiking}" + (", binary=True" if self.binary else "")
 
 
@@ -454,11 +493,13 @@ class BinaryLinear(nn.Linear):
         return self.kernel_quantizer(self.weight)
 
     def extra_repr(self) -> str:
+        """The gains and flags, as ``repr`` shows them."""
         quantizer = self.kernel_quantizer
         shown = "" if quantizer is sign_ste_quantizer else f", kernel_quantizer={getattr(quantizer, '__name__', quantizer)}"
         return super().extra_repr() + shown
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The activation of ``x`` (elementwise; see the class docstring)."""
         return F.linear(x, self.binary_weight(), self.bias)
 
 
