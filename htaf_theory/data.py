@@ -158,10 +158,23 @@ def data_home_dir(data_home=None) -> Path:
     return folder
 
 
+def _downloads_on() -> bool:
+    """HTAF_DOWNLOAD: 0, false, no or off (any case) turn downloads off; 1, true, yes, on or unset leave them on;
+    anything else is refused by name rather than guessed."""
+    value = os.environ.get("HTAF_DOWNLOAD", "1").strip().lower()
+    if value in ("0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on", ""):
+        return True
+    raise DataError(f"HTAF_DOWNLOAD={os.environ['HTAF_DOWNLOAD']!r} is not a yes or no (valid: 0/false/no/off or "
+                    f"1/true/yes/on)")
+
+
 def _download(info: DatasetInfo, folder: Path) -> Path:
-    if os.environ.get("HTAF_DOWNLOAD", "1") == "0":
-        raise DataError(f"{info.filename} not found in {folder} and downloads are off (HTAF_DOWNLOAD=0): "
-                        f"put {info.filename} ({info.note}) there, or set HTAF_DATA to its folder")
+    if not _downloads_on():
+        raise DataError(f"{info.filename} not found in {folder} and downloads are off (HTAF_DOWNLOAD="
+                        f"{os.environ.get('HTAF_DOWNLOAD')}): put {info.filename} ({info.note}) there, or set HTAF_DATA "
+                        f"to its folder")
     try:
         import pooch
     except ImportError:

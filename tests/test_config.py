@@ -74,3 +74,16 @@ def test_wrong_types_are_refused_not_cast(kwargs, match):
         RunConfig(**{"activation": "relu", **kwargs})
     with pytest.raises(InvalidParameterError, match=match):     # from_dict too: "12" is not split into (1, 2)
         RunConfig.from_dict({"activation": "relu", **kwargs})
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(activation="htaf", a=5.0, b=2.0, gamma=3.0), "gamma applies to activation='ss' only"),
+    (dict(activation="htaf", a=5.0, b=2.0, surrogate="tanh"), "surrogate applies to activation='ste' only"),
+    (dict(activation="relu", a=5.0), "a applies to activation='htaf' only"),
+    (dict(activation="relu", hidden=(10**7,)), "hidden widths must be at most 65536"),
+    (dict(activation="htaf", a=5.0, b=2.0, schedule="sharpen", delta0=float("inf")), "delta0 < inf"),
+    (dict(activation="htaf", a=2.0, b=2.0, schedule="sharpen"), "needs a > min_a"),
+])
+def test_values_a_cell_cannot_use_are_refused_by_name(kwargs, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        RunConfig(dataset="abalone", hidden=kwargs.pop("hidden", (8,)), **kwargs)

@@ -260,3 +260,17 @@ def test_load_mnist1d_returns_copies_a_caller_may_change():
     first["test"] = None
     again = load_mnist1d()
     assert again["test"] is not None and float(abs(again["train"][0]).sum()) > 0
+
+
+@pytest.mark.parametrize("value, on", [("0", False), ("false", False), ("No", False), ("OFF", False), ("1", True),
+                                       ("true", True), ("yes", True), ("", True), ("maybe", None)])
+def test_download_switch_reads_yes_and_no_words(tmp_path, monkeypatch, value, on):
+    monkeypatch.setenv("HTAF_DOWNLOAD", value)
+    if on is None:
+        with pytest.raises(data.DataError, match="HTAF_DOWNLOAD='maybe' is not a yes or no"):
+            data.load_dataset("abalone", tmp_path)
+        return
+    assert data._downloads_on() is on
+    if not on:
+        with pytest.raises(data.DataError, match="downloads are off"):
+            data.load_dataset("abalone", tmp_path)

@@ -11,12 +11,15 @@ import json
 import math
 from dataclasses import asdict, dataclass, field, fields
 
+from ..params import min_a
 from ..validation import InvalidParameterError
 
 ACTIVATIONS = ("relu", "htaf", "ss", "ste")
 OPTIMIZERS = ("adam", "sgd")
 DATASET_NAMES = ("abalone", "wine", "churn", "fico")
 TARGET_SCALINGS = ("standardize", "none")
+#: the widest hidden layer a RunConfig accepts
+MAX_WIDTH = 65536
 #: how each data set's seeds make its splits, for the paired statistics (``stats``): "resplits" (every seed a random
 #: 70/10/20 resplit of the tabular sets, 60/20/20 of digits: training sets overlap, so the corrected resampled t with
 #: n_test/n_train) or "seeds" (MNIST-1D: one fixed split, seeds vary the initialisation and batch order: paired t)
@@ -40,8 +43,13 @@ def check_schedule(cfg, kind: str, value: str) -> None:
         raise InvalidParameterError(f"schedule={cfg.schedule!r} applies to {kind} 'htaf' or 'ss'; got {kind}={value!r}")
     if not 0 < cfg.frontier_eps < 0.5:
         raise InvalidParameterError(f"frontier_eps must be in (0, 1/2); got frontier_eps={cfg.frontier_eps!r}")
-    if not 0 < cfg.delta1 <= cfg.delta0:
-        raise InvalidParameterError(f"need 0 < delta1 <= delta0; got delta0={cfg.delta0!r}, delta1={cfg.delta1!r}")
+    if not (0 < cfg.delta1 <= cfg.delta0 and math.isfinite(cfg.delta0)):
+        raise InvalidParameterError(f"need 0 < delta1 <= delta0 < inf; got delta0={cfg.delta0!r}, delta1={cfg.delta1!r}")
+    if cfg.schedule == "sharpen" and getattr(cfg, "a", None) is not None:
+        floor = float(min_a(cfg.frontier_eps))
+        if not cfg.a > floor:
+            raise InvalidParameterError(f"schedule='sharpen' needs a > min_a(frontier_eps) = {floor:.6g} (no b makes h "
+                                        f"eps-close otherwise); got a={cfg.a!r}")
     if not (cfg.zone_lam > 0 and math.isfinite(cfg.zone_lam)):
         raise InvalidParameterError(f"zone_lam must be a finite number > 0; got zone_lam={cfg.zone_lam!r}")
 
@@ -169,6 +177,9 @@ class RunConfig(CellConfig):
             raise InvalidParameterError(f"dataset must be one of {DATASET_NAMES}; got dataset={self.dataset!r}")
         if not self.hidden or any(h <= 0 for h in self.hidden):
             raise InvalidParameterError(f"hidden must be a non-empty tuple of positive widths; got hidden={self.hidden!r}")
+        if any(h > MAX_WIDTH for h in self.hidden):
+            raise InvalidParameterError(f"hidden widths must be at most {MAX_WIDTH} (a tabular MLP of this package; wider "
+                                        f"layers would take tens of GB); got hidden={self.hidden!r}")
         if self.activation not in ACTIVATIONS:
             raise InvalidParameterError(f"activation must be one of {ACTIVATIONS}; got activation={self.activation!r}")
         if self.optimizer not in OPTIMIZERS:
@@ -187,6 +198,11 @@ class RunConfig(CellConfig):
         for name in needs:
             if getattr(self, name) is None:
                 raise InvalidParameterError(f"activation={self.activation!r} needs {name}; got {name}=None")
+        for name in ("a", "b", "gamma", "surrogate", "slope"):
+            if getattr(self, name) is not None and name not in needs:
+                owner = {"a": "htaf", "b": "htaf", "gamma": "ss", "surrogate": "ste", "slope": "ste"}[name]
+                raise InvalidParameterError(f"{name} applies to activation={owner!r} only; got {name}="
+                                            f"{getattr(self, name)!r} with activation={self.activation!r}")
         for name in ("a", "b", "gamma", "slope"):
             v = getattr(self, name)
             if v is not None and not (v > 0 and math.isfinite(v)):
