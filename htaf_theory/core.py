@@ -18,7 +18,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from .validation import InvalidParameterError, as_float_array, check_positive, scalar_or_array
+from numpy.typing import ArrayLike
+
+from .validation import FloatResult, InvalidParameterError, as_float_array, check_positive, scalar_or_array
 
 __all__ = [
     "htaf", "htaf_complement", "htaf_grad", "htaf_grad2", "log_htaf_grad",
@@ -33,7 +35,7 @@ _LOG4 = float(np.log(4.0))
 
 
 
-def _inner(x, a, b):
+def _inner(x: ArrayLike, a: ArrayLike, b: ArrayLike) -> tuple:
     x = as_float_array("x", x)
     a = check_positive("a", a)
     b = check_positive("b", b)
@@ -42,7 +44,7 @@ def _inner(x, a, b):
     return y, a, b, a * np.tanh(y)
 
 
-def htaf(x, a, b):
+def htaf(x: ArrayLike, a: ArrayLike, b: ArrayLike) -> FloatResult:
     """HTAF, h(x) = sigma(a tanh(b x)).
 
     Smooth, strictly increasing, h(0) = 1/2, h(-x) = 1 - h(x), range (sigma(-a), sigma(a)).
@@ -69,7 +71,7 @@ def htaf(x, a, b):
     return scalar_or_array(expit(u))
 
 
-def htaf_complement(x, a, b):
+def htaf_complement(x: ArrayLike, a: ArrayLike, b: ArrayLike) -> FloatResult:
     """1 - h(x), computed as h(-x) = sigma(-a tanh(b x)) so that nothing cancels.
 
     Examples
@@ -81,7 +83,7 @@ def htaf_complement(x, a, b):
     return scalar_or_array(expit(-u))
 
 
-def log_htaf_grad(x, a, b):
+def log_htaf_grad(x: ArrayLike, a: ArrayLike, b: ArrayLike) -> FloatResult:
     """log h'(x), finite wherever the exact h'(x) is positive and its log is a float64.
 
     log h'(x) = log(4ab) - 2|y| - |u| - 2 log1p(e^{-2|y|}) - 2 log1p(e^{-|u|}), y = bx, u = a tanh(y).
@@ -102,7 +104,7 @@ def log_htaf_grad(x, a, b):
     return scalar_or_array(out)
 
 
-def htaf_grad(x, a, b):
+def htaf_grad(x: ArrayLike, a: ArrayLike, b: ArrayLike) -> FloatResult:
     """h'(x) = a b sigma(u) sigma(-u) sech^2(b x), u = a tanh(b x) (Thm 3.2).
 
     Maximal at x = 0 with h'(0) = a b / 4; decays like C e^{-2b|x|}, C = a b sech^2(a/2).
@@ -126,14 +128,14 @@ def htaf_grad(x, a, b):
     return scalar_or_array(out)
 
 
-def _log_tanh_ratio(z):
+def _log_tanh_ratio(z: np.ndarray) -> np.ndarray:
     """log(tanh(z)/z) for z >= 0 (0 at z = 0): -z^2/3 + 7 z^4/90 below 1e-4, else log(tanh z) - log z."""
     with np.errstate(divide="ignore", invalid="ignore"):
         big = np.log(np.tanh(z)) - np.log(z)
     return np.where(z < 1e-4, z * z * (7.0 * z * z / 90.0 - 1.0 / 3.0), big)
 
 
-def htaf_grad2(x, a, b):
+def htaf_grad2(x: ArrayLike, a: ArrayLike, b: ArrayLike) -> FloatResult:
     """h''(x) = -h'(x) b (a sech^2(bx) tanh(u/2) + 2 tanh(bx)), u = a tanh(bx).
 
     Both terms in the bracket share the sign of x, so the sum never cancels. With r(z) = tanh(z)/z the bracket
@@ -177,7 +179,7 @@ def htaf_grad2(x, a, b):
     return scalar_or_array(out)
 
 
-def heaviside(x):
+def heaviside(x: ArrayLike) -> FloatResult:
     """The Heaviside step with H(0) = 1: H(x) = 1 for x >= 0, 0 for x < 0; nan stays nan.
 
     H(0) = 1 matches the spiking convention (fire when the potential reaches the
@@ -192,7 +194,7 @@ def heaviside(x):
     return scalar_or_array(np.heaviside(as_float_array("x", x), 1.0))
 
 
-def scaled_sigmoid(x, gamma):
+def scaled_sigmoid(x: ArrayLike, gamma: ArrayLike) -> FloatResult:
     """Scaled sigmoid (SS) s_gamma(x) = sigma(gamma x); the paper compares at gamma = a b.
 
     Examples
@@ -206,7 +208,7 @@ def scaled_sigmoid(x, gamma):
         return scalar_or_array(expit(gamma * x))
 
 
-def log_scaled_sigmoid_grad(x, gamma):
+def log_scaled_sigmoid_grad(x: ArrayLike, gamma: ArrayLike) -> FloatResult:
     """log s'_gamma(x) = log(gamma) - |z| - 2 log1p(e^{-|z|}), z = gamma x.
 
     Examples
@@ -221,7 +223,7 @@ def log_scaled_sigmoid_grad(x, gamma):
     return scalar_or_array(np.log(gamma) - az - 2.0 * np.log1p(np.exp(-az)))
 
 
-def scaled_sigmoid_grad(x, gamma):
+def scaled_sigmoid_grad(x: ArrayLike, gamma: ArrayLike) -> FloatResult:
     """s'_gamma(x) = gamma sigma(gamma x) sigma(-gamma x); s'_gamma(0) = gamma / 4.
 
     Examples
@@ -233,7 +235,7 @@ def scaled_sigmoid_grad(x, gamma):
         return scalar_or_array(np.exp(np.asarray(log_scaled_sigmoid_grad(x, gamma))))
 
 
-def ste_surrogate_grad(x, surrogate, slope):
+def ste_surrogate_grad(x: ArrayLike, surrogate: str, slope: ArrayLike) -> FloatResult:
     """The surrogate derivative a straight-through step uses for H'(x) (App. D.4), slope k > 0:
 
     * ``"sigmoid"``: d/dx sigma(k x) = s'_k(x), peak k/4;

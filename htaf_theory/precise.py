@@ -315,6 +315,7 @@ def tail_ratio_mp(x, a, b, dps: int | None = None):
     1.0
     """
     # log h' and log C are both about -a (sech^2(a/2)): their difference needs log10(a) more digits than the result
+    assert dps is not None                  # set by _honours_precision
     with mp.workdps(dps + _cancel_digits(a)):
         log_ratio = _log_grad_parts(x, a, b) - log_tail_constant_mp(a, b, dps=mp.dps) + 2 * mpf(b) * abs(mpf(x))
     with mp.workdps(dps):
@@ -398,6 +399,7 @@ def tail_rate_mp(a, b, dps: int | None = None):
     >>> print(mpmath.nstr(tail_rate_mp(11, 2), 15))
     4.0
     """
+    assert dps is not None                  # set by _honours_precision
     with mp.workdps(dps + 20 + _cancel_digits(a)):
         a_, b_ = mpf(a), mpf(b)
         # the tail starts near log(2a)/(2b) for a large a and near 0 for a small one (then only (1 + u)^-2 matters)

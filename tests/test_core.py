@@ -9,6 +9,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from htaf_theory import core
+from htaf_theory.validation import InvalidParameterError
 from htaf_theory.accuracy import TABLE, measure
 from htaf_theory.accuracy import library_functions as library_impl
 from htaf_theory.precise import htaf_grad2_mp, log_htaf_grad_mp
@@ -148,3 +149,11 @@ def test_second_derivative_at_the_smallest_subnormal():
     with mpmath.workdps(400):
         ref = float(htaf_grad2_mp(5e-324, 7.03, 3.24, dps=400))
     assert float(core.htaf_grad2(5e-324, 7.03, 3.24)) == pytest.approx(ref, rel=1e-3)
+
+
+@pytest.mark.parametrize("value, why", [(np.array([True, False]), "truth values"), (True, "truth values"),
+                                        (np.array(["2020-01-01"], dtype="datetime64[D]"), "dates and durations"),
+                                        (np.ma.masked_array([1.0, 2.0], mask=[0, 1]), "masked array")])
+def test_truth_values_dates_and_masked_arrays_are_not_numbers(value, why):
+    with pytest.raises(InvalidParameterError, match=why):
+        core.htaf(value, 5.0, 1.0)

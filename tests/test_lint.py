@@ -18,6 +18,23 @@ def test_ruff_is_clean():
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_the_type_checker_is_clean_on_the_numerical_core():
+    # pyproject.toml [tool.mypy]: the modules under the checker, the core ones fully annotated
+    pytest.importorskip("mypy")
+    proc = subprocess.run([sys.executable, "-m", "mypy"], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_type_checker_would_catch_an_unannotated_core_function(tmp_path):
+    # the wrong variant: a public core function without annotations fails the check
+    pytest.importorskip("mypy")
+    bad = tmp_path / "core_like.py"
+    bad.write_text("def htaf(x, a, b):\n    return x\n")
+    proc = subprocess.run([sys.executable, "-m", "mypy", "--disallow-untyped-defs", "--no-incremental", str(bad)],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 1 and "missing a type annotation" in proc.stdout
+
+
 def test_no_tracker_numbers_or_session_notes_in_code_or_docs():
     # users never see the tracker: code and docs give the reason, not a ticket number; history belongs to CHANGELOG
     import re
