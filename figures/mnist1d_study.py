@@ -163,7 +163,8 @@ def _map(rows: list[dict], ctx: FigureContext):
                             label=f"a={float(a):g} {'swap change' if metric.startswith('last') else 'C.1 bound'}")
         ax.set(xscale="log", yscale="log", xlabel="window half-width delta (eps = 0.1)",
                ylabel="last HTAF layer, smooth nets", title=f"{ROW_OF_NET[net]}: swap change vs Thm C.1 bound")
-    axes[1][0].legend(fontsize=6)
+    if axes[1][0].get_legend_handles_labels()[0]:       # a quick run may have no smooth-net points to label
+        axes[1][0].legend(fontsize=6)
     for ax, net in zip(axes[0], nets):
         for fam, style in (("htaf-smooth", "-o"), ("htaf-surrogate", "--s")):
             for a in sorted({r["a"] for r in rows if r["role"] == "window"}, key=float):

@@ -103,6 +103,25 @@ def _executor(args):
     return cluster_executor(args.scheduler)
 
 
+def _sweeps_listing() -> str:
+    """Every sweep with its cells at each size (stage 1 of a staged sweep) and the figures that plot it, for
+    ``htaf experiment --help`` (built only when help is asked for)."""
+    from htaf_theory.experiments.sweeps import SWEEPS
+    from htaf_theory.figures import FIGURES
+
+    lines = ["", "sweeps (name: stage-1 cells at quick / budget / full; the figures that plot it):"]
+    for name, sweep in SWEEPS.items():
+        counts = " / ".join(str(len(sweep.cells(size))) for size in ("quick", "budget", "full"))
+        staged = ", then a stage 2 chosen from its results" if sweep.plan is not None else ""
+        shown = [fig for fig, module in FIGURES.items() if name in module.SWEEPS]
+        lines.append(f"  {name}: {counts} cells{staged}")
+        lines.append(f"      figures: {', '.join(shown) if shown else 'none (read by the docs)'}")
+    lines.append("  b3rate: the Thm B.3 rate simulation (htaf_theory.experiments.b3rate), read by docs/reproduction.md")
+    lines.append("")
+    lines.append("A run resumes: finished cells are skipped, the progress bar counts them as done.")
+    return "\n".join(lines) + "\n"
+
+
 def _figures_listing() -> str:
     """The figures and the sweeps each needs, for ``htaf figures --help`` (imported only when help is asked for)."""
     from htaf_theory.figures import FIGURES
@@ -211,9 +230,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="build the native kernels and warm torch.compile's cache for every kernel and float dtype")
     k.set_defaults(func=_cmd_kernels)
 
-    e = sub.add_parser("experiment", help="run one of the paper's sweeps (resumable)")
+    e = sub.add_parser("experiment", help="run one of the paper's sweeps (resumable)",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     from .experiments.sweeps import SWEEPS          # torch-free: the sweeps' configs build without torch
-    e.add_argument("name", help=" | ".join(SWEEPS) + " | b3rate (Thm B.3 simulation)")
+    e.add_argument("name", help=" | ".join(SWEEPS) + " | b3rate (each listed below with its size and figures)")
+    e.format_help = lambda: argparse.ArgumentParser.format_help(e) + _sweeps_listing()
     _add_size(e)
     e.add_argument("--workers", type=_workers, default=None, help="parallel workers (default: one per core)")
     e.add_argument("--results", default=None, help="results folder (default $HTAF_RESULTS, else ./results)")

@@ -216,3 +216,13 @@ def test_kernels_command_says_where_and_announces_a_build_once(tmp_path, monkeyp
     _native.announce("anything")
     assert capsys.readouterr().err == ""
     assert main(["kernels"]) == 0 and path.name in capsys.readouterr().out
+
+
+def test_experiment_help_lists_every_sweep_with_its_sizes_and_figures(capsys):
+    from htaf_theory.experiments.sweeps import SWEEPS
+    with pytest.raises(SystemExit):
+        main(["experiment", "--help"])
+    out = capsys.readouterr().out
+    for name, sweep in SWEEPS.items():
+        assert f"  {name}: {len(sweep.cells('quick'))} / {len(sweep.cells('budget'))} / {len(sweep.cells('full'))} cells" in out
+    assert "  b3rate: " in out and "figures: mnist1d_fair" in out
