@@ -258,6 +258,16 @@ def test_select_on_validation_refuses_no_candidates_and_mixed_metrics():
         select_on_validation(recs)
 
 
+def test_select_on_validation_ranks_diverged_candidates_last_and_says_when_all_diverged():
+    from htaf_theory.experiments.staging import select_on_validation
+
+    def rec(name, v):
+        return {"config": {"name": name}, "results": {"metric": "accuracy", "metrics": {"val_binarized": v}}}
+    assert select_on_validation([rec("a", float("nan")), rec("b", None), rec("c", 0.4)])["config"]["name"] == "c"
+    with pytest.warns(RuntimeWarning, match="every candidate diverged.*'a', 'b'"):
+        assert select_on_validation([rec("a", float("nan")), rec("b", None)])["config"]["name"] == "a"
+
+
 def test_binary_linear_takes_a_kernel_quantizer_as_larq_does():
     from htaf_theory.nn import BinaryLinear, sign_ste_quantizer
     torch.manual_seed(0)
@@ -270,3 +280,14 @@ def test_binary_linear_takes_a_kernel_quantizer_as_larq_does():
     assert smooth.weight.grad is not None and "kernel_quantizer=tanh" in repr(smooth)
     with pytest.raises(InvalidParameterError, match="kernel_quantizer must be a callable"):
         BinaryLinear(3, 2, kernel_quantizer="sign")
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(method="htaf", a=5.0, b=2.0, gamma=3.0), "gamma applies to method='ss' only"),
+    (dict(method="ss", gamma=3.0, surrogate="tanh"), "surrogate applies to method='ste' only"),
+    (dict(method="ste", surrogate="tanh", slope=2.0, a=5.0), "a applies to method='htaf' only"),
+    (dict(method="htaf", a=5.0, b=2.0, width=10**7), "width must be an integer in"),
+])
+def test_heaviside_configs_refuse_what_their_method_cannot_use(kwargs, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        HeavisideConfig(dataset="digits", net="dhn", **kwargs)

@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from ..validation import InvalidParameterError
-from .config import CellConfig, check_schedule, schedule_label
+from .config import MAX_WIDTH, CellConfig, check_schedule, schedule_label
 
 __all__ = ["HeavisideConfig", "run_heaviside_cell", "load_digits_split", "load_split", "build_net", "NETS", "NETS_OF",
            "METHODS", "MODES"]
@@ -103,8 +103,8 @@ class HeavisideConfig(CellConfig):
             raise InvalidParameterError(f"mode must be one of {MODES}; got mode={self.mode!r}")
         if self.mode != "smooth" and self.method != "htaf":
             raise InvalidParameterError(f"mode={self.mode!r} applies to method 'htaf' only; got method={self.method!r}")
-        if self.width < 1:
-            raise InvalidParameterError(f"width must be an integer >= 1; got width={self.width!r}")
+        if not 1 <= self.width <= MAX_WIDTH:
+            raise InvalidParameterError(f"width must be an integer in [1, {MAX_WIDTH}]; got width={self.width!r}")
         if not 1 <= self.depth <= 64:
             raise InvalidParameterError(f"depth must be an integer in [1, 64]; got depth={self.depth!r}")
         if (self.depth != 3 or not self.batchnorm) and (self.dataset, self.net) not in (("mnist1d", "mlp"), ("mnist1d", "bnn")):
@@ -117,6 +117,10 @@ class HeavisideConfig(CellConfig):
         for name in needs:
             if getattr(self, name) is None:
                 raise InvalidParameterError(f"method={self.method!r} needs {name}; got {name}=None")
+        for name, owner in (("a", "htaf"), ("b", "htaf"), ("gamma", "ss"), ("surrogate", "ste"), ("slope", "ste")):
+            if getattr(self, name) is not None and name not in needs:
+                raise InvalidParameterError(f"{name} applies to method={owner!r} only; got {name}={getattr(self, name)!r} "
+                                            f"with method={self.method!r}")
         for name in ("a", "b", "gamma", "slope", "lr", "amplitude"):
             v = getattr(self, name)
             if v is not None and not (isinstance(v, (int, float)) and 0 < v < float("inf")):

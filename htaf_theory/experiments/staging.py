@@ -14,7 +14,9 @@ __all__ = ["select_on_validation", "staged_plan"]
 def select_on_validation(records: list[dict]) -> dict:
     """The record whose deployed model (binarized when HTAF/SS) scores best on the validation split (RMSE: lowest;
     AUROC, accuracy: highest; the first such record on ties). All candidates of one choice are scored by one
-    metric; none (an empty list) or a mix of metrics is refused by name."""
+    metric; none (an empty list) or a mix of metrics is refused by name. A diverged candidate (no validation score,
+    or NaN) ranks last; if every candidate diverged, the first is returned with a RuntimeWarning naming them (the
+    choice then carries no information, and its stage-2 cells will likely diverge too)."""
     from ..validation import InvalidParameterError
     if not records:
         raise InvalidParameterError("select_on_validation needs at least one candidate record; got none")
@@ -25,10 +27,17 @@ def select_on_validation(records: list[dict]) -> dict:
     def score(rec):
         res = rec["results"]
         v = res["metrics"]["val_binarized"]
-        if v is None:
+        if v is None or v != v:
             return float("inf")
         return v if res["metric"] == "rmse" else -v
-    return min(records, key=score)
+    scores = [score(rec) for rec in records]
+    if all(v == float("inf") for v in scores):
+        import warnings
+        names = [rec["config"].get("name", rec["config"].get("tag", "?")) if isinstance(rec.get("config"), dict) else "?"
+                 for rec in records]
+        warnings.warn(f"select_on_validation: every candidate diverged (no validation score): {names[:5]}"
+                      f"{' ...' if len(names) > 5 else ''}; the first is chosen", RuntimeWarning, stacklevel=2)
+    return records[scores.index(min(scores))]
 
 
 def staged_plan(store, groups, candidates, seeds) -> tuple[list, dict]:
