@@ -9,6 +9,7 @@ The ``*_arb`` functions return rigorous enclosures (``flint.arb`` balls) for the
 """
 from __future__ import annotations
 
+import contextvars
 import functools
 import numbers
 
@@ -30,9 +31,17 @@ __all__ = [
 GUARD_DIGITS = 15
 
 
+#: how many decorated calls are running in this context (0: the next call is a public one and adds guard digits)
+_DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("htaf_precise_depth", default=0)
+
+
 def _honours_precision(f):
     """Evaluate ``f`` at the caller's precision (``dps``, else the ambient ``mpmath.mp.dps``) plus ``GUARD_DIGITS``,
-    and return the result rounded to the caller's precision, as mpmath's own functions do."""
+    and return the result rounded to the caller's precision, as mpmath's own functions do.
+
+    One working context per public call: ``f`` runs inside it (its body sets no precision of its own unless it
+    needs more, e.g. for a cancellation), and a call made from inside another decorated function runs at that
+    function's working precision as given, without adding guard digits again at every level."""
     @functools.wraps(f)
     def wrapper(*args, dps: int | None = None):
         if dps is None:
@@ -41,8 +50,14 @@ def _honours_precision(f):
             raise InvalidParameterError(f"dps must be an integer in [1, 100000]; got dps={dps!r}")
         else:
             target = int(dps)
-        with mp.workdps(target + GUARD_DIGITS):
-            value = f(*args, dps=target + GUARD_DIGITS)
+        nested = _DEPTH.get() > 0
+        work = target if nested else target + GUARD_DIGITS
+        token = _DEPTH.set(_DEPTH.get() + 1)
+        try:
+            with mp.workdps(work):
+                value = f(*args, dps=work)
+        finally:
+            _DEPTH.reset(token)
         with mp.workdps(target):
             return tuple(+v for v in value) if isinstance(value, tuple) else +value
     return wrapper
@@ -85,9 +100,8 @@ def htaf_mp(x, a, b, dps: int | None = None):
     >>> print(mpmath.nstr(htaf_mp(1, 10, 2, dps=30), 20))
     0.99993494912186762897
     """
-    with mp.workdps(dps):
-        *_, u = _parts(x, a, b)
-        return +_sigmoid(u)
+    *_, u = _parts(x, a, b)
+    return +_sigmoid(u)
 
 
 @_honours_precision
@@ -97,9 +111,8 @@ def htaf_complement_mp(x, a, b, dps: int | None = None):
     >>> print(mpmath.nstr(htaf_complement_mp(1, 50, 2), 10))
     1.165217715e-21
     """
-    with mp.workdps(dps):
-        *_, u = _parts(x, a, b)
-        return +_sigmoid(-u)
+    *_, u = _parts(x, a, b)
+    return +_sigmoid(-u)
 
 
 @_honours_precision
@@ -109,9 +122,8 @@ def htaf_grad_mp(x, a, b, dps: int | None = None):
     >>> print(htaf_grad_mp(0, 10, 2))
     5.0
     """
-    with mp.workdps(dps):
-        x, a, b, y, u = _parts(x, a, b)
-        return a * b * _sigmoid(u) * _sigmoid(-u) * mpmath.sech(y) ** 2
+    x, a, b, y, u = _parts(x, a, b)
+    return a * b * _sigmoid(u) * _sigmoid(-u) * mpmath.sech(y) ** 2
 
 
 @_honours_precision
@@ -121,8 +133,7 @@ def log_htaf_grad_mp(x, a, b, dps: int | None = None):
     >>> print(mpmath.nstr(log_htaf_grad_mp(1e300, 1e6, 1), 12))
     -2.0e+300
     """
-    with mp.workdps(dps):
-        return mpmath.log(htaf_grad_mp(x, a, b, dps=dps))
+    return mpmath.log(htaf_grad_mp(x, a, b, dps=dps))
 
 
 @_honours_precision
@@ -132,10 +143,9 @@ def htaf_grad2_mp(x, a, b, dps: int | None = None):
     >>> print(htaf_grad2_mp(0, 10, 2))
     0.0
     """
-    with mp.workdps(dps):
-        x, a, b, y, u = _parts(x, a, b)
-        grad = a * b * _sigmoid(u) * _sigmoid(-u) * mpmath.sech(y) ** 2
-        return -grad * b * (a * mpmath.sech(y) ** 2 * mpmath.tanh(u / 2) + 2 * mpmath.tanh(y))
+    x, a, b, y, u = _parts(x, a, b)
+    grad = a * b * _sigmoid(u) * _sigmoid(-u) * mpmath.sech(y) ** 2
+    return -grad * b * (a * mpmath.sech(y) ** 2 * mpmath.tanh(u / 2) + 2 * mpmath.tanh(y))
 
 
 @_honours_precision
@@ -145,9 +155,8 @@ def scaled_sigmoid_grad_mp(x, gamma, dps: int | None = None):
     >>> print(scaled_sigmoid_grad_mp(0, 22))
     5.5
     """
-    with mp.workdps(dps):
-        z = mpf(gamma) * mpf(x)
-        return mpf(gamma) * _sigmoid(z) * _sigmoid(-z)
+    z = mpf(gamma) * mpf(x)
+    return mpf(gamma) * _sigmoid(z) * _sigmoid(-z)
 
 
 @_honours_precision
@@ -157,11 +166,10 @@ def min_a_mp(eps, dps: int | None = None):
     >>> print(mpmath.nstr(min_a_mp(0.1), 15))   # eps is the float nearest 0.1
     2.19722457733622
     """
-    with mp.workdps(dps):
-        eps = _real("eps", eps)
-        if not 0 < eps < mpf(1) / 2:
-            raise InvalidParameterError(f"eps must lie in the open interval (0, 0.5); got eps={eps}")
-        return mpmath.log((1 - eps) / eps)
+    eps = _real("eps", eps)
+    if not 0 < eps < mpf(1) / 2:
+        raise InvalidParameterError(f"eps must lie in the open interval (0, 0.5); got eps={eps}")
+    return mpmath.log((1 - eps) / eps)
 
 
 @_honours_precision
@@ -171,12 +179,11 @@ def min_b_mp(a, eps, delta, dps: int | None = None):
     >>> print(mpmath.nstr(min_b_mp(10, 0.1, 0.1), 15))
     2.23364469186899
     """
-    with mp.workdps(dps):
-        a, delta, L = _positive("a", a), _positive("delta", delta), min_a_mp(eps, dps=dps)
-        if a <= L:
-            raise InvalidParameterError(f"a must exceed min_a(eps) = {mpmath.nstr(L, 8)} (valid range: (min_a(eps), "
-                                        f"inf)); got a={mpmath.nstr(a, 8)}: no b makes h eps-close")
-        return mpmath.atanh(L / a) / delta
+    a, delta, L = _positive("a", a), _positive("delta", delta), min_a_mp(eps, dps=dps)
+    if a <= L:
+        raise InvalidParameterError(f"a must exceed min_a(eps) = {mpmath.nstr(L, 8)} (valid range: (min_a(eps), "
+                                    f"inf)); got a={mpmath.nstr(a, 8)}: no b makes h eps-close")
+    return mpmath.atanh(L / a) / delta
 
 
 @_honours_precision
@@ -186,12 +193,11 @@ def approx_error_mp(a, b, delta, dps: int | None = None):
     >>> print(mpmath.nstr(approx_error_mp(10, min_b_mp(10, 0.1, 0.1, dps=60), 0.1), 15))
     0.1
     """
-    with mp.workdps(dps):
-        a, delta = _positive("a", a), _positive("delta", delta)
-        b = _real("b", b)
-        if not b > 0:
-            raise InvalidParameterError(f"b must be > 0 (valid range: (0, inf]); got b={b}")
-        return _sigmoid(-a * mpmath.tanh(b * delta))
+    a, delta = _positive("a", a), _positive("delta", delta)
+    b = _real("b", b)
+    if not b > 0:
+        raise InvalidParameterError(f"b must be > 0 (valid range: (0, inf]); got b={b}")
+    return _sigmoid(-a * mpmath.tanh(b * delta))
 
 
 @_honours_precision
@@ -201,8 +207,7 @@ def tail_constant_mp(a, b, dps: int | None = None):
     >>> print(mpmath.nstr(tail_constant_mp(2, 11), 10))
     9.239435516
     """
-    with mp.workdps(dps):
-        return mpf(a) * mpf(b) * mpmath.sech(mpf(a) / 2) ** 2
+    return mpf(a) * mpf(b) * mpmath.sech(mpf(a) / 2) ** 2
 
 
 # --- rigorous balls -----------------------------------------------------------------------
@@ -254,8 +259,7 @@ def scaled_sigmoid_mp(x, gamma, dps: int | None = None):
     >>> print(scaled_sigmoid_mp(0, 22))
     0.5
     """
-    with mp.workdps(dps):
-        return +_sigmoid(mpf(gamma) * mpf(x))
+    return +_sigmoid(mpf(gamma) * mpf(x))
 
 
 @_honours_precision
@@ -265,9 +269,8 @@ def log_scaled_sigmoid_grad_mp(x, gamma, dps: int | None = None):
     >>> print(mpmath.nstr(log_scaled_sigmoid_grad_mp(100, 22), 10))
     -2196.908958
     """
-    with mp.workdps(dps):
-        z = abs(mpf(gamma) * mpf(x))
-        return mpmath.log(mpf(gamma)) - z - 2 * mpmath.log1p(mpmath.exp(-z))
+    z = abs(mpf(gamma) * mpf(x))
+    return mpmath.log(mpf(gamma)) - z - 2 * mpmath.log1p(mpmath.exp(-z))
 
 
 def _log_grad_parts(x, a, b):
@@ -286,8 +289,7 @@ def log_htaf_grad_exact_mp(x, a, b, dps: int | None = None):
     >>> print(mpmath.nstr(log_htaf_grad_exact_mp(1e300, 1e6, 1), 12))
     -2.0e+300
     """
-    with mp.workdps(dps):
-        return +_log_grad_parts(x, a, b)
+    return +_log_grad_parts(x, a, b)
 
 
 @_honours_precision
@@ -297,9 +299,8 @@ def log_tail_constant_mp(a, b, dps: int | None = None):
     >>> print(mpmath.nstr(log_tail_constant_mp(1e4, 1), 10))
     -9989.403365
     """
-    with mp.workdps(dps):
-        a, b = mpf(a), mpf(b)
-        return mpmath.log(4 * a * b) - a - 2 * mpmath.log1p(mpmath.exp(-a))
+    a, b = mpf(a), mpf(b)
+    return mpmath.log(4 * a * b) - a - 2 * mpmath.log1p(mpmath.exp(-a))
 
 
 def _cancel_digits(a) -> int:
@@ -318,8 +319,7 @@ def tail_ratio_mp(x, a, b, dps: int | None = None):
     assert dps is not None                  # set by _honours_precision
     with mp.workdps(dps + _cancel_digits(a)):
         log_ratio = _log_grad_parts(x, a, b) - log_tail_constant_mp(a, b, dps=mp.dps) + 2 * mpf(b) * abs(mpf(x))
-    with mp.workdps(dps):
-        return mpmath.exp(log_ratio)
+    return mpmath.exp(log_ratio)
 
 
 @_honours_precision
@@ -329,10 +329,9 @@ def tail_ratio_bounds_mp(x, a, b, dps: int | None = None):
     >>> lo, hi = tail_ratio_bounds_mp(0, 11, 2); print(lo, mpmath.nstr(hi, 9))
     0.25 14968.5354
     """
-    with mp.workdps(dps):
-        w = mpmath.exp(-2 * mpf(b) * abs(mpf(x)))
-        lower = 1 / (1 + w) ** 2
-        return lower, mpmath.exp(2 * mpf(a) * w / (1 + w)) * lower
+    w = mpmath.exp(-2 * mpf(b) * abs(mpf(x)))
+    lower = 1 / (1 + w) ** 2
+    return lower, mpmath.exp(2 * mpf(a) * w / (1 + w)) * lower
 
 
 @_honours_precision
@@ -342,8 +341,7 @@ def ss_tail_exponent_mp(a, b, dps: int | None = None):
     >>> print(ss_tail_exponent_mp(11, 2))
     18.0
     """
-    with mp.workdps(dps):
-        return (mpf(a) - 2) * mpf(b)
+    return (mpf(a) - 2) * mpf(b)
 
 
 @_honours_precision
@@ -353,8 +351,7 @@ def log_ss_tail_ratio_mp(x, a, b, dps: int | None = None):
     >>> print(mpmath.nstr(log_ss_tail_ratio_mp(0, 11, 2), 12))
     0.0
     """
-    with mp.workdps(dps):
-        return _log_grad_parts(x, a, b) - log_scaled_sigmoid_grad_mp(x, mpf(a) * mpf(b), dps=dps)
+    return _log_grad_parts(x, a, b) - log_scaled_sigmoid_grad_mp(x, mpf(a) * mpf(b), dps=dps)
 
 
 @_honours_precision
@@ -364,9 +361,8 @@ def transition_width_mp(a, b, eps, dps: int | None = None):
     >>> print(mpmath.nstr(transition_width_mp(10, 2, 0.1), 8))
     0.1116822
     """
-    with mp.workdps(dps):
-        L = min_a_mp(eps, dps=dps)
-        return mpmath.inf if mpf(a) <= L else mpmath.atanh(L / mpf(a)) / mpf(b)
+    L = min_a_mp(eps, dps=dps)
+    return mpmath.inf if mpf(a) <= L else mpmath.atanh(L / mpf(a)) / mpf(b)
 
 
 @_honours_precision
@@ -376,8 +372,7 @@ def tail_onset_mp(a, b, dps: int | None = None):
     >>> print(mpmath.nstr(tail_onset_mp(11, 2), 8))
     0.77276061
     """
-    with mp.workdps(dps):
-        return mpmath.log(2 * mpf(a)) / (2 * mpf(b))
+    return mpmath.log(2 * mpf(a)) / (2 * mpf(b))
 
 
 @_honours_precision
@@ -406,8 +401,7 @@ def tail_rate_mp(a, b, dps: int | None = None):
         x1 = (max(mpmath.log(2 * a_), 0) + 60) / (2 * b_)
         x2 = x1 + 1 / b_
         rate = -(_log_grad_parts(x2, a, b) - _log_grad_parts(x1, a, b)) / (x2 - x1)
-    with mp.workdps(dps):
-        return +rate
+    return +rate
 
 
 @_honours_precision
@@ -417,5 +411,4 @@ def ss_tail_ratio_mp(x, a, b, dps: int | None = None):
     >>> print(mpmath.nstr(ss_tail_ratio_mp(1, 11, 2), 8))
     6283.2429
     """
-    with mp.workdps(dps):
-        return mpmath.exp(log_ss_tail_ratio_mp(x, a, b, dps=dps))
+    return mpmath.exp(log_ss_tail_ratio_mp(x, a, b, dps=dps))

@@ -68,3 +68,26 @@ def test_tail_rate_is_2b_at_extreme_gains(a, b):
 def test_tail_ratio_does_not_depend_on_the_precision_at_huge_gains(x, a, b):
     low, high = precise.tail_ratio_mp(x, a, b), precise.tail_ratio_mp(x, a, b, dps=600)
     assert float(low) == pytest.approx(float(high), rel=1e-12) and float(high) == pytest.approx(1.0, rel=1e-9)
+
+
+def test_one_working_precision_per_public_call_not_guard_digits_per_level():
+    from mpmath import mp, mpf
+
+    from htaf_theory import precise
+
+    @precise._honours_precision
+    def probe(dps=None):
+        return mpf(mp.dps)
+
+    @precise._honours_precision
+    def outer(dps=None):
+        return probe(dps=dps)
+
+    @precise._honours_precision
+    def failing(dps=None):
+        raise ZeroDivisionError
+    assert int(probe(dps=30)) == 30 + precise.GUARD_DIGITS          # a public call adds the guard digits once
+    assert int(outer(dps=30)) == 30 + precise.GUARD_DIGITS          # a nested call does not add them again
+    with pytest.raises(ZeroDivisionError):
+        failing(dps=30)
+    assert int(probe(dps=30)) == 30 + precise.GUARD_DIGITS          # an exception leaves no nesting behind
