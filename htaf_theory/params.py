@@ -376,8 +376,16 @@ def table6(eps=0.1, delta=0.1, a_values=(5, 10, 20, 30, 40, 50, 100, 500, 1000, 
     [4.72, 2.24, 1.11, 0.74, 0.55, 0.44, 0.22, 0.05, 0.022, 0.005]
     """
     rows = []
+    eps, delta = as_scalar("eps", eps), as_scalar("delta", delta)      # one table for one (eps, delta)
+    if isinstance(a_values, (str, bytes)) or not hasattr(a_values, "__iter__"):
+        raise InvalidParameterError(f"a_values must be a sequence of numbers; got a_values={a_values!r}")
+    a_values = tuple(a_values)
+    if not a_values:
+        raise InvalidParameterError("a_values must hold at least one a; got an empty sequence")
+    for a in a_values:
+        as_scalar("a_values entry", a)                  # refuses True, "5", None, arrays by name
     paper = eps == 0.1 and delta == 0.1
-    floor = float(min_a(check_eps(as_scalar("eps", eps))))
+    floor = float(min_a(check_eps(eps)))
     small = [a for a in a_values if float(a) <= floor]
     if small:
         raise InvalidParameterError(f"eps={eps!r} needs a > min_a(eps) = {floor:.6g}, but the table's a values "

@@ -87,3 +87,11 @@ def test_wrong_types_are_refused_not_cast(kwargs, match):
 def test_values_a_cell_cannot_use_are_refused_by_name(kwargs, match):
     with pytest.raises(InvalidParameterError, match=match):
         RunConfig(dataset="abalone", hidden=kwargs.pop("hidden", (8,)), **kwargs)
+
+
+@pytest.mark.parametrize("kwargs, match", [(dict(a=10**400), "a must be a real number within the float64 range"),
+                                           (dict(lr=10**400), "lr must be a real number within the float64 range"),
+                                           (dict(extra=[1]), "extra must be a dict")])
+def test_numbers_beyond_float64_and_non_dict_notes_are_refused_by_name(kwargs, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        RunConfig(dataset="abalone", hidden=(8,), activation="htaf", **{"a": 5.0, "b": 2.0, **kwargs})

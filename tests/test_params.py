@@ -241,3 +241,12 @@ def test_select_returns_the_least_admissible_b_near_min_a(rel):
     assert _exactly_admissible(a, b, 1.0, 0.1) and float(params.approx_error(a, b, 1.0)) <= 0.1
     below = float(np.nextafter(b, 0.0))        # admissible means both: exactly, and as evaluated in float64
     assert not (_exactly_admissible(a, below, 1.0, 0.1) and float(params.approx_error(a, below, 1.0)) <= 0.1)
+
+
+@pytest.mark.parametrize("kwargs, match", [(dict(a_values=5), "a_values must be a sequence"),
+                                           (dict(a_values=[True]), "truth value"), (dict(a_values=["5"]), "text"),
+                                           (dict(a_values=()), "at least one"), (dict(delta=[0.1, 0.2]), "single number")])
+def test_table6_refuses_arguments_of_the_wrong_kind_by_name(kwargs, match):
+    from htaf_theory.validation import InvalidParameterError
+    with pytest.raises(InvalidParameterError, match=match):
+        params.table6(**kwargs)

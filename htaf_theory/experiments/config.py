@@ -99,7 +99,11 @@ class CellConfig:
             if base == "float":
                 if isinstance(value, bool) or not isinstance(value, numbers.Real):
                     refuse("a real number" + (" or None" if optional else ""))
-                object.__setattr__(self, f.name, float(value))
+                try:
+                    number = float(value)
+                except OverflowError:                    # an integer beyond float64 (10**400)
+                    refuse("a real number within the float64 range")
+                object.__setattr__(self, f.name, number)
             elif base == "int":
                 if isinstance(value, bool) or not isinstance(value, numbers.Integral):
                     refuse("an integer")
@@ -113,6 +117,8 @@ class CellConfig:
                 refuse("True or False")
             elif base == "str" and not isinstance(value, str):
                 refuse("a string" + (" or None" if optional else ""))
+            elif base == "dict" and not isinstance(value, dict):
+                refuse("a dict (free-form notes)")
 
     def to_dict(self) -> dict:
         """The config as a JSON-ready dict (tuples as lists)."""
