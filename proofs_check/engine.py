@@ -216,6 +216,7 @@ class Problem:
                              if self.kinks else None)
         self._branches: dict = {}
         self._kink_bounds: dict = {}
+        self._kink_slopes: dict = {}
         self.tight = None
         self.face_proofs: list[str] = []
         if statement.tight is not None:
@@ -287,12 +288,12 @@ class Problem:
         k, side, f = face
         var = self.variables[k]
         cache_key = (key, k, side, f)
-        if cache_key not in self._kink_bounds:
+        if cache_key not in self._kink_slopes:
             zero = prove_zero(self.on_face(inner, var, f)) is not None
             slope = sp.diff(inner, var) * (1 if side == "lo" else -1)     # the sign of g(p) - g(face) along v_k
-            self._kink_bounds[cache_key] = (zero, Bound(slope, self.variables, f"kink_slope{key[0]}"),
+            self._kink_slopes[cache_key] = (zero, Bound(slope, self.variables, f"kink_slope{key[0]}"),
                                             Bound(-slope, self.variables, f"kink_slope{key[0]}n"))
-        zero, rising, falling = self._kink_bounds[cache_key]
+        zero, rising, falling = self._kink_slopes[cache_key]
         if not zero:
             return None
         for sign, bound in ((1, rising), (-1, falling)):
